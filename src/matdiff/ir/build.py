@@ -1,0 +1,765 @@
+"""Builders: the only way nodes are made, each keeping a canonical form.
+
+Every builder checks shapes, folds the neutral elements (0, 1, the identity), and keeps
+n-ary nodes canonical, so equal expressions written differently usually become the same
+object without any rewrite rule:
+
+- `add` flattens, broadcasts a scalar added to a non-scalar, collects like terms
+  (`x + x` -> `2*x`) and sorts its terms;
+- `mul` is the product of scalar factors with at most one non-scalar factor: numeric
+  coefficient first, then scalar factors sorted with powers collected (`s*s` -> `s^2`);
+- `matmul` is a chain of non-scalar factors; scalars float out into a `mul`, sub-chains
+  that make a scalar (`a'*X*b` inside a longer chain) float out too, `eye` drops;
+- `hadamard` likewise for elementwise products, collecting elementwise powers
+  (`X ./ Y` is `X .* Y.^-1`);
+- `transpose` is pushed down to the leaves and vanishes on scalars, symmetric variables,
+  the identity and diagonal matrices; `inv(X)'` stays as it is read;
+- `tr` cycles a chain to a scalar when it can (`tr(a*b')` -> `b'*a`).
+
+What needs judgement (collecting common factors, recognising sigmoid, using declared
+properties beyond symmetry) is done by named rules in rewrite/, not here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+from ..errors import ShapeError
+from .dims import (
+    SCALAR,
+    Dim,
+    Shape,
+    dim_mul,
+    format_shape,
+    is_column,
+    is_row,
+    is_scalar,
+    is_square,
+)
+from .node import Node, VarInfo, make
+from .ops import ELEMENTWISE_FUNCTIONS, OPS
+
+# ----------------------------------------------------------------------------- leaves
+
+
+def const(value: float) -> Node:
+    v = float(value)
+    if v == 0.0:
+        v = 0.0  # no negative zero: it would intern apart from 0
+    if math.isnan(v) or math.isinf(v):
+        raise ShapeError(f"the constant {value!r} is not a finite number")
+    return make("const", (), v, SCALAR)
+
+
+ZERO = const(0)
+ONE = const(1)
+
+
+def var(name: str, shape: Shape, props: Iterable[str] = ()) -> Node:
+    return make("var", (), VarInfo(name, frozenset(props)), shape)
+
+
+def dvar(name: str, shape: Shape, index: int = 1) -> Node:
+    """The differential `dX` of variable `name` (index > 1 for higher differentials)."""
+    return make("dvar", (), (name, index), shape)
+
+
+def eye(n: Dim) -> Node:
+    if n == 1:
+        return ONE
+    return make("eye", (), None, (n, n))
+
+
+def commutation(m: Dim, n: Dim) -> Node:
+    """K(m,n): the mn×mn matrix with K*vec(X) = vec(X') for X m×n."""
+    size = dim_mul(m, n)
+    return make("commutation", (), (m, n), (size, size))
+
+
+def fill(value: Node | float, shape: Shape) -> Node:
+    """A vector or matrix with every entry equal to the scalar `value`."""
+    v = value if isinstance(value, Node) else const(value)
+    if not is_scalar(v.shape):
+        raise ShapeError(f"fill needs a scalar, got {format_shape(v.shape)}")
+    if is_scalar(shape):
+        return v
+    return make("fill", (v,), None, shape)
+
+
+def zeros(shape: Shape) -> Node:
+    return fill(ZERO, shape)
+
+
+def const_value(x: Node) -> float | None:
+    """The value of a constant or a fill of a constant, else None."""
+    if x.op == "const":
+        return x.arg
+    if x.op == "fill" and x.children[0].op == "const":
+        return x.children[0].arg
+    return None
+
+
+def is_zero(x: Node) -> bool:
+    return const_value(x) == 0.0
+
+
+def is_one(x: Node) -> bool:
+    return x.op == "const" and x.arg == 1.0
+
+
+# --------------------------------------------------------------------------- addition
+
+
+def _split_coefficient(x: Node) -> tuple[float, Node]:
+    """x = c * base with c a number: the coefficient and the base."""
+    if x.op == "const":
+        return x.arg, ONE
+    if x.op == "fill" and x.children[0].op == "const":
+        return x.children[0].arg, fill(ONE, x.shape)
+    if x.op == "mul" and x.children[0].op == "const":
+        rest = x.children[1:]
+        base = rest[0] if len(rest) == 1 else make("mul", rest, None, x.shape)
+        return x.children[0].arg, base
+    return 1.0, x
+
+
+def add(*terms: Node) -> Node:
+    if not terms:
+        raise ValueError("add needs at least one term")
+    shape = _common_shape("+", terms)
+    coefs: dict[Node, float] = {}
+    for t in _flatten("add", terms):
+        if not is_scalar(shape) and is_scalar(t.shape):
+            t = fill(t, shape)
+        c, base = _split_coefficient(t)
+        if c != 0.0:
+            coefs[base] = coefs.get(base, 0.0) + c
+    parts = [scale(c, b) for b, c in coefs.items() if c != 0.0]
+    if not parts:
+        return zeros(shape)
+    if len(parts) == 1:
+        return parts[0]
+    parts.sort(key=_term_order)
+    return make("add", tuple(parts), None, shape)
+
+
+def _term_order(x: Node) -> tuple[int, int, str]:
+    # Constants first, as the lesson writes `1 - s`; then fewer transposes first, so
+    # `A + A'` rather than `A' + A`; then by structure.
+    _, base = _split_coefficient(x)
+    return (0 if base.op in ("const", "fill") else 1, _transposes(base), base.key)
+
+
+def _transposes(x: Node) -> int:
+    return x.key.count("transpose(")
+
+
+def sub(a: Node, b: Node) -> Node:
+    return add(a, neg(b))
+
+
+def neg(a: Node) -> Node:
+    return scale(-1.0, a)
+
+
+def scale(c: float, x: Node) -> Node:
+    if c == 1.0:
+        return x
+    return mul(const(c), x)
+
+
+def _common_shape(opname: str, terms: Sequence[Node]) -> Shape:
+    shape: Shape | None = None
+    for t in terms:
+        if is_scalar(t.shape):
+            continue
+        if shape is None:
+            shape = t.shape
+        elif t.shape != shape:
+            raise ShapeError(
+                f"cannot apply {opname} to {format_shape(shape)} and {format_shape(t.shape)}"
+            )
+    return shape if shape is not None else SCALAR
+
+
+def _flatten(op: str, xs: Iterable[Node]) -> list[Node]:
+    out: list[Node] = []
+    for x in xs:
+        if x.op == op:
+            out.extend(x.children)
+        else:
+            out.append(x)
+    return out
+
+
+# ----------------------------------------------------------------- scalar multiplication
+
+
+def _split_power(x: Node) -> tuple[Node, float]:
+    if x.op == "pow" and x.children[1].op == "const":
+        return x.children[0], x.children[1].arg
+    return x, 1.0
+
+
+def mul(*factors: Node) -> Node:
+    """Product of scalars, times at most one non-scalar factor."""
+    coef = 1.0
+    powers: dict[Node, float] = {}
+    nonscalar: Node | None = None
+    stack = list(factors)
+    while stack:
+        f = stack.pop(0)
+        if f.op == "mul":
+            stack[0:0] = list(f.children)
+            continue
+        if f.op == "const":
+            coef *= f.arg
+            continue
+        if not is_scalar(f.shape):
+            if f.op == "fill":  # the entries' scalar joins the scalar factors
+                stack.insert(0, f.children[0])
+                f = fill(ONE, f.shape)
+            if nonscalar is not None and nonscalar.op == "fill" and nonscalar.children[0] is ONE:
+                if f.shape != nonscalar.shape:
+                    raise ShapeError("cannot multiply two non-scalars with mul")
+                nonscalar = f
+                continue
+            if nonscalar is not None and not (f.op == "fill" and f.children[0] is ONE):
+                raise ShapeError(
+                    f"mul of two non-scalars {format_shape(nonscalar.shape)} and "
+                    f"{format_shape(f.shape)}: use matmul or hadamard"
+                )
+            if nonscalar is None:
+                nonscalar = f
+            continue
+        base, e = _split_power(f)
+        powers[base] = powers.get(base, 0.0) + e
+    shape = nonscalar.shape if nonscalar is not None else SCALAR
+    if coef == 0.0 or (nonscalar is not None and is_zero(nonscalar)):
+        return zeros(shape)
+    scalars = []
+    for base, e in powers.items():
+        if e == 0.0:
+            continue
+        scalars.append(base if e == 1.0 else power(base, const(e)))
+    scalars.sort(key=lambda n: n.key)
+    if nonscalar is not None and nonscalar.op == "fill" and nonscalar.children[0] is ONE:
+        # scalars go inside the fill: 2*vector(1) is vector(2)
+        inner = mul(const(coef), *scalars) if scalars or coef != 1.0 else ONE
+        return make("fill", (inner,), None, shape)
+    items: list[Node] = [const(coef)] if coef != 1.0 else []
+    items += scalars
+    if nonscalar is not None:
+        items.append(nonscalar)
+    if not items:
+        return ONE
+    if len(items) == 1:
+        return items[0]
+    return make("mul", tuple(items), None, shape)
+
+
+def _split_scalars(x: Node) -> tuple[list[Node], Node]:
+    """x = (product of scalars) * core, with core non-scalar."""
+    if x.op == "mul" and not is_scalar(x.shape):
+        return list(x.children[:-1]), x.children[-1]
+    if x.op == "fill" and x.children[0] is not ONE:
+        return [x.children[0]], fill(ONE, x.shape)
+    return [], x
+
+
+# ------------------------------------------------------------------- matrix products
+
+
+def matmul(a: Node, b: Node) -> Node:
+    """The language's `*`: matrix product, or scaling when one side is a scalar."""
+    if is_scalar(a.shape) or is_scalar(b.shape):
+        return mul(a, b)
+    if a.shape[1] != b.shape[0]:
+        raise ShapeError(
+            f"cannot multiply {format_shape(a.shape)} by {format_shape(b.shape)}",
+        )
+    shape = (a.shape[0], b.shape[1])
+    if is_zero(a) or is_zero(b):
+        return zeros(shape)
+    sa, ca = _split_scalars(a)
+    sb, cb = _split_scalars(b)
+    factors = [f for f in _flatten("matmul", (ca, cb)) if f.op != "eye"]
+    return mul(*sa, *sb, _chain(factors, shape))
+
+
+def matmul_chain(factors: Sequence[Node]) -> Node:
+    out = factors[0]
+    for f in factors[1:]:
+        out = matmul(out, f)
+    return out
+
+
+def _chain(factors: list[Node], shape: Shape) -> Node:
+    """A canonical product of non-scalar, aligned factors (scalar sub-chains pulled out)."""
+    if not factors:
+        return eye(shape[0])
+    scalars: list[Node] = []
+    changed = True
+    while changed and len(factors) > 1:
+        changed = False
+        last = len(factors) - 1
+        for i, fi in enumerate(factors):
+            if fi.shape[0] != 1:
+                continue
+            for j in range(i, len(factors)):
+                if factors[j].shape[1] == 1 and not (i == 0 and j == last):
+                    scalars.append(_scalar_chain(factors[i : j + 1]))
+                    factors = factors[:i] + factors[j + 1 :]
+                    changed = True
+                    break
+            if changed:
+                break
+    if len(factors) == 1:
+        core = factors[0]
+    elif is_scalar(shape):
+        core = _scalar_chain(factors)
+    else:
+        core = make("matmul", tuple(factors), None, shape)
+    return mul(*scalars, core) if scalars else core
+
+
+def _scalar_chain(factors: Sequence[Node]) -> Node:
+    """A 1×1 chain in canonical orientation: `y'*x` and `x'*y` are one node."""
+    if len(factors) == 1:
+        return factors[0]
+    forward = make("matmul", tuple(factors), None, SCALAR)
+    flipped = tuple(transpose(f) for f in reversed(factors))
+    backward = make("matmul", flipped, None, SCALAR)
+    order = sorted((forward, backward), key=lambda n: (_transposes(n), n.key))
+    return order[0]
+
+
+def hadamard(*factors: Node) -> Node:
+    """Elementwise product; scalars become scaling."""
+    shape = _common_shape(".*", factors)
+    if is_scalar(shape):
+        return mul(*factors)
+    scalars: list[Node] = []
+    powers: dict[Node, float] = {}
+    for f in _flatten("hadamard", factors):
+        if is_scalar(f.shape):
+            scalars.append(f)
+            continue
+        s, core = _split_scalars(f)
+        scalars += s
+        if core.op == "fill":  # fill(1) after the split
+            continue
+        if is_zero(core):
+            return zeros(shape)
+        base, e = _split_power(core)
+        powers[base] = powers.get(base, 0.0) + e
+    items = []
+    for base, e in powers.items():
+        if e == 0.0:
+            continue
+        items.append(base if e == 1.0 else power(base, const(e)))
+    items.sort(key=lambda n: (n.op == "pow" and n.children[1].op == "const"
+                              and n.children[1].arg < 0, n.key))
+    if not items:
+        core = fill(ONE, shape)
+    elif len(items) == 1:
+        core = items[0]
+    else:
+        core = make("hadamard", tuple(items), None, shape)
+    return mul(*scalars, core) if scalars else core
+
+
+def ediv(a: Node, b: Node) -> Node:
+    """Elementwise division `a ./ b`."""
+    if is_scalar(b.shape):
+        return mul(a, power(b, const(-1)))
+    return hadamard(a, power(b, const(-1)))
+
+
+def div(a: Node, b: Node) -> Node:
+    """The language's `/`: division by a scalar."""
+    if not is_scalar(b.shape):
+        raise ShapeError(
+            f"'/' divides by a scalar, got {format_shape(b.shape)}",
+            hint="use ./ for elementwise division, or inv(B) for a matrix inverse",
+        )
+    return mul(a, power(b, const(-1)))
+
+
+def power(base: Node, exponent: Node) -> Node:
+    """Elementwise power `base .^ exponent` (the scalar `^` too)."""
+    OPS["pow"].shape(base.shape, exponent.shape)
+    e = const_value(exponent) if is_scalar(exponent.shape) else None
+    if e is not None:
+        if e == 0.0:
+            return fill(ONE, base.shape)
+        if e == 1.0:
+            return base
+        b = const_value(base)
+        if b is not None and (b > 0 or float(e).is_integer()):
+            return fill(const(b**e), base.shape) if b != 0 or e > 0 else make(
+                "pow", (base, exponent), None, base.shape
+            )
+        if base.op == "pow" and float(e).is_integer() and base.children[1].op == "const":
+            return power(base.children[0], const(base.children[1].arg * e))
+        if base.op == "sqrt" and e == 2.0:
+            return base.children[0]
+        if base.op == "mul" and float(e).is_integer():
+            return mul(*(power(f, exponent) for f in base.children))
+        if is_scalar(base.shape) and base.op == "hadamard":
+            return mul(*(power(f, exponent) for f in base.children))
+    return make("pow", (base, exponent), None, base.shape)
+
+
+def mpower(x: Node, k: int) -> Node:
+    """Integer matrix power `X^k` (`X^-1` is the inverse)."""
+    if is_scalar(x.shape):
+        return power(x, const(k))
+    OPS["mpow"].shape(x.shape)
+    if k == 0:
+        return eye(x.shape[0])
+    if k == 1:
+        return x
+    if k == -1:
+        return inv(x)
+    if k < 0:
+        return mpower(inv(x), -k)
+    return make("mpow", (x,), int(k), x.shape)
+
+
+# ----------------------------------------------------------------------- transposes
+
+
+def is_symmetric(x: Node) -> bool:
+    return transpose(x) is x
+
+
+def transpose(x: Node) -> Node:
+    s = x.shape
+    if is_scalar(s):
+        return x
+    op = x.op
+    if op == "transpose":
+        return x.children[0]
+    if op in ("eye", "commutation") and op == "eye":
+        return x
+    if op == "var" and x.arg.symmetric:
+        return x
+    if op == "fill":
+        return fill(x.children[0], (s[1], s[0]))
+    if op == "add":
+        return add(*(transpose(t) for t in x.children))
+    if op == "mul":
+        return mul(*x.children[:-1], transpose(x.children[-1]))
+    if op == "matmul":
+        return matmul_chain([transpose(f) for f in reversed(x.children)])
+    if op == "hadamard":
+        return hadamard(*(transpose(f) for f in x.children))
+    if op == "pow":
+        base, e = x.children
+        return power(transpose(base), e if is_scalar(e.shape) else transpose(e))
+    if op in ELEMENTWISE_FUNCTIONS:
+        return func(op, transpose(x.children[0]))
+    if op == "diag" and is_square(s):
+        return x  # a diagonal matrix
+    if op == "kron":
+        return kron(transpose(x.children[0]), transpose(x.children[1]))
+    if op in ("inv", "expm", "mpow") and is_symmetric(x.children[0]):
+        return x
+    if op == "block":
+        rows, cols = x.arg
+        grid = [[x.children[r * cols + c] for c in range(cols)] for r in range(rows)]
+        return block([[transpose(grid[r][c]) for r in range(rows)] for c in range(cols)])
+    return make("transpose", (x,), None, (s[1], s[0]))
+
+
+# ------------------------------------------------------------------------- functions
+
+
+def func(name: str, x: Node) -> Node:
+    """An elementwise function applied to x."""
+    if name not in ELEMENTWISE_FUNCTIONS:
+        raise KeyError(name)
+    v = const_value(x)
+    if v is not None and v == 0.0 and name in _ZERO_FIXED:
+        return x
+    if v is not None and name in ("exp", "cos") and v == 0.0:
+        return fill(ONE, x.shape)
+    if name == "log" and x.op == "exp":
+        return x.children[0]
+    if name == "exp" and x.op == "log":
+        return x.children[0]
+    return make(name, (x,), None, x.shape)
+
+
+_ZERO_FIXED = {"sin", "tan", "arcsin", "arctan", "tanh", "sqrt", "abs", "sign", "relu"}
+
+
+def tr(x: Node) -> Node:
+    OPS["tr"].shape(x.shape)
+    if is_scalar(x.shape):
+        return x
+    if is_zero(x):
+        return ZERO
+    if x.op == "mul":
+        return mul(*x.children[:-1], tr(x.children[-1]))
+    if x.op == "transpose":
+        return tr(x.children[0])
+    if x.op == "diag":
+        return sum_(x.children[0])
+    if x.op == "eye" and isinstance(x.shape[0], int):
+        return const(x.shape[0])
+    if x.op == "matmul":
+        f = list(x.children)
+        for r in range(1, len(f)):
+            if f[r].shape[0] == 1:  # this rotation of the cycle is a 1×1 chain
+                return matmul_chain(f[r:] + f[:r])
+    return make("tr", (x,), None, SCALAR)
+
+
+def sum_(x: Node) -> Node:
+    if is_scalar(x.shape):
+        return x
+    if is_zero(x):
+        return ZERO
+    if x.op == "mul":
+        return mul(*x.children[:-1], sum_(x.children[-1]))
+    if x.op == "transpose":
+        return sum_(x.children[0])
+    if x.op == "diag" and is_square(x.shape):
+        return sum_(x.children[0])
+    return make("sum", (x,), None, SCALAR)
+
+
+def det(x: Node) -> Node:
+    OPS["det"].shape(x.shape)
+    if is_scalar(x.shape):
+        return x
+    if x.op == "eye":
+        return ONE
+    if x.op == "transpose":
+        return det(x.children[0])
+    if x.op == "inv":
+        return power(det(x.children[0]), const(-1))
+    return make("det", (x,), None, SCALAR)
+
+
+def logdet(x: Node) -> Node:
+    OPS["logdet"].shape(x.shape)
+    if is_scalar(x.shape):
+        return func("log", x)
+    if x.op == "eye":
+        return ZERO
+    if x.op == "transpose":
+        return logdet(x.children[0])
+    return make("logdet", (x,), None, SCALAR)
+
+
+def inv(x: Node) -> Node:
+    OPS["inv"].shape(x.shape)
+    if is_scalar(x.shape):
+        return power(x, const(-1))
+    if x.op == "inv":
+        return x.children[0]
+    if x.op == "eye":
+        return x
+    if x.op == "transpose":
+        return transpose(inv(x.children[0]))
+    if x.op == "mul":
+        return mul(*(power(s, const(-1)) for s in x.children[:-1]), inv(x.children[-1]))
+    return make("inv", (x,), None, x.shape)
+
+
+def norm1(x: Node) -> Node:
+    if is_scalar(x.shape):
+        return func("abs", x)
+    return make("norm1", (x,), None, SCALAR)
+
+
+def norm2(x: Node) -> Node:
+    if is_scalar(x.shape):
+        return func("abs", x)
+    if x.op == "transpose":
+        return norm2(x.children[0])
+    return make("norm2", (x,), None, SCALAR)
+
+
+def diag(x: Node) -> Node:
+    shape = OPS["diag"].shape(x.shape)
+    if is_scalar(x.shape):
+        return x
+    if is_row(x.shape):
+        x = transpose(x)
+    if is_zero(x):
+        return zeros(shape)
+    if x.op == "diag":
+        return x.children[0]
+    if x.op == "eye":
+        return fill(ONE, shape)
+    if x.op == "mul":
+        return mul(*x.children[:-1], diag(x.children[-1]))
+    if x.op == "fill" and is_column(x.shape):
+        return mul(x.children[0], eye(x.shape[0]))
+    return make("diag", (x,), None, shape)
+
+
+def vec(x: Node) -> Node:
+    shape = OPS["vec"].shape(x.shape)
+    if is_scalar(x.shape) or is_column(x.shape):
+        return x
+    if is_row(x.shape):
+        return transpose(x)
+    if x.op == "mul":
+        return mul(*x.children[:-1], vec(x.children[-1]))
+    if x.op == "reshape":
+        return x.children[0]
+    return make("vec", (x,), None, shape)
+
+
+def reshape(x: Node, shape: Shape) -> Node:
+    """Column-major reshape of a vector back to a matrix (the inverse of vec)."""
+    if x.shape == shape:
+        return x
+    if x.op == "vec" and x.children[0].shape == shape:
+        return x.children[0]
+    if is_column(shape) or is_scalar(shape):
+        return vec(x)
+    if is_row(shape):
+        return transpose(vec(x))
+    return make("reshape", (x,), None, shape)
+
+
+def softmax(x: Node) -> Node:
+    OPS["softmax"].shape(x.shape)
+    if is_scalar(x.shape):
+        return ONE
+    return make("softmax", (x,), None, x.shape)
+
+
+def logsumexp(x: Node) -> Node:
+    if is_scalar(x.shape):
+        return x
+    return make("logsumexp", (x,), None, SCALAR)
+
+
+def expm(x: Node) -> Node:
+    OPS["expm"].shape(x.shape)
+    if is_scalar(x.shape):
+        return func("exp", x)
+    if is_zero(x):
+        return eye(x.shape[0])
+    return make("expm", (x,), None, x.shape)
+
+
+def kron(a: Node, b: Node) -> Node:
+    if is_scalar(a.shape) or is_scalar(b.shape):
+        return mul(a, b)
+    if is_zero(a) or is_zero(b):
+        return zeros(OPS["kron"].shape(a.shape, b.shape))
+    sa, ca = _split_scalars(a)
+    sb, cb = _split_scalars(b)
+    core = make("kron", (ca, cb), None, OPS["kron"].shape(ca.shape, cb.shape))
+    return mul(*sa, *sb, core) if sa or sb else core
+
+
+def block(grid: Sequence[Sequence[Node]]) -> Node:
+    """A block matrix from rows of blocks: `[a, b; c, d]`."""
+    rows = len(grid)
+    if rows == 0 or any(len(r) != len(grid[0]) for r in grid):
+        raise ShapeError("every row of a block matrix needs the same number of entries")
+    cols = len(grid[0])
+    if rows == 1 and cols == 1:
+        return grid[0][0]
+    heights = []
+    for r, row in enumerate(grid):
+        h = row[0].shape[0]
+        for entry in row:
+            if entry.shape[0] != h:
+                raise ShapeError(
+                    f"entries of row {r + 1} have different numbers of rows "
+                    f"({format_shape(row[0].shape)} and {format_shape(entry.shape)})"
+                )
+        heights.append(h)
+    widths = []
+    for c in range(cols):
+        w = grid[0][c].shape[1]
+        for r in range(rows):
+            if grid[r][c].shape[1] != w:
+                raise ShapeError(
+                    f"entries of column {c + 1} have different numbers of columns"
+                )
+        widths.append(w)
+    total_r: Dim = 0
+    for h in heights:
+        total_r = _dim_add(total_r, h)
+    total_c: Dim = 0
+    for w in widths:
+        total_c = _dim_add(total_c, w)
+    children = tuple(e for row in grid for e in row)
+    return make("block", children, (rows, cols), (total_r, total_c))
+
+
+def _dim_add(a: Dim, b: Dim) -> Dim:
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    if a == 0:
+        return b
+    return f"{a}+{b}"
+
+
+# ------------------------------------------------------------------ by op name
+
+UNARY_BUILDERS = {
+    "tr": tr,
+    "sum": sum_,
+    "det": det,
+    "logdet": logdet,
+    "inv": inv,
+    "norm1": norm1,
+    "norm2": norm2,
+    "diag": diag,
+    "vec": vec,
+    "softmax": softmax,
+    "logsumexp": logsumexp,
+    "expm": expm,
+    "transpose": transpose,
+}
+
+
+def call(name: str, args: Sequence[Node]) -> Node:
+    """Apply the function `name` as the language writes it (`tr(X)`, `kron(A, B)`)."""
+    if name in ELEMENTWISE_FUNCTIONS:
+        return func(name, args[0])
+    if name == "kron":
+        return kron(args[0], args[1])
+    return UNARY_BUILDERS[name](args[0])
+
+
+def rebuild(x: Node, children: Sequence[Node]) -> Node:
+    """Rebuild a node of x's op over new children, through the builders."""
+    op = x.op
+    if op in ("var", "dvar", "const", "eye", "commutation"):
+        return x
+    if op == "add":
+        return add(*children)
+    if op == "mul":
+        return mul(*children)
+    if op == "matmul":
+        return matmul_chain(children)
+    if op == "hadamard":
+        return hadamard(*children)
+    if op == "pow":
+        return power(children[0], children[1])
+    if op == "fill":
+        return fill(children[0], x.shape)
+    if op == "block":
+        rows, cols = x.arg
+        return block([list(children[r * cols : (r + 1) * cols]) for r in range(rows)])
+    if op == "reshape":
+        return reshape(children[0], x.shape)
+    if op == "mpow":
+        return mpower(children[0], x.arg)
+    if op == "kron":
+        return kron(children[0], children[1])
+    return call(op, children)

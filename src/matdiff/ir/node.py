@@ -1,0 +1,118 @@
+"""The one expression node type.
+
+A `Node` is immutable and interned: `make` returns the existing node when an equal one
+(same op, same children, same arg, same shape) is alive, so structural equality is
+identity, hashing is O(1) and shared subexpressions are shared objects. Nodes are built
+by the builders in ir/build.py, which fold constants and keep canonical forms; `make`
+itself only interns.
+
+`arg` carries what is not a child: a variable's `VarInfo`, a constant's value, a matrix
+power's exponent, a block's grid layout.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dims import Shape
+
+PROPERTIES = ("symmetric", "spd", "diagonal", "orthogonal", "positive", "onehot", "simplex")
+
+
+@dataclass(frozen=True)
+class VarInfo:
+    """A variable's name and declared properties (symmetric, spd, ...)."""
+
+    name: str
+    props: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def symmetric(self) -> bool:
+        return bool(self.props & {"symmetric", "spd", "diagonal"})
+
+
+class Node:
+    __slots__ = ("op", "children", "arg", "shape", "_key", "_free", "_size", "__weakref__")
+
+    op: str
+    children: tuple[Node, ...]
+    arg: Any
+    shape: Shape
+
+    def __repr__(self) -> str:
+        from ..backends.text import to_text
+
+        try:
+            return f"<{to_text(self)}>"
+        except Exception:  # repr must never fail, even on a half-supported node
+            return f"<Node {self.op} {self.shape}>"
+
+    def __str__(self) -> str:
+        from ..backends.text import to_text
+
+        return to_text(self)
+
+    @property
+    def key(self) -> str:
+        """A deterministic structural key, used to order the terms of canonical nodes."""
+        k = self._key
+        if k is None:
+            inner = ",".join(c.key for c in self.children)
+            k = f"{self.op}[{self.arg!r}]({inner})" if self.arg is not None else (
+                f"{self.op}({inner})"
+            )
+            self._key = k
+        return k
+
+    @property
+    def free(self) -> frozenset[str]:
+        """Names of the variables (and `d:` differentials) this expression depends on."""
+        f = self._free
+        if f is None:
+            if self.op == "var":
+                f = frozenset((self.arg.name,))
+            elif self.op == "dvar":
+                f = frozenset((dvar_key(self.arg),))
+            else:
+                f = frozenset().union(*(c.free for c in self.children))
+            self._free = f
+        return f
+
+    @property
+    def size(self) -> int:
+        """Number of nodes in the tree (shared nodes counted each time they are used)."""
+        s = self._size
+        if s is None:
+            s = 1 + sum(c.size for c in self.children)
+            self._size = s
+        return s
+
+    # Operator overloading for the Python API lives in api.py (attached there), so the
+    # core stays free of builder imports.
+
+
+def dvar_key(arg: tuple[str, int]) -> str:
+    return f"d:{arg[0]}:{arg[1]}"
+
+
+_interned: weakref.WeakValueDictionary[tuple[Any, ...], Node] = weakref.WeakValueDictionary()
+
+
+def make(op: str, children: tuple[Node, ...], arg: Any, shape: Shape) -> Node:
+    """The interning factory. Callers are the builders; they have checked the shapes."""
+    ident = (op, tuple(id(c) for c in children), arg, shape)
+    node = _interned.get(ident)
+    if node is not None:
+        return node
+    node = object.__new__(Node)
+    node.op = op
+    node.children = children
+    node.arg = arg
+    node.shape = shape
+    node._key = None
+    node._free = None
+    node._size = None
+    _interned[ident] = node
+    return node
