@@ -1,0 +1,738 @@
+"""The numeric reference evaluator: an expression and values in, a NumPy array out.
+
+Contract:
+
+- `evaluate(node, values)` returns a 2-D float array of the node's concrete shape (a
+  scalar is (1, 1), a vector (n, 1)); `to_user` turns it into what a person expects (a
+  float, a 1-D vector, a 2-D matrix).
+- `values` maps variable names, and differential keys such as "d:X:1" (see
+  `ir.node.dvar_key`), to array-likes. Vectors are 1-D (an (n, 1) or (1, n) array is
+  accepted too), scalars Python floats or 0-d arrays, matrices 2-D.
+- Symbolic sizes are bound from the values (`bind_sizes`); contradictions, missing
+  values, values of the wrong kind, non-finite values, and values outside a function's
+  domain raise `InputValueError` naming the variable or the subexpression; a raw NumPy
+  warning or a silent nan never escapes. Declared properties (symmetric, spd,
+  diagonal, orthogonal, positive, onehot, simplex) are checked with a tolerance unless
+  `check_props=False` (finite differences perturb entries one at a time).
+- Each distinct node is computed once per call, by an explicit stack (deep trees do
+  not hit the recursion limit). Formulas are the careful ones: slogdet for logdet,
+  max-shifted softmax and logsumexp, a stable sigmoid and softplus, solve-based inverse
+  with a conditioning check, Padé scaling-and-squaring for expm.
+
+This is the reference every other backend and every derivative rule is checked
+against, so it favours clarity and accuracy over speed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputValueError
+from ..ir.dims import Dim, Shape, format_shape, is_column, is_row, is_scalar, is_square
+from ..ir.node import Node, dvar_key
+from .text import to_text
+
+Array = np.ndarray
+Values = Mapping[str, Any]
+
+# ------------------------------------------------------------------------ user <-> internal
+
+
+def _kind(shape: Shape) -> str:
+    if is_scalar(shape):
+        return "scalar"
+    if is_column(shape):
+        return "vector"
+    if is_row(shape):
+        return "row vector"
+    return "matrix"
+
+
+def describe(shape: Shape) -> str:
+    """`vector n`, `matrix n×m`, `row vector 1×n`, `scalar`: how declarations read."""
+    kind = _kind(shape)
+    return kind if kind == "scalar" else f"{kind} {format_shape(shape)}"
+
+
+def to_internal(value: Any, shape: Shape, name: str = "value") -> Array:
+    """A user value as a 2-D float array for a declared (possibly symbolic) shape.
+
+    Only the kind is checked here (a 1-D array for a matrix is an error); sizes are
+    checked against integer dims, symbolic ones are left to `bind_sizes`.
+    """
+    try:
+        a = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise InputValueError(f"the value of {name} is not an array of numbers: {exc}") from exc
+    if a.dtype == object or a.dtype.kind not in "biuf":
+        if a.dtype.kind == "c":
+            raise InputValueError(f"the value of {name} is complex; matdiff works with reals")
+        raise InputValueError(f"the value of {name} is not an array of numbers")
+    a = a.astype(float)
+    kind = _kind(shape)
+    if kind == "scalar":
+        if a.size != 1 or a.ndim > 2:
+            raise InputValueError(
+                f"{name} is a scalar but its value has shape {a.shape}"
+            )
+        out = a.reshape(1, 1)
+    elif kind in ("vector", "row vector"):
+        if a.ndim == 1:
+            flat = a
+        elif a.ndim == 2 and (a.shape[1] == 1 or a.shape[0] == 1):
+            flat = a.ravel()
+        else:
+            raise InputValueError(
+                f"{name} is a {describe(shape)} but its value has shape {a.shape}",
+                hint="give a vector as a 1-D array",
+            )
+        out = flat.reshape(-1, 1) if kind == "vector" else flat.reshape(1, -1)
+    else:
+        if a.ndim != 2:
+            raise InputValueError(
+                f"{name} is a {describe(shape)} but its value is {a.ndim}-D"
+                f" with shape {a.shape}",
+                hint="give a matrix as a 2-D array",
+            )
+        out = a
+    for axis in (0, 1):
+        d = shape[axis]
+        if isinstance(d, int) and out.shape[axis] != d:
+            raise InputValueError(
+                f"{name} is a {describe(shape)} but its value has shape {_shape_text(out, shape)}"
+            )
+    if not np.all(np.isfinite(out)):
+        raise InputValueError(f"the value of {name} has non-finite entries (nan or inf)")
+    return out
+
+
+def to_user(array: Any, shape: Shape) -> float | Array:
+    """An internal 2-D array as a user value: float, 1-D vector, or 2-D matrix."""
+    a = np.asarray(array, dtype=float)
+    kind = _kind(shape)
+    if kind == "scalar":
+        return float(a.reshape(-1)[0])
+    if kind in ("vector", "row vector"):
+        return a.reshape(-1).copy()
+    return a.reshape(a.shape[-2:]).copy() if a.ndim >= 2 else a.copy()
+
+
+def user_shape(shape: tuple[int, int], symbolic: Shape) -> tuple[int, ...]:
+    """The user-facing shape of a value: () for a scalar, (n,) for vectors, (m, n)."""
+    kind = _kind(symbolic)
+    if kind == "scalar":
+        return ()
+    if kind in ("vector", "row vector"):
+        return (shape[0] * shape[1],)
+    return (shape[0], shape[1])
+
+
+def _shape_text(a: Array, shape: Shape) -> str:
+    kind = _kind(shape)
+    if kind in ("vector", "row vector"):
+        return f"{a.size} entries" if a.ndim else "a scalar"
+    return "×".join(str(s) for s in a.shape)
+
+
+# ------------------------------------------------------------------------------- sizes
+
+
+def _terms(d: Dim) -> list[tuple[int, list[str]]]:
+    """A dim as a sum of products: [(coefficient, [names])]."""
+    if isinstance(d, int):
+        return [(d, [])]
+    out = []
+    for term in d.split("+"):
+        coef = 1
+        names = []
+        for f in term.split("*"):
+            f = f.strip()
+            if f.isdigit():
+                coef *= int(f)
+            elif f:
+                names.append(f)
+        out.append((coef, names))
+    return out
+
+
+def dim_names(d: Dim) -> set[str]:
+    """The symbolic size names a dim is made of (`"m*n"` -> {m, n})."""
+    return {n for _, names in _terms(d) for n in names}
+
+
+def resolve(d: Dim, sizes: Mapping[str, int]) -> int:
+    """The integer value of a dim; KeyError names a size that is not known."""
+    total = 0
+    for coef, names in _terms(d):
+        for n in names:
+            coef *= sizes[n]
+        total += coef
+    return total
+
+
+def concrete_shape(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, int]:
+    try:
+        return (resolve(shape[0], sizes), resolve(shape[1], sizes))
+    except KeyError as exc:
+        raise InputValueError(
+            f"the size {exc.args[0]} cannot be told from the values given",
+            hint="pass sizes={...} or give a value for a variable of that size",
+        ) from None
+
+
+def walk(roots: Iterable[Node]) -> list[Node]:
+    """Every distinct node under the roots, children before parents (no recursion)."""
+    seen: set[int] = set()
+    order: list[Node] = []
+    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for c in reversed(node.children):
+            if id(c) not in seen:
+                stack.append((c, False))
+    return order
+
+
+def leaves(roots: Iterable[Node]) -> dict[str, Node]:
+    """Variables and differentials by value key (name, or "d:X:1")."""
+    out: dict[str, Node] = {}
+    for n in walk(roots):
+        if n.op == "var":
+            out.setdefault(n.arg.name, n)
+        elif n.op == "dvar":
+            out.setdefault(dvar_key(n.arg), n)
+    return out
+
+
+def _label(key: str) -> str:
+    if key.startswith("d:"):
+        _, name, k = key.split(":")
+        return f"d{name}" if k == "1" else f"d{name}_{k}"
+    return key
+
+
+def _roots(node_or_nodes: Node | Iterable[Node]) -> list[Node]:
+    return [node_or_nodes] if isinstance(node_or_nodes, Node) else list(node_or_nodes)
+
+
+def bind_sizes(
+    node_or_nodes: Node | Iterable[Node],
+    values: Values,
+    sizes: Mapping[str, int] | None = None,
+) -> dict[str, int]:
+    """Bind every symbolic size the expressions use from the shapes of the values.
+
+    Raises InputValueError for a missing value, a value of the wrong kind, or two
+    values that give one size different lengths (naming both and where they meet).
+    """
+    roots = _roots(node_or_nodes)
+    bound: dict[str, int] = dict(sizes or {})
+    source = {n: ("sizes", f"is given as {v}") for n, v in bound.items()}
+    compound: list[tuple[Dim, int, str, str]] = []
+    for key, leaf in leaves(roots).items():
+        label = _label(key)
+        if key not in values:
+            raise InputValueError(f"no value for {label} ({describe(leaf.shape)})")
+        arr = to_internal(values[key], leaf.shape, label)
+        desc = _value_desc(arr, leaf.shape)
+        for axis in (0, 1):
+            d, actual = leaf.shape[axis], arr.shape[axis]
+            if isinstance(d, int):
+                continue  # to_internal checked it
+            terms = _terms(d)
+            if len(terms) == 1 and terms[0][0] == 1 and len(terms[0][1]) == 1:
+                name = terms[0][1][0]
+                if name in bound and bound[name] != actual:
+                    raise _conflict(roots, name, source[name], (label, desc), leaf.shape)
+                if name not in bound:
+                    bound[name] = actual
+                    source[name] = (label, desc)
+            else:
+                compound.append((d, actual, label, desc))
+    _solve_compound(compound, bound)
+    return bound
+
+
+def _value_desc(a: Array, shape: Shape) -> str:
+    kind = _kind(shape)
+    if kind == "scalar":
+        return "is a scalar"
+    if kind in ("vector", "row vector"):
+        return f"has {a.size} entries"
+    return f"is {a.shape[0]}×{a.shape[1]}"
+
+
+def _conflict(
+    roots: list[Node], dim: str, first: tuple[str, str], second: tuple[str, str], shape: Shape
+) -> InputValueError:
+    a, desc_a = first
+    b, desc_b = second
+    if a == b:
+        return InputValueError(
+            f"{a} {desc_b} but it is declared {describe(shape)}; both sizes named {dim}"
+            " must be equal"
+        )
+    where = _meeting_point(roots, a, b)
+    return InputValueError(
+        f"{a} {desc_a} but {b} {desc_b}; {where} needs them equal ({dim})"
+    )
+
+
+def _meeting_point(roots: list[Node], a: str, b: str) -> str:
+    """Text of the smallest subexpression that uses both a and b."""
+    keys = {a, b}
+    uses: dict[int, set[str]] = {}
+    best: tuple[int, Node] | None = None
+    size: dict[int, int] = {}
+    for n in walk(roots):
+        if n.op == "var":
+            u = {n.arg.name} & keys
+        elif n.op == "dvar":
+            u = {_label(dvar_key(n.arg))} & keys
+        else:
+            u = set().union(*(uses[id(c)] for c in n.children)) if n.children else set()
+        uses[id(n)] = u
+        size[id(n)] = 1 + sum(size[id(c)] for c in n.children)
+        if u == keys and (best is None or size[id(n)] < best[0]):
+            best = (size[id(n)], n)
+    return _text(best[1]) if best is not None else "the expression"
+
+
+def _solve_compound(compound: list[tuple[Dim, int, str, str]], bound: dict[str, int]) -> None:
+    pending = list(compound)
+    progress = True
+    while pending and progress:
+        progress = False
+        for item in list(pending):
+            d, actual, label, desc = item
+            unknown = dim_names(d) - bound.keys()
+            if not unknown:
+                if resolve(d, bound) != actual:
+                    raise InputValueError(
+                        f"{label} {desc} but its size {d} is {resolve(d, bound)} here"
+                    )
+                pending.remove(item)
+                progress = True
+            elif len(unknown) == 1:
+                (name,) = unknown
+                known = 0
+                factor = 0
+                for coef, names in _terms(d):
+                    rest = [n for n in names if n != name]
+                    value = coef * math.prod(bound[n] for n in rest)
+                    power = len(names) - len(rest)
+                    if power == 0:
+                        known += value
+                    elif power == 1 and factor == 0:
+                        factor = value
+                    else:
+                        factor = -1  # not linear in the unknown: leave it
+                if factor > 0 and (actual - known) % factor == 0 and actual - known >= 0:
+                    bound[name] = (actual - known) // factor
+                    progress = True
+                elif factor > 0:
+                    raise InputValueError(
+                        f"{label} {desc}, which no size {name} fits ({d})"
+                    )
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _text(node: Node, limit: int = 80) -> str:
+    try:
+        t = to_text(node)
+    except (RecursionError, Exception):  # messages must not fail on a deep tree
+        return f"{node.op}(...)"
+    return t if len(t) <= limit else t[: limit - 3] + "..."
+
+
+def _domain_error(node: Node, what: str) -> InputValueError:
+    return InputValueError(f"{node.op} of {what} in {_text(node)}")
+
+
+def evaluate(
+    node: Node,
+    values: Values,
+    *,
+    sizes: Mapping[str, int] | None = None,
+    check_props: bool = True,
+) -> Array:
+    """The value of `node` as a 2-D float array of its concrete shape."""
+    bound = bind_sizes(node, values, sizes)
+    memo: dict[int, Array] = {}
+    leaf_cache: dict[str, Array] = {}
+    for n in walk([node]):
+        memo[id(n)] = _eval_node(n, [memo[id(c)] for c in n.children], values, bound,
+                                 leaf_cache, check_props)
+    return memo[id(node)]
+
+
+def _eval_node(
+    n: Node,
+    kids: list[Array],
+    values: Values,
+    sizes: Mapping[str, int],
+    leaf_cache: dict[str, Array],
+    check_props: bool,
+) -> Array:
+    op = n.op
+    if op in ("var", "dvar"):
+        key = n.arg.name if op == "var" else dvar_key(n.arg)
+        if key not in leaf_cache:
+            arr = to_internal(values[key], n.shape, _label(key))
+            shape = concrete_shape(n.shape, sizes)
+            if arr.shape != shape:
+                raise InputValueError(
+                    f"{_label(key)} has shape {arr.shape[0]}×{arr.shape[1]} but"
+                    f" {describe(n.shape)} is {shape[0]}×{shape[1]} here"
+                )
+            if op == "var" and check_props:
+                check_properties(n.arg.name, arr, n.arg.props)
+            leaf_cache[key] = arr
+        return leaf_cache[key]
+    rule = _RULES.get(op)
+    if rule is None:
+        raise NotImplementedError(f"no evaluation rule for op {op!r}")
+    with np.errstate(all="ignore"):
+        out = rule(n, kids, sizes)
+    out = np.asarray(out, dtype=float)
+    shape = concrete_shape(n.shape, sizes)
+    if out.shape != shape:
+        out = np.broadcast_to(out, shape).copy() if out.size == 1 else out.reshape(shape)
+    if not np.all(np.isfinite(out)):
+        raise InputValueError(
+            f"{op} gives a non-finite value (overflow or outside its domain) in {_text(n)}"
+        )
+    return out
+
+
+# ---------------------------------------------------------------------- property checks
+
+_TOL = 1e-8
+
+
+def check_properties(name: str, a: Array, props: Iterable[str]) -> None:
+    """Raise InputValueError when a value breaks a declared property (with tolerance)."""
+    props = set(props)
+    scale = max(1.0, float(np.max(np.abs(a)))) if a.size else 1.0
+    tol = _TOL * scale
+    square = a.shape[0] == a.shape[1]
+    if props & {"symmetric", "spd", "diagonal", "orthogonal"} and not square:
+        raise InputValueError(f"{name} is declared {_first(props)} but is not square")
+    if props & {"symmetric", "spd"} and not np.allclose(a, a.T, rtol=0, atol=tol):
+        raise InputValueError(f"{name} is declared symmetric but its value is not")
+    if "spd" in props:
+        try:
+            np.linalg.cholesky((a + a.T) / 2)
+        except np.linalg.LinAlgError:
+            raise InputValueError(
+                f"{name} is declared spd but its value is not positive definite"
+            ) from None
+    if "diagonal" in props and np.any(np.abs(a - np.diag(np.diag(a))) > tol):
+        raise InputValueError(f"{name} is declared diagonal but has off-diagonal entries")
+    if "orthogonal" in props and not np.allclose(a.T @ a, np.eye(a.shape[0]), atol=1e-6):
+        raise InputValueError(f"{name} is declared orthogonal but {name}'*{name} is not eye")
+    if "positive" in props and np.any(a <= 0):
+        raise InputValueError(f"{name} is declared positive but has entries <= 0")
+    if "onehot" in props:
+        ones = np.isclose(a, 1.0, atol=tol)
+        zeros = np.isclose(a, 0.0, atol=tol)
+        if not np.all(ones | zeros) or int(ones.sum()) != 1:
+            raise InputValueError(
+                f"{name} is declared onehot but is not a unit vector (one 1, the rest 0)"
+            )
+    if "simplex" in props and (np.any(a < -tol) or abs(float(a.sum()) - 1.0) > 1e-6):
+        raise InputValueError(
+            f"{name} is declared simplex but its entries are not non-negative summing to 1"
+        )
+
+
+def _first(props: set[str]) -> str:
+    return sorted(props)[0]
+
+
+# ------------------------------------------------------------------------------- rules
+
+Rule = Callable[[Node, list[Array], Mapping[str, int]], Array]
+_RULES: dict[str, Rule] = {}
+
+
+def rule(*names: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        for name in names:
+            _RULES[name] = fn
+        return fn
+
+    return register
+
+
+def has_rule(op: str) -> bool:
+    """Whether the evaluator knows `op` (leaves included); tests loop over the op table."""
+    return op in _RULES or op in ("var", "dvar")
+
+
+@rule("const")
+def _const(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.full((1, 1), n.arg)
+
+
+@rule("eye")
+def _eye(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.eye(concrete_shape(n.shape, s)[0])
+
+
+@rule("commutation")
+def _commutation(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return commutation_matrix(resolve(n.arg[0], s), resolve(n.arg[1], s))
+
+
+def commutation_matrix(m: int, n: int) -> Array:
+    """K(m,n) with K @ vec(X) = vec(X.T) for X m×n (vec column-major)."""
+    k = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[j + i * n, i + j * m] = 1.0
+    return k
+
+
+@rule("add")
+def _add(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    out = np.zeros(concrete_shape(n.shape, s))
+    for x in k:
+        out = out + x
+    return out
+
+
+@rule("mul", "hadamard")
+def _product(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    out = k[0]
+    for x in k[1:]:
+        out = out * x
+    return out
+
+
+@rule("matmul")
+def _matmul(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return k[0] @ k[1] if len(k) == 2 else np.linalg.multi_dot(k)
+
+
+@rule("pow")
+def _pow(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    base, e = k
+    e_full = np.broadcast_to(e, base.shape)
+    if np.any((base < 0) & (e_full != np.round(e_full))):
+        raise _domain_error(n, "a negative base to a non-integer power")
+    if np.any((base == 0) & (e_full < 0)):
+        raise _domain_error(n, "zero to a negative power")
+    return np.power(base, e)
+
+
+@rule("fill")
+def _fill(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.full(concrete_shape(n.shape, s), float(k[0][0, 0]))
+
+
+@rule("block")
+def _block(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    rows, cols = n.arg
+    return np.block([[k[r * cols + c] for c in range(cols)] for r in range(rows)])
+
+
+@rule("reshape")
+def _reshape(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return k[0].reshape(concrete_shape(n.shape, s), order="F")
+
+
+@rule("vec")
+def _vec(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return k[0].reshape((-1, 1), order="F")
+
+
+@rule("transpose")
+def _transpose(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return k[0].T
+
+
+@rule("mpow")
+def _mpow(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    x = k[0]
+    if n.arg < 0:
+        x = _inverse(n, x)
+    return np.linalg.matrix_power(x, abs(int(n.arg)))
+
+
+@rule("kron")
+def _kron(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.kron(k[0], k[1])
+
+
+@rule("tr")
+def _tr(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.full((1, 1), np.trace(k[0]))
+
+
+@rule("sum")
+def _sum(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.full((1, 1), k[0].sum())
+
+
+@rule("diag")
+def _diag(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    child = n.children[0].shape
+    if is_square(child) and not (is_column(child) or is_row(child)):
+        return np.diag(k[0]).reshape(-1, 1).copy()
+    return np.diag(k[0].ravel())
+
+
+@rule("det")
+def _det(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.full((1, 1), np.linalg.det(k[0]))
+
+
+@rule("logdet")
+def _logdet(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    sign, logabs = np.linalg.slogdet(k[0])
+    if sign <= 0:
+        what = "a singular matrix" if sign == 0 else "a matrix with negative determinant"
+        raise _domain_error(n, what)
+    return np.full((1, 1), logabs)
+
+
+def _inverse(n: Node, x: Array) -> Array:
+    try:
+        inv = np.linalg.solve(x, np.eye(x.shape[0]))
+    except np.linalg.LinAlgError:
+        raise _domain_error(n, "a singular matrix") from None
+    cond = np.linalg.norm(x, 1) * np.linalg.norm(inv, 1)
+    if not np.isfinite(cond) or cond > 1e14:
+        raise _domain_error(n, f"a singular matrix (condition number {cond:.2g})")
+    return inv
+
+
+@rule("inv")
+def _inv(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return _inverse(n, k[0])
+
+
+@rule("norm1")
+def _norm1(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.full((1, 1), np.abs(k[0]).sum())
+
+
+@rule("norm2")
+def _norm2(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return np.full((1, 1), np.linalg.norm(k[0].ravel()))
+
+
+@rule("softmax")
+def _softmax(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    z = k[0] - k[0].max()
+    e = np.exp(z)
+    return e / e.sum()
+
+
+@rule("logsumexp")
+def _logsumexp(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    m = k[0].max()
+    return np.full((1, 1), m + np.log(np.exp(k[0] - m).sum()))
+
+
+@rule("expm")
+def _expm(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return expm(k[0])
+
+
+# Padé [13/13] coefficients for the matrix exponential (Higham 2005).
+_PADE13 = (
+    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+    129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+    40840800.0, 960960.0, 16380.0, 182.0, 1.0,
+)
+_THETA13 = 5.371920351148152
+
+
+def expm(a: Array) -> Array:
+    """Matrix exponential by scaling and squaring with a [13/13] Padé approximant."""
+    n = a.shape[0]
+    norm = np.linalg.norm(a, 1)
+    s = max(0, int(math.ceil(math.log2(norm / _THETA13)))) if norm > _THETA13 else 0
+    a = a / (2.0**s)
+    b = _PADE13
+    ident = np.eye(n)
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2)
+             + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
+    v = (a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2)
+         + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident)
+    r = np.linalg.solve(v - u, v + u)
+    for _ in range(s):
+        r = r @ r
+    return r
+
+
+# Elementwise functions: (domain check or None, function).
+
+
+def _sigmoid(x: Array) -> Array:
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1.0 + ex)
+    return out
+
+
+_ELEMENTWISE: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Any] | None, str]] = {
+    "exp": (np.exp, None, ""),
+    "log": (np.log, lambda x: x <= 0, "a non-positive value"),
+    "sin": (np.sin, None, ""),
+    "cos": (np.cos, None, ""),
+    "tan": (np.tan, None, ""),
+    "arcsin": (np.arcsin, lambda x: np.abs(x) > 1, "a value outside [-1, 1]"),
+    "arccos": (np.arccos, lambda x: np.abs(x) > 1, "a value outside [-1, 1]"),
+    "arctan": (np.arctan, None, ""),
+    "tanh": (np.tanh, None, ""),
+    "sqrt": (np.sqrt, lambda x: x < 0, "a negative value"),
+    "abs": (np.abs, None, ""),
+    "sign": (np.sign, None, ""),
+    "sigmoid": (_sigmoid, None, ""),
+    "relu": (lambda x: np.maximum(x, 0.0), None, ""),
+    "softplus": (lambda x: np.logaddexp(0.0, x), None, ""),
+    "step": (lambda x: (x > 0).astype(float), None, ""),
+}
+
+
+def _make_elementwise(name: str) -> Rule:
+    fn, bad, what = _ELEMENTWISE[name]
+
+    def apply(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+        x = k[0]
+        if bad is not None:
+            mask = bad(x)
+            if np.any(mask):
+                i, j = (int(v) for v in np.argwhere(mask)[0])
+                raise InputValueError(
+                    f"{name} of {what} ({x[i, j]:.4g} at entry ({i + 1},{j + 1}))"
+                    f" in {_text(n)}"
+                )
+        return fn(x)
+
+    return apply
+
+
+for _name in _ELEMENTWISE:
+    _RULES[_name] = _make_elementwise(_name)
