@@ -74,8 +74,10 @@ def _p(e: Node) -> tuple[str, int]:
     if op == "mul":
         return _mul(e)
     if op == "matmul":
-        parts = [_wrap(_p(e.children[0]), MUL)]
-        parts += [_wrap(_p(c), NEG) for c in e.children[1:]]
+        # An elementwise product inside a matrix product gets parentheses for the
+        # reader, though precedence would not need them: ((a .* b))*x'.
+        parts = [_wrap(_p(c), NEG if (i > 0 or c.op == "hadamard") else MUL)
+                 for i, c in enumerate(e.children)]
         return "*".join(parts), MUL
     if op == "hadamard":
         return _hadamard(e)

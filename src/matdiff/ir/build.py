@@ -152,7 +152,10 @@ def _term_order(x: Node) -> tuple[int, int, str]:
 
 
 def _transposes(x: Node) -> int:
-    return x.key.count("transpose(")
+    """How much is transposed: transposing a leaf costs 1, a larger subtree its size."""
+    if x.op == "transpose":
+        return x.children[0].size
+    return sum(_transposes(c) for c in x.children)
 
 
 def sub(a: Node, b: Node) -> Node:
@@ -342,12 +345,17 @@ def hadamard(*factors: Node) -> Node:
         return mul(*factors)
     scalars: list[Node] = []
     powers: dict[Node, float] = {}
-    for f in _flatten("hadamard", factors):
+    stack = list(factors)
+    while stack:
+        f = stack.pop(0)
         if is_scalar(f.shape):
             scalars.append(f)
             continue
         s, core = _split_scalars(f)
         scalars += s
+        if core.op == "hadamard":
+            stack[0:0] = list(core.children)
+            continue
         if core.op == "fill":  # fill(1) after the split
             continue
         if is_zero(core):
@@ -593,8 +601,8 @@ def diag(x: Node) -> Node:
         x = transpose(x)
     if is_zero(x):
         return zeros(shape)
-    if x.op == "diag":
-        return x.children[0]
+    if x.op == "diag" and is_square(x.shape):
+        return x.children[0]  # diag(diag(v)) = v for a vector v (not for a matrix)
     if x.op == "eye":
         return fill(ONE, shape)
     if x.op == "mul":

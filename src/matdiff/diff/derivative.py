@@ -1,0 +1,256 @@
+"""The derivative engine: any function by any variable, any order, both layouts.
+
+`take_derivative(f, wrt, order, layout, structured)` returns a `Derivative`:
+
+- `form` says what was found: "gradient" (scalar f: G with df = tr(G'*dX), shape of X),
+  "by_scalar" (f by a scalar t: M with df = M*dt, shape of f), "jacobian" (vector f by
+  vector x: J with df = J*dx), "kronecker" (the rest: M with vec(dF) = M*vec(dX)), or
+  "index" when no matrix form exists; the differential `df` is always there.
+- `expr` is the simplified matrix form (None for "index").
+- `evaluate(values)` follows SPEC's conventions for values (shape(f) + shape(wrt) in
+  numerator layout, wrt axes first in denominator layout). Without a matrix form it
+  evaluates the (multilinear) differential on basis directions, which is exact.
+
+Orders above one differentiate the previous order's matrix form when it is a gradient
+or a Jacobian (so the Hessian of a scalar by a vector is a matrix, and by a matrix a
+Kronecker form); otherwise the k-th differential in index form.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import DiffError, NoMatrixForm
+from ..ir import build as b
+from ..ir.dims import is_column, is_row, is_scalar
+from ..ir.node import Node, dvar_key
+from ..rewrite.driver import simplify
+from .adjoint import adjoint, vec_jacobian
+from .differential import Step, differential
+
+LAYOUTS = ("numerator", "denominator")
+
+
+@dataclass
+class Derivative:
+    function: Node
+    wrt: tuple[Node, ...]
+    order: int
+    layout: str
+    structured: bool
+    form: str
+    expr: Node | None
+    differentials: tuple[Node, ...]  # d^k f, multilinear in dX_1..dX_k
+    dvars: tuple[Node, ...]
+    steps_trace: list[Step] = field(default_factory=list)
+    note: str = ""
+
+    def __str__(self) -> str:
+        from ..backends.text import to_text
+
+        if self.expr is not None:
+            return to_text(self.expr)
+        return f"d{'^' + str(self.order) if self.order > 1 else ''}f = " + to_text(
+            self.differentials[-1]
+        )
+
+    @property
+    def differential(self) -> Node:
+        return self.differentials[0]
+
+    def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        from .evaluation import evaluate_derivative
+
+        merged = dict(values or {})
+        merged.update(kw)
+        return evaluate_derivative(self, merged)
+
+
+def _first_order(f: Node, X: Node, dX: Node, trace: list[Step] | None) -> tuple[
+    Node | None, str, Node | None
+]:
+    """(df, form, matrix form or None) for the first derivative of f by X."""
+    df = differential(f, X, dX, trace)
+    if df is None:
+        zero_form = _zero_form(f, X)
+        return None, zero_form[0], zero_form[1]
+    try:
+        if is_scalar(f.shape):
+            return df, "gradient", adjoint(df, dX, b.ONE)
+        if is_scalar(X.shape):
+            return df, "by_scalar", _substitute(df, dX, b.ONE)
+        M = vec_jacobian(df, dX)
+        vector_f = is_column(f.shape) or is_row(f.shape)
+        return df, ("jacobian" if vector_f and is_column(X.shape) else "kronecker"), M
+    except NoMatrixForm:
+        return df, "index", None
+
+
+def _zero_form(f: Node, X: Node) -> tuple[str, Node]:
+    if is_scalar(f.shape):
+        return "gradient", b.zeros(X.shape)
+    if is_scalar(X.shape):
+        return "by_scalar", b.zeros(f.shape)
+    from .adjoint import vec_size
+
+    vector_f = is_column(f.shape) or is_row(f.shape)
+    form = "jacobian" if vector_f and is_column(X.shape) else "kronecker"
+    return form, b.zeros((vec_size(f), vec_size(X)))
+
+
+def _substitute(expr: Node, target: Node, value: Node) -> Node:
+    memo: dict[Node, Node] = {}
+
+    def go(n: Node) -> Node:
+        if n is target:
+            return value
+        if target.op == "dvar" and dvar_key(target.arg) not in n.free:
+            return n
+        got = memo.get(n)
+        if got is None:
+            got = b.rebuild(n, [go(c) for c in n.children])
+            memo[n] = got
+        return got
+
+    return go(expr)
+
+
+def take_derivative(
+    f: Node,
+    wrt: Sequence[Node],
+    order: int = 1,
+    layout: str = "numerator",
+    structured: bool = False,
+) -> Derivative:
+    if layout not in LAYOUTS:
+        raise DiffError(f"unknown layout {layout!r}", hint="use 'numerator' or 'denominator'")
+    if order < 1:
+        raise DiffError(f"order must be 1 or more, got {order}")
+    if len(wrt) > 1:
+        return _by_scalar_list(f, tuple(wrt), order, layout)
+    (X,) = wrt
+    trace: list[Step] = []
+    dvars = tuple(b.dvar(X.arg.name, X.shape, k) for k in range(1, order + 1))
+    diffs: list[Node] = []
+    current: Node | None = f
+    form = "index"
+    expr: Node | None = None
+    note = ""
+    for k in range(order):
+        current_f = current
+        if current_f is None:
+            break
+        df, form, expr = _first_order(current_f, X, dvars[k], trace if k == 0 else None)
+        if k + 1 < order and form not in ("gradient", "jacobian", "by_scalar"):
+            expr = None  # the next order of a Kronecker form is given in index form
+        current = expr
+        if current is not None:
+            current = simplify(current)
+    # The differentials d^k f, always available (index form and exact evaluation).
+    d_prev: Node | None = f
+    for k in range(order):
+        d_prev = differential(d_prev, X, dvars[k]) if d_prev is not None else None
+        diffs.append(simplify(d_prev) if d_prev is not None else b.zeros(f.shape))
+    if current is None and expr is None:
+        form = "index"
+        note = "no closed matrix form; the derivative is given by its differential (index form)"
+    elif order > 1 and form == "by_scalar":
+        pass
+    result = current
+    if result is not None and structured:
+        result = _structured(result, X, form)
+    if result is not None and layout == "denominator" and form in ("jacobian", "by_scalar"):
+        result = b.transpose(result)
+    if result is not None:
+        result = simplify(result)
+    return Derivative(
+        function=f,
+        wrt=(X,),
+        order=order,
+        layout=layout,
+        structured=structured,
+        form=form if result is not None else "index",
+        expr=result,
+        differentials=tuple(diffs),
+        dvars=dvars,
+        steps_trace=trace,
+        note=note,
+    )
+
+
+def _structured(G: Node, X: Node, form: str) -> Node:
+    props = X.arg.props
+    if form != "gradient":
+        raise DiffError("structured derivatives are given for scalar functions (gradients)")
+    if "diagonal" in props:
+        return b.diag(b.diag(G))
+    if props & {"symmetric", "spd"}:
+        # Cookbook (138): on symmetric matrices the entries X_ij = X_ji move together.
+        return b.sub(b.add(G, b.transpose(G)), b.diag(b.diag(G)))
+    raise DiffError(
+        f"--structured needs a symmetric or diagonal variable; {X.arg.name} is declared "
+        "without such a property",
+        hint=f"declare it, e.g. '{X.arg.name}: matrix n n symmetric'",
+    )
+
+
+def _by_scalar_list(f: Node, wrt: tuple[Node, ...], order: int, layout: str) -> Derivative:
+    for v in wrt:
+        if not is_scalar(v.shape):
+            raise DiffError(
+                "a list of variables to differentiate by must all be scalars",
+                hint=f"{v.arg.name} is not a scalar; differentiate by it alone",
+            )
+    if not (is_scalar(f.shape) or is_column(f.shape)):
+        raise DiffError("by a list of scalars, the function must be a scalar or a vector")
+
+    def partials(g: Node) -> list[Node]:
+        out = []
+        for v in wrt:
+            dv = b.dvar(v.arg.name, v.shape)
+            dg = differential(g, v, dv)
+            out.append(b.zeros(g.shape) if dg is None else simplify(_substitute(dg, dv, b.ONE)))
+        return out
+
+    if is_scalar(f.shape):
+        first = b.block([[p] for p in partials(f)])  # the gradient, a column
+        expr = first
+        form = "gradient_list"
+        if order == 2:
+            rows = [partials(p) for p in partials(f)]
+            expr = b.block(rows)
+            form = "jacobian"
+        elif order > 2:
+            raise DiffError("by a list of scalars, orders 1 and 2 are supported")
+    else:
+        if order != 1:
+            raise DiffError("by a list of scalars, a vector function takes order 1")
+        cols = partials(f)
+        if all(is_scalar(c.shape) for c in cols) or True:
+            expr = _columns_to_block(cols)
+        form = "jacobian"
+    if layout == "denominator" and form == "jacobian":
+        expr = b.transpose(expr)
+    expr = simplify(expr)
+    return Derivative(f, wrt, order, layout, False, form, expr, (), ())
+
+
+def _columns_to_block(cols: list[Node]) -> Node:
+    # f = [f1; f2]: each column is a vector; split stacked blocks into a grid of entries.
+    split = []
+    for c in cols:
+        if c.op == "block" and c.arg[1] == 1:
+            split.append(list(c.children))
+        else:
+            split.append([c])
+    if all(len(s) == len(split[0]) for s in split):
+        return b.block([[split[j][i] for j in range(len(split))] for i in range(len(split[0]))])
+    return b.block([cols])
+
+
+_ = itertools  # kept for evaluation helpers importing from here
