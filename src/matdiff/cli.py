@@ -1,0 +1,143 @@
+"""The `matdiff` command line, a thin layer over the public API.
+
+    matdiff "x'*A*x" --wrt x [--order 2] [--layout denominator]
+            [--var "A: matrix n n symmetric"] [--structured] [--plain]
+
+Other commands (`steps`, `check-answer`, `examples`, `practice`, `serve`) are looked up
+in COMMANDS and imported only when used. Errors a user can cause print the message with
+a caret and exit with status 2; anything else is an internal error, reported without a
+traceback (set MATDIFF_DEBUG=1 to see it) and exit status 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from .errors import MatdiffError
+
+# command name -> "module:function" taking argv (after the command name), returning status
+COMMANDS: dict[str, str] = {
+    "steps": "matdiff.teach.commands:steps_main",
+    "check-answer": "matdiff.teach.commands:check_answer_main",
+    "examples": "matdiff.teach.commands:examples_main",
+    "practice": "matdiff.teach.commands:practice_main",
+    "serve": "matdiff.web.server:serve_main",
+}
+
+
+def add_derivative_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("expression", help="the function, e.g. \"x'*A*x\"")
+    p.add_argument("--wrt", required=True, help="the variable (or a comma list of scalars)")
+    p.add_argument("--order", type=int, default=1, help="1 (default), 2 for the Hessian, ...")
+    p.add_argument("--layout", choices=["numerator", "denominator"], default="numerator")
+    p.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="DECL",
+        help='declare a variable, e.g. --var "A: matrix n n symmetric" (repeatable)',
+    )
+    p.add_argument(
+        "--structured",
+        action="store_true",
+        help="derivative on the space of symmetric/diagonal matrices for such variables",
+    )
+
+
+def variables_from(decls: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in decls:
+        for part in line.split(";"):
+            if not part.strip():
+                continue
+            if ":" not in part:
+                raise MatdiffError(
+                    f"cannot read the declaration {part.strip()!r}",
+                    hint='write NAME: KIND [SIZES] [PROPERTIES], e.g. "A: matrix n n symmetric"',
+                )
+            names, decl = part.split(":", 1)
+            for name in names.split(","):
+                out[name.strip()] = decl.strip()
+    return out
+
+
+def derivative_from_args(args: argparse.Namespace):
+    from .api import derivative
+
+    return derivative(
+        args.expression,
+        wrt=args.wrt,
+        variables=variables_from(args.var) or None,
+        order=args.order,
+        layout=args.layout,
+        structured=args.structured,
+    )
+
+
+def _main_derivative(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="matdiff",
+        description="Symbolic matrix calculus: the derivative of a matrix expression.",
+        epilog="Commands: "
+        + ", ".join(COMMANDS)
+        + " (run 'matdiff COMMAND --help'). Example: matdiff \"x'*A*x\" --wrt x",
+    )
+    add_derivative_arguments(p)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--plain", action="store_true", help="print only the result expression")
+    out.add_argument("--latex", action="store_true", help="print the result as LaTeX")
+    out.add_argument("--unicode", action="store_true", help="print the result in Unicode math")
+    out.add_argument(
+        "--code", choices=["numpy", "jax", "torch"], help="print a Python function computing it"
+    )
+    args = p.parse_args(argv)
+    d = derivative_from_args(args)
+    if args.plain:
+        print(str(d))
+        return 0
+    if args.latex or args.unicode or args.code:
+        from .backends.render import render
+
+        print(render(d, "latex" if args.latex else "unicode" if args.unicode else args.code))
+        return 0
+    from .report import report
+
+    print(report(d))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in COMMANDS:
+            module, func = COMMANDS[argv[0]].split(":")
+            try:
+                handler = getattr(importlib.import_module(module), func)
+            except ImportError as e:
+                print(f"error: the '{argv[0]}' command is not available: {e}", file=sys.stderr)
+                return 2
+            return int(handler(argv[1:]) or 0)
+        return _main_derivative(argv)
+    except MatdiffError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # never a traceback for a user
+        if os.environ.get("MATDIFF_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(e).__name__}: {e}\n"
+            "This is a bug in matdiff; please report it with the command you ran "
+            "(set MATDIFF_DEBUG=1 to see the traceback).",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The human-readable report of a derivative that the command line prints.
+
+It names the function, the variables with their inferred kinds and sizes, the result,
+what kind of result it is and in which layout, and, where there is no matrix form, the
+differential and the index form instead.
+"""
+
+from __future__ import annotations
+
+from .backends.text import to_text
+from .diff.derivative import Derivative
+from .ir.dims import format_shape, kind_of
+from .ir.node import Node
+
+LAYOUT_NOTE = {
+    "numerator": "numerator layout (gradients have the variable's shape; Jacobians are m×n)",
+    "denominator": "denominator layout (Jacobians are n×m, the transpose of numerator layout)",
+}
+
+FORM_NOTE = {
+    "gradient": "gradient",
+    "gradient_list": "gradient (by the listed scalars, stacked)",
+    "by_scalar": "derivative by a scalar (the shape of the function)",
+    "jacobian": "Jacobian",
+    "kronecker": "Kronecker form M with vec(dF) = M*vec(dX)",
+    "index": "index form (no closed matrix form)",
+}
+
+
+def describe_variables(nodes: list[Node]) -> str:
+    seen: dict[str, Node] = {}
+    stack = list(nodes)
+    while stack:
+        n = stack.pop()
+        if n.op == "var":
+            seen.setdefault(n.arg.name, n)
+        stack.extend(n.children)
+    parts = []
+    for name in sorted(seen):
+        v = seen[name]
+        props = " " + " ".join(sorted(v.arg.props)) if v.arg.props else ""
+        kind = kind_of(v.shape)
+        size = "" if kind == "scalar" else f" {format_shape(v.shape)}"
+        parts.append(f"{name}: {kind}{size}{props}")
+    return ", ".join(parts)
+
+
+def report(d: Derivative) -> str:
+    names = ",".join(v.arg.name for v in d.wrt)
+    order = "" if d.order == 1 else f"^{d.order}"
+    lines = [f"f = {to_text(d.function)}", f"  where {describe_variables([d.function, *d.wrt])}"]
+    head = f"d{order}f/d{names}{order}"
+    if d.expr is not None:
+        lines.append(f"{head} = {to_text(d.expr)}")
+        lines.append(f"  {FORM_NOTE.get(d.form, d.form)}, {LAYOUT_NOTE[d.layout]}")
+        if d.structured:
+            lines.append("  on the space of symmetric matrices (entries X_ij = X_ji move together)")
+        elif any(v.arg.symmetric for v in d.wrt):
+            lines.append("  unconstrained derivative (all entries independent); "
+                         "--structured gives it on symmetric matrices")
+    else:
+        lines.append(f"{head}: no closed matrix form; given by its differential")
+    if d.differentials and d.form in ("kronecker", "index"):
+        lines.append(f"  differential: d{order}f = {to_text(d.differentials[-1])}")
+        try:
+            from .backends.index_form import index_form
+
+            lines.append(f"  index form: {index_form(d)}")
+        except ImportError:
+            pass
+    return "\n".join(lines)
