@@ -1,0 +1,74 @@
+"""Text of the input language -> IR nodes.
+
+Contract: `parse(text, variables)` returns the interned IR node for `text`;
+`parse_with_env` also returns name -> `var` node for every variable of the expression
+and every declared one. Declarations (`{"A": "matrix n n symmetric"}`) fix kinds, sizes
+and properties; undeclared variables are typed by their first letter (a-g scalar, h-z
+vector, A-Z matrix) with sizes inferred. Every malformed or ill-typed input raises a
+`MatdiffError` subclass whose `str` shows the message, the text with a caret under the
+offending part, and a hint; no other exception escapes, and input is bounded
+(`MAX_LENGTH` characters, `MAX_DEPTH` levels of nesting) so nothing recurses without
+limit.
+
+Pipeline: lexer.py (tokens) -> syntax.py (AST with spans) -> typing.py + unify.py (shapes
+by unification) -> lower.py (IR through the builders). declarations.py reads
+declarations.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+from ..errors import LimitError
+from ..ir.node import Node
+from .declarations import Declaration, parse_declaration, parse_declaration_line
+from .lexer import MAX_LENGTH
+from .syntax import MAX_DEPTH
+
+_RECURSION_LIMIT = 10_000
+
+__all__ = [
+    "Declaration",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "parse",
+    "parse_declaration",
+    "parse_declaration_line",
+    "parse_with_env",
+]
+
+
+def parse(text: str, variables: Mapping[str, str | Declaration] | None = None) -> Node:
+    """The expression `text` as an IR node."""
+    return parse_with_env(text, variables)[0]
+
+
+def parse_with_env(
+    text: str, variables: Mapping[str, str | Declaration] | None = None
+) -> tuple[Node, dict[str, Node]]:
+    """The node for `text`, and name -> `var` node of each variable (used or declared)."""
+    from .declarations import declared
+    from .lower import lower
+    from .syntax import parse_ast
+    from .typing import infer
+
+    if not isinstance(text, str):
+        from ..errors import ParseError
+
+        raise ParseError(f"an expression must be a string, got {type(text).__name__}")
+    # The passes recurse once per level of nesting, a few frames each; the parser caps
+    # nesting at MAX_DEPTH, which needs more than Python's default limit of 1000 frames.
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+    try:
+        decls = declared(variables)
+        tree = parse_ast(text)
+        typing = infer(text, tree, decls)
+        return lower(text, tree, typing)
+    except RecursionError:
+        # A safety net only: the parser bounds nesting well below Python's limit.
+        raise LimitError("the expression is too deeply nested", text=text,
+                         hint="split it into smaller expressions") from None
+    finally:
+        sys.setrecursionlimit(old_limit)

@@ -1,0 +1,243 @@
+"""Symbolic dimensions under inference: variables, union-find, deferred constraints.
+
+Contract: a `Term` is a `DimVar` (an unknown size), a `Fixed` size (an `int`, a rigid
+declared name such as `"n"`, or a product/sum already in `ir.dims` canonical form) or a
+product/sum of terms (`Prod`, `Sum`, from `vec`, `kron` and block matrices). `Solver.equate`
+makes two terms equal or raises the error its caller supplies; a constraint between a
+product and something that is not yet known waits until enough is known (`settle`).
+`finish` names every size left unknown from the pool n, m, p, q, ... in the order the
+unknowns were created (the order of first appearance in the text), skipping names that
+declarations use, and checks the constraints still waiting.
+
+Symbolic sizes are never 1: kinds (scalar, vector, matrix) are decided by syntax and
+declarations, so a DimVar never binds to the size 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..errors import MatdiffError
+from ..ir.dims import Dim, dim_mul
+
+_POOL = ("n", "m", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
+
+
+class DimVar:
+    __slots__ = ("order", "parent", "binding", "anchored")
+
+    def __init__(self, order: int, anchored: bool) -> None:
+        self.order = order
+        self.parent: DimVar | None = None
+        self.binding: Term | None = None
+        # True when the size belongs to a variable of the expression; an eye or a fill
+        # whose size never meets one cannot be sized.
+        self.anchored = anchored
+
+
+@dataclass(frozen=True)
+class Fixed:
+    value: Dim
+
+
+@dataclass(frozen=True, eq=False)
+class Prod:
+    a: Term
+    b: Term
+
+
+@dataclass(frozen=True, eq=False)
+class Sum:
+    a: Term
+    b: Term
+
+
+Term = DimVar | Fixed | Prod | Sum
+ONE = Fixed(1)
+
+
+def dim_add(a: Dim, b: Dim) -> Dim:
+    """The sum of block sizes exactly as ir/build.py writes it (it folds from 0)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    if a == 0:
+        return b
+    return f"{a}+{b}"
+
+
+def _root(v: DimVar) -> DimVar:
+    while v.parent is not None:
+        if v.parent.parent is not None:
+            v.parent = v.parent.parent  # path halving
+        v = v.parent
+    return v
+
+
+def normal(t: Term) -> Term:
+    """Follow bindings and compute products/sums of known sizes."""
+    if isinstance(t, DimVar):
+        r = _root(t)
+        return normal(r.binding) if r.binding is not None else r
+    if isinstance(t, Fixed):
+        return t
+    a, b = normal(t.a), normal(t.b)
+    if isinstance(t, Prod):
+        if isinstance(a, Fixed) and isinstance(b, Fixed):
+            return Fixed(dim_mul(a.value, b.value))
+        if a == ONE:
+            return b
+        if b == ONE:
+            return a
+        return Prod(a, b)
+    if isinstance(a, Fixed) and isinstance(b, Fixed):
+        return Fixed(dim_add(a.value, b.value))
+    return Sum(a, b)
+
+
+def _key(t: Term) -> object:
+    t = normal(t)
+    if isinstance(t, DimVar):
+        return ("v", id(t))
+    if isinstance(t, Fixed):
+        return ("f", t.value)
+    return (type(t).__name__, _key(t.a), _key(t.b))
+
+
+def _vars(t: Term) -> Iterable[DimVar]:
+    t = normal(t)
+    if isinstance(t, DimVar):
+        yield t
+    elif isinstance(t, (Prod, Sum)):
+        yield from _vars(t.a)
+        yield from _vars(t.b)
+
+
+def is_one(t: Term) -> bool:
+    return normal(t) == ONE
+
+
+ErrorFactory = Callable[[], MatdiffError]
+
+
+class Solver:
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self.vars: list[DimVar] = []
+        self.waiting: list[tuple[Term, Term, ErrorFactory]] = []
+        self.reserved = set(reserved)
+
+    def fresh(self, anchored: bool = True) -> DimVar:
+        v = DimVar(len(self.vars), anchored)
+        self.vars.append(v)
+        return v
+
+    def equate(self, a: Term, b: Term, error: ErrorFactory) -> None:
+        if not self._unify(a, b, error):
+            raise error()
+
+    def compatible(self, a: Term, b: Term) -> bool:
+        """Could a and b be made equal? (for hints; binds nothing)."""
+        a, b = normal(a), normal(b)
+        if isinstance(a, DimVar) or isinstance(b, DimVar):
+            other = b if isinstance(a, DimVar) else a
+            return other != ONE
+        if isinstance(a, Fixed) and isinstance(b, Fixed):
+            return a.value == b.value
+        return True
+
+    def _unify(self, a: Term, b: Term, error: ErrorFactory) -> bool:
+        a, b = normal(a), normal(b)
+        if a is b or _key(a) == _key(b):
+            return True
+        if isinstance(b, DimVar) and not isinstance(a, DimVar):
+            a, b = b, a
+        if isinstance(a, DimVar):
+            if isinstance(b, DimVar):
+                ra, rb = (a, b) if a.order <= b.order else (b, a)
+                rb.parent = ra
+                ra.anchored = ra.anchored or rb.anchored
+                return True
+            if b == ONE or any(v is a for v in _vars(b)):
+                return False
+            a.binding = b
+            self.settle()
+            return True
+        if isinstance(a, Fixed) and isinstance(b, Fixed):
+            return a.value == b.value
+        self.waiting.append((a, b, error))
+        return True
+
+    def settle(self) -> None:
+        """Retry the waiting constraints whose sides are now simple enough."""
+        progress = True
+        while progress:
+            progress = False
+            for item in list(self.waiting):
+                a, b, error = item
+                na, nb = normal(a), normal(b)
+                simple = isinstance(na, DimVar) or isinstance(nb, DimVar) or (
+                    isinstance(na, Fixed) and isinstance(nb, Fixed))
+                if not simple and _key(na) != _key(nb):
+                    continue
+                if item in self.waiting:
+                    self.waiting.remove(item)
+                progress = True
+                if not self._unify(na, nb, error):
+                    raise error()
+
+    def anchored(self, t: Term) -> bool:
+        return all(_root(v).anchored for v in _vars(t))
+
+    def names(self) -> dict[int, str]:
+        """Provisional names of the unknown sizes (root order -> name), for messages."""
+        used = set(self.reserved)
+        out: dict[int, str] = {}
+        pool = _name_pool()
+        for v in self.vars:
+            if v.parent is None and v.binding is None:
+                name = next(p for p in pool if p not in used)
+                used.add(name)
+                out[id(v)] = name
+        return out
+
+    def value(self, t: Term, names: dict[int, str] | None = None) -> Dim:
+        """The size t stands for; unknowns by their (provisional) names."""
+        names = self.names() if names is None else names
+        t = normal(t)
+        if isinstance(t, Fixed):
+            return t.value
+        if isinstance(t, DimVar):
+            return names.get(id(t), "?")
+        a, b = self.value(t.a, names), self.value(t.b, names)
+        return dim_mul(a, b) if isinstance(t, Prod) else dim_add(a, b)
+
+    def finish(self) -> None:
+        """Name the unknown sizes for good and check what was still waiting."""
+        self.settle()
+        # Last resort for products of unknowns (kron(A, B)*vec(X)): match factor by
+        # factor. Sizes multiply commutatively, so this is one of the valid solutions.
+        for a, b, error in list(self.waiting):
+            na, nb = normal(a), normal(b)
+            if isinstance(na, Prod) and isinstance(nb, Prod):
+                self.waiting.remove((a, b, error))
+                self.equate(na.a, nb.a, error)
+                self.equate(na.b, nb.b, error)
+        self.settle()
+        names = self.names()
+        for v in self.vars:
+            if id(v) in names:
+                v.binding = Fixed(names[id(v)])
+        for a, b, error in self.waiting:
+            if self.value(a, {}) != self.value(b, {}):
+                raise error()
+        self.waiting.clear()
+
+
+def _name_pool() -> Iterable[str]:
+    yield from _POOL
+    yield from (c for c in "abcdefghijoxyz" if c not in _POOL)
+    i = 1
+    while True:
+        for base in _POOL:
+            yield f"{base}{i}"
+        i += 1
