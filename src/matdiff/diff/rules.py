@@ -236,7 +236,11 @@ _rule("hadamard", "d(X .* Y) = dX .* Y + X .* dY", _hadamard, "Cookbook (38)")
 _rule("pow", "d(X.^c) = c*X.^(c-1) .* dX", _pow)
 _rule("fill", "d(matrix(c)) = matrix(dc)", _fill)
 _rule("block", "d([A, B; C, D]) = [dA, dB; dC, dD]", _block)
-_rule("reshape", "d(reshape(X)) = reshape(dX)", _linear(lambda d: d))
+_rule(
+    "reshape",
+    "d(reshape(X)) = reshape(dX)",
+    lambda x, xs, ds: None if ds[0] is None else b.reshape(ds[0], x.shape),
+)
 _rule("transpose", "d(X') = dX'", _linear(b.transpose), "Cookbook (34)")
 _rule("mpow", "d(X^k) = sum of X^i*dX*X^(k-1-i)", _mpow)
 _rule("kron", "d(kron(X, Y)) = kron(dX, Y) + kron(X, dY)", _kron, "Cookbook (39)")
