@@ -36,8 +36,8 @@ class _Lowerer:
             return self._lower(node)
         except MatdiffError as e:
             raise e.with_source(self.text, node.span) from None
-        except (OverflowError, ZeroDivisionError) as e:
-            raise ValueError_(f"a constant overflows while folding numbers ({e})",
+        except (OverflowError, ZeroDivisionError):
+            raise ValueError_("a constant is too large to compute",
                               text=self.text, span=node.span,
                               hint="use smaller numbers") from None
 
