@@ -141,7 +141,9 @@ def _mul(e: Node) -> tuple[str, int]:
     num: list[str] = []
     den: list[Node] = []
     for c in children:
-        if c.op == "pow" and c.children[1].op == "const" and c.children[1].arg < 0:
+        # only scalar factors can go under '/': the language's '/' divides by a scalar
+        if (c.op == "pow" and c.children[1].op == "const" and c.children[1].arg < 0
+                and is_scalar(c.shape)):
             from ..ir.build import power, const
 
             den.append(power(c.children[0], const(-c.children[1].arg)))
