@@ -408,3 +408,48 @@ def test_symmetric_logdet_unconstrained_by_default(n):
     got = H.evaluate(d, {"X": X})
     H.assert_close(got, H.numdiff(lambda M: np.log(det(M)), X), what="unconstrained FD")
     H.assert_form(d, "inv(X)")
+
+
+# Hessians by a matrix are (m, n, m, n); orders beyond two.
+
+
+@pytest.mark.parametrize("sizes", SIZES)
+def test_hessian_by_matrix_quadratic_trace(sizes):
+    """tr(X'*A*X) by X (m×n), order 2: H[i,j,k,l] = (A + A')_ik delta_jl."""
+    v = {"X": "matrix m n", "A": "matrix m m"}
+    vals = H.sample(np.random.default_rng(70 + sizes["n"]), v, sizes)
+    d = H.derive("tr(X'*A*X)", "X", v, order=2)
+    got = H.evaluate(d, vals)
+    A = vals["A"]
+    fd = H.numhess(lambda X: np.trace(X.T @ A @ X), vals["X"])
+    H.assert_close(got, fd, what="Hessian by matrix vs FD")
+    n = vals["X"].shape[1]
+    H.assert_close(got, np.einsum("ik,jl->ijkl", A + A.T, np.eye(n)), what="closed form")
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_hessian_by_matrix_logdet(n):
+    """log(det(X)) by X, order 2: H[i,j,k,l] = -inv(X)_jk inv(X)_li."""
+    X = H.rand_invertible(np.random.default_rng(80 + n), n)
+    d = H.derive("log(det(X))", "X", {"X": "matrix n n"}, order=2)
+    got = H.evaluate(d, {"X": X})
+    H.assert_close(got, H.numhess(lambda M: np.log(det(M)), X), what="vs FD")
+    Xi = inv(X)
+    H.assert_close(got, -np.einsum("jk,li->ijkl", Xi, Xi), what="closed form")
+
+
+def test_third_order_by_scalar():
+    d = H.derive("exp(2*t)*sin(t)", "t", {"t": "scalar"}, order=3)
+    t = 0.4
+    # (e^{2t} sin t)''' = e^{2t} (2 sin t + 11 cos t)
+    H.assert_close(H.evaluate(d, {"t": t}), np.exp(2 * t) * (2 * np.sin(t) + 11 * np.cos(t)))
+
+
+def test_third_order_by_vector():
+    """sum(x.^4) by x, order 3: T[i,j,k] = 24 x_i if i = j = k else 0 (n, n, n)."""
+    x = np.array([0.5, -1.0, 2.0])
+    d = H.derive("sum(x.^4)", "x", {"x": "vector n"}, order=3)
+    T = np.zeros((3, 3, 3))
+    for i in range(3):
+        T[i, i, i] = 24 * x[i]
+    H.assert_close(H.evaluate(d, {"x": x}), T)

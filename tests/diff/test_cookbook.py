@@ -608,6 +608,17 @@ FORMS = {
                                 "-diag(diag(inv(X))) + 2*inv(X)"),
     "sec_2_4_4_hessian": ("A + A'", "A' + A"),
     "logsumexp_gradient": ("softmax(x)",),
+    # Printed results that should come out simplified (a person writes the Cookbook's
+    # form; MATH.md: collect common factors, recognise equal terms).
+    "eq_54_det_XtAX_tall_A_general": (
+        "det(X'*A*X)*(A*X*inv(X'*A*X) + A'*X*inv(X'*A*X)')",
+        "det(X'*A*X)*(A*X*inv(X'*A*X) + A'*X*inv(X'*A'*X))",
+        "det(X'*A*X)*(A'*X*inv(X'*A*X)' + A*X*inv(X'*A*X))",
+    ),
+    "eq_57_log_abs_det": ("inv(X)'", "inv(X')"),
+    "eq_58_det_X_power_k": ("3*det(X^3)*inv(X)'", "3*det(X^3)*inv(X')"),
+    "eq_62_det_invX": ("-inv(X)'/det(X)", "-det(inv(X))*inv(X)'", "-det(inv(X))*inv(X')"),
+    "eq_121_tr_Xk": ("3*(X^2)'", "3*X'*X'", "3*(X*X)'"),
 }
 
 
