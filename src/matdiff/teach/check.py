@@ -1,0 +1,496 @@
+"""Checking a person's own derivative, and naming the lesson's pitfalls when it is wrong.
+
+    v = check_answer("x'*A*x", "x", "2*A*x")
+    v.correct, v.how, v.pitfall, v.condition, v.message
+    # False, 'numerical', 'quadratic-form-transpose', "equal when A = A'", ...
+
+The answer is parsed with the function's variables declared as the function has them
+(kinds, sizes, properties), then compared with matdiff's derivative: first symbolically
+(the simplified nodes are the same object), otherwise numerically at several random
+inputs that honour the declarations. A wrong answer is compared with the lesson's
+pitfalls (PITFALLS): the transposed layout, the quadratic form without its transpose
+(right only for a symmetric A), `A` for `A'` in tr(A*X), X⁻¹ / X⁻ᵀ / the symmetric
+form for log det, chain-rule factors in the wrong order (the answer does not type-check
+or has the wrong shape), a missing product-rule term, a dropped factor 2, a sign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..backends.text import to_text
+from ..errors import MatdiffError, ShapeError
+from ..ir import build as b
+from ..ir.dims import is_column, is_row, is_scalar
+from ..ir.node import Node
+from ..rewrite.driver import simplify
+
+# name -> (title, what the lesson says)
+PITFALLS: dict[str, tuple[str, str]] = {
+    "layout-transposed": (
+        "numerator vs denominator layout",
+        "The two layouts are transposes of each other: d(A*x)/dx = A in numerator "
+        "layout but A' in denominator layout. Pick one convention and keep it.",
+    ),
+    "quadratic-form-transpose": (
+        "the missing transpose in the quadratic form",
+        "d(x'*A*x)/dx = (A + A')*x, not 2*A*x, unless A is symmetric: the product rule "
+        "gives dx'*A*x + x'*A*dx, and the second term contributes A'*x.",
+    ),
+    "trace-transpose": (
+        "trace derivatives are not matrix products",
+        "d tr(A*X)/dX = A', not A: tr(C'*dX) is the inner product of C and dX, so "
+        "reading the gradient off tr(M*dX) gives M', with the transpose.",
+    ),
+    "logdet-inverse": (
+        "the gradient of log det",
+        "d log det(X)/dX = inv(X)' (X⁻ᵀ) for a general invertible X; it equals inv(X) "
+        "only when X is symmetric, and on the space of symmetric matrices (X_ij = X_ji "
+        "counted once) it is 2*inv(X) - diag(diag(inv(X))).",
+    ),
+    "symmetric-structured": (
+        "the derivative on symmetric matrices",
+        "G + G' - diag(diag(G)) (Cookbook 138) is the derivative when X is constrained "
+        "to be symmetric and each X_ij = X_ji is one variable; for a general X (all "
+        "entries independent) the gradient is G itself.",
+    ),
+    "symmetric-only": (
+        "right only for symmetric matrices",
+        "The answer agrees only when a matrix is symmetric; for a general matrix a "
+        "transpose is missing or misplaced.",
+    ),
+    "chain-rule-order": (
+        "chain-rule factors in the wrong order",
+        "In matrix form dimensions must align: dh/dx = (dh/dg)*(dg/dx), the outer "
+        "function's Jacobian multiplying from the left. An answer that does not "
+        "type-check, or has the wrong shape, has its factors out of order.",
+    ),
+    "missing-term": (
+        "a term of the product rule is missing",
+        "d(X*Y) = dX*Y + X*dY: when the variable appears more than once, every "
+        "occurrence contributes a term.",
+    ),
+    "factor-2": (
+        "a factor 2",
+        "A factor 2 was dropped or added (d(x'*x)/dx = 2*x; ||r||² gives 2*J'*r).",
+    ),
+    "sign-error": (
+        "a sign error",
+        "The answer has the right terms with a wrong sign.",
+    ),
+    "constant-factor": (
+        "off by a constant factor",
+        "The answer is a constant multiple of the derivative.",
+    ),
+    "stray-variable": (
+        "a variable the function does not have",
+        "The derivative can only involve the function's own variables.",
+    ),
+}
+
+
+@dataclass
+class Verdict:
+    correct: bool
+    how: str  # 'symbolic' | 'numerical'
+    message: str
+    pitfall: str | None = None
+    condition: str | None = None  # e.g. "equal when A = A'"
+    expected: str = ""  # matdiff's derivative, as text
+    answer: str = ""  # the answer as parsed, as text
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def text(self, reveal: bool = True) -> str:
+        head = "correct" if self.correct else "not correct"
+        lines = [f"{head} ({self.how} check): {self.message}"]
+        if self.pitfall:
+            title, lesson = PITFALLS.get(self.pitfall, (self.pitfall, ""))
+            lines.append(f"pitfall: {self.pitfall} ({title})")
+            if lesson:
+                lines.append(f"  {lesson}")
+        if self.condition:
+            lines.append(f"condition: {self.condition}")
+        if reveal and not self.correct and self.expected:
+            lines.append(f"the derivative: {self.expected}")
+        return "\n".join(lines)
+
+
+def _shape_text(shape: tuple) -> str:
+    return f"{shape[0]}×{shape[1]}"
+
+
+def declaration_of(v: Node) -> str:
+    """The declaration string that gives a variable node back: 'matrix n m symmetric'."""
+    r, c = v.shape
+    props = " ".join(sorted(v.arg.props))
+    if is_scalar(v.shape):
+        kind = "scalar"
+    elif c == 1:
+        kind = f"vector {r}"
+    elif r == 1:
+        kind = f"matrix 1 {c}"
+    else:
+        kind = f"matrix {r} {c}"
+    return f"{kind} {props}".strip()
+
+
+def _env_of(expr: str | Node, variables: Mapping[str, str] | None) -> tuple[Node, dict]:
+    from ..parse import parse_with_env
+
+    if isinstance(expr, Node):
+        env: dict[str, Node] = {}
+        stack = [expr]
+        while stack:
+            n = stack.pop()
+            if n.op == "var":
+                env[n.arg.name] = n
+            stack.extend(n.children)
+        return expr, env
+    return parse_with_env(expr, variables)
+
+
+def _what(form: str) -> str:
+    return {"gradient": "gradient", "gradient_list": "gradient", "jacobian": "Jacobian",
+            "by_scalar": "derivative", "kronecker": "derivative (Kronecker form)"}.get(
+                form, "derivative")
+
+
+def check_answer(
+    expr: str | Node,
+    wrt: str,
+    answer: str,
+    variables: Mapping[str, str] | None = None,
+    layout: str = "numerator",
+    order: int = 1,
+    structured: bool = False,
+    trials: int = 4,
+    seed: int = 0,
+) -> Verdict:
+    """Whether `answer` is the derivative of `expr` by `wrt`, and if not, why."""
+    from ..api import derivative
+    from ..parse import parse_with_env
+
+    d = derivative(expr, wrt, variables, order=order, layout=layout, structured=structured)
+    f, env = _env_of(expr, variables)
+    if d.expr is None:
+        raise MatdiffError(
+            "this derivative has no closed matrix form to compare an answer with",
+            hint="check it with 'matdiff steps' (its differential) instead")
+    decls = {name: declaration_of(v) for name, v in env.items()}
+    for k, v in (variables or {}).items():
+        decls.setdefault(k, v)
+    expected = d.expr
+    what = _what(d.form)
+    if not isinstance(answer, str) or not answer.strip():
+        raise MatdiffError("the answer is empty", hint="write a derivative, e.g. 2*A*x")
+    try:
+        ans, ans_env = parse_with_env(answer, decls)
+    except ShapeError as e:
+        return Verdict(
+            False, "symbolic",
+            f"your answer does not type-check: {e.message}. Dimensions must align; the "
+            f"{what} is {_shape_text(expected.shape)} ({to_text(expected)} has that shape)",
+            pitfall="chain-rule-order", expected=to_text(expected), answer=answer)
+    stray = sorted(set(ans_env) - set(env))
+    if stray:
+        return Verdict(
+            False, "symbolic",
+            f"your answer uses {', '.join(stray)}, which the function does not have "
+            f"(its variables: {', '.join(sorted(env))})",
+            pitfall="stray-variable", expected=to_text(expected), answer=to_text(ans))
+    ans_s = simplify(ans)
+    base = dict(expected=to_text(expected), answer=to_text(ans_s))
+    if ans_s is expected:
+        return Verdict(True, "symbolic", f"your answer is the {what}", **base)
+    return _numerical(d, f, env, ans_s, expected, what, layout, trials, seed, base)
+
+
+# --------------------------------------------------------------------------- numerics
+
+
+class _Samples:
+    """Random inputs honouring the declarations, and values of expressions at them."""
+
+    def __init__(self, nodes: list[Node], trials: int, seed: int,
+                 symmetric: frozenset[str] = frozenset()) -> None:
+        from ..verify.sample import sample_values
+
+        self.points: list[dict] = []
+        rng = np.random.default_rng(seed)
+        general = {v.arg.name for v in _leaf_vars(nodes)
+                   if v.shape[0] == v.shape[1] and not is_scalar(v.shape)
+                   and not v.arg.props & {"symmetric", "spd", "diagonal", "orthogonal"}}
+        tries = 0
+        while len(self.points) < trials and tries < 4 * trials:
+            tries += 1
+            values, _ = sample_values(nodes, rng)
+            for name in general:
+                # an spd domain (logdet) draws symmetric matrices; a general matrix must
+                # not be symmetric, or inv(X) and inv(X)' could not be told apart. An
+                # antisymmetric part keeps X + X' positive definite (so det(X) > 0).
+                v = np.asarray(values[name], dtype=float)
+                if np.allclose(v, v.T):
+                    k = rng.normal(size=v.shape)
+                    values[name] = v + 0.3 * (k - k.T)
+            for name in symmetric:
+                v = np.asarray(values[name], dtype=float)
+                values[name] = (v + v.T) / 2
+            self.points.append(values)
+
+    def values(self, node: Node) -> list[np.ndarray] | None:
+        from ..backends.evaluate import evaluate
+
+        out = []
+        for p in self.points:
+            try:
+                out.append(np.asarray(evaluate(node, p, check_props=False), dtype=float))
+            except MatdiffError:
+                return None
+        return out
+
+
+def _leaf_vars(nodes: list[Node]) -> list[Node]:
+    seen: dict[str, Node] = {}
+    stack = list(nodes)
+    while stack:
+        n = stack.pop()
+        if n.op == "var":
+            seen.setdefault(n.arg.name, n)
+        stack.extend(n.children)
+    return list(seen.values())
+
+
+def _close(a: list[np.ndarray] | None, c: list[np.ndarray] | None, rtol: float = 1e-7) -> bool:
+    if a is None or c is None or len(a) != len(c) or not a:
+        return False
+    for x, y in zip(a, c, strict=True):
+        if x.shape != y.shape:
+            return False
+        scale = max(1.0, float(np.max(np.abs(y))) if y.size else 1.0)
+        if not np.allclose(x, y, rtol=rtol, atol=rtol * scale * 10):
+            return False
+    return True
+
+
+def _square_matrices(env: Mapping[str, Node]) -> list[Node]:
+    return [v for v in env.values()
+            if v.shape[0] == v.shape[1] and not is_scalar(v.shape)
+            and not v.arg.symmetric]
+
+
+def _occurrences(f: Node, name: str) -> int:
+    """How many times the variable is used (shared subtrees counted each time)."""
+    if f.op == "var":
+        return int(f.arg.name == name)
+    if name not in f.free:
+        return 0
+    return sum(_occurrences(c, name) for c in f.children)
+
+
+def _has_op(f: Node, ops: set[str]) -> bool:
+    stack = [f]
+    while stack:
+        n = stack.pop()
+        if n.op in ops:
+            return True
+        stack.extend(n.children)
+    return False
+
+
+def _symmetric_condition(nodes: list[Node], env: Mapping[str, Node], ans: Node,
+                         expected: Node, trials: int, seed: int) -> tuple[str, list[str]] | None:
+    """When symmetric matrices make the answer right: ("equal when A = A'", [names])."""
+    cands = _square_matrices(env)
+    options = [[v.arg.name] for v in cands]
+    if len(cands) > 1:
+        options.append([v.arg.name for v in cands])
+    for names in options:
+        s = _Samples(nodes, trials, seed + 17, frozenset(names))
+        if _close(s.values(ans), s.values(expected)):
+            if len(names) == 1:
+                return f"equal when {names[0]} = {names[0]}' (symmetric)", names
+            return f"equal when {', '.join(names)} are symmetric", names
+    return None
+
+
+def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: str,
+               trials: int, seed: int, base: dict) -> Verdict:
+    nodes = [f, expected, ans, *d.wrt]
+    es, as_ = expected.shape, ans.shape
+    wrt_names = ",".join(v.arg.name for v in d.wrt)
+    if as_ != es:
+        shape_msg = (f"your answer is {_shape_text(as_)}; the {what} is "
+                     f"{_shape_text(es)}")
+        if as_ == (es[1], es[0]):
+            s = _Samples(nodes, trials, seed)
+            if _close(s.values(ans), s.values(b.transpose(expected))):
+                X0 = d.wrt[0]
+                if d.form == "gradient" and not (is_column(X0.shape) or is_row(X0.shape)
+                                                 or is_scalar(X0.shape)):
+                    return Verdict(False, "numerical", shape_msg + ": your answer is the "
+                                   "transpose of the gradient. " + _TRACE_NOTE,
+                                   "trace-transpose", **base)
+                return Verdict(False, "numerical", shape_msg + ": your answer is its "
+                               "transpose. " + _layout_note(d, layout), "layout-transposed",
+                               **base)
+        return Verdict(False, "numerical", shape_msg + ". Check the order of the factors "
+                       "(dimensions must align) and the layout", "chain-rule-order", **base)
+    s = _Samples(nodes, trials, seed)
+    A = s.values(ans)
+    if A is None:
+        raise MatdiffError("your answer cannot be evaluated at the sample inputs "
+                           "(outside a function's domain)")
+    E = s.values(expected)
+    if _close(A, E):
+        return Verdict(True, "numerical", f"your answer equals the {what} "
+                       f"({to_text(expected)}) at {len(A)} random inputs", **base)
+    sym = _symmetric_condition(nodes, env, ans, expected, trials, seed)
+    cond = sym[0] if sym else None
+    square = es[0] == es[1] and not is_scalar(es)
+    X = d.wrt[0]
+    has_logdet = _has_op(f, {"logdet", "det"})
+    # 1. the transpose of the right answer
+    if square and _close(A, s.values(b.transpose(expected))):
+        if d.form in ("jacobian", "by_scalar", "kronecker"):
+            return Verdict(False, "numerical", "your answer is the transpose of the "
+                           f"{what}. " + _layout_note(d, layout), "layout-transposed",
+                           cond, **base)
+        if has_logdet:
+            return Verdict(False, "numerical", _logdet_message(ans, expected, X),
+                           "logdet-inverse", cond or f"equal when {X.arg.name} is symmetric",
+                           **base)
+        return Verdict(False, "numerical",
+                       f"your answer is the transpose of the gradient {to_text(expected)}. "
+                       + _TRACE_NOTE,
+                       "trace-transpose", cond, **base)
+    # 2. the derivative on symmetric matrices (log det's 2*inv(X) - diag(diag(inv(X))))
+    if d.form == "gradient" and X.shape[0] == X.shape[1] and not is_scalar(X.shape) \
+            and not d.structured:
+        structured = b.sub(b.add(expected, b.transpose(expected)),
+                           b.diag(b.diag(expected)))
+        ssym = _Samples(nodes, trials, seed + 5, frozenset({X.arg.name}))
+        if _close(ssym.values(ans), ssym.values(structured)):
+            pit = "logdet-inverse" if has_logdet else "symmetric-structured"
+            return Verdict(False, "numerical",
+                           "your answer is the derivative on symmetric matrices, G + G' - "
+                           f"diag(diag(G)) with G = {to_text(expected)} (each X_ij = X_ji "
+                           f"counted once, Cookbook 138). For a general {X.arg.name} (all "
+                           f"entries independent) the gradient is {to_text(expected)}; "
+                           f"declare {X.arg.name} symmetric and ask for the structured "
+                           "derivative to get yours",
+                           pit, f"right when {X.arg.name} is symmetric and the derivative is "
+                           "taken on symmetric matrices (--structured)", **base)
+    # 3. right only for symmetric matrices
+    if sym is not None:
+        names = sym[1]
+        if has_logdet and names == [X.arg.name]:
+            return Verdict(False, "numerical", _logdet_message(ans, expected, X),
+                           "logdet-inverse", cond, **base)
+        quad = any(_occurrences(f, v.arg.name) >= 2 for v in d.wrt)
+        pit = "quadratic-form-transpose" if quad else "symmetric-only"
+        msg = (f"your answer agrees with the {what} {to_text(expected)} only when "
+               f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} symmetric")
+        if quad:
+            msg += (f": {wrt_names} appears twice, and the product rule gives a term for "
+                    "each occurrence; the second brings a transpose")
+        return Verdict(False, "numerical", msg, pit, cond, **base)
+    # 4. a constant multiple
+    c = _ratio(A, E)
+    if c is not None:
+        if abs(c - 0.5) < 1e-6 or abs(c - 2.0) < 1e-6:
+            msg = ("your answer is half the " if c < 1 else "your answer is twice the ") + \
+                f"{what}: a factor 2 {'dropped' if c < 1 else 'too many'}"
+            return Verdict(False, "numerical", msg, "factor-2", cond, **base)
+        if abs(c + 1.0) < 1e-6:
+            return Verdict(False, "numerical", f"your answer is minus the {what}",
+                           "sign-error", cond, **base)
+        if abs(c) > 1e-9:
+            return Verdict(False, "numerical",
+                           f"your answer is {c:.6g} times the {what}", "constant-factor",
+                           cond, **base)
+    # 5. product-rule terms missing or with the wrong sign
+    got = _term_combination(d, s, A)
+    if got is not None:
+        return Verdict(False, "numerical", got[0], got[1], cond, **base)
+    return Verdict(False, "numerical",
+                   f"your answer differs from the {what} at random inputs "
+                   "(no known pitfall explains the difference)", None, cond, **base)
+
+
+_TRACE_NOTE = ("The gradient G is read off df = tr(G'*dX), so the factor M in front of dX "
+               "in tr(M*dX) gives G = M', with a transpose (d tr(A*X)/dX = A', not A)")
+
+
+def _layout_note(d, layout: str) -> str:
+    if d.form in ("gradient", "gradient_list"):
+        return ("In the lesson's (numerator) layout the gradient of a scalar has the "
+                "variable's shape (a column for a vector); a row is the transposed "
+                "convention. The layouts are transposes of each other")
+    other = "denominator" if layout == "numerator" else "numerator"
+    return (f"That is the {other}-layout form; you asked for {layout} layout (the "
+            "layouts are transposes of each other: d(A*x)/dx = A in numerator, A' in "
+            "denominator)")
+
+
+def _logdet_message(ans: Node, expected: Node, X: Node) -> str:
+    n = X.arg.name
+    return (f"for log det({n}) (or det) with a general invertible {n} the gradient has "
+            f"inv({n})' = {n}⁻ᵀ, not inv({n}): {to_text(expected)}. The two agree when "
+            f"{n} is symmetric; declare it symmetric (then inv({n}) is right for the "
+            "unconstrained derivative, and 2*inv(X) - diag(diag(inv(X))) on symmetric "
+            "matrices)")
+
+
+def _ratio(A: list[np.ndarray], E: list[np.ndarray]) -> float | None:
+    a = np.concatenate([x.ravel() for x in A])
+    e = np.concatenate([y.ravel() for y in E])
+    ee = float(e @ e)
+    if ee < 1e-12:
+        return None
+    c = float(a @ e) / ee
+    if np.allclose(a, c * e, rtol=1e-7, atol=1e-9 * max(1.0, float(np.max(np.abs(e))))):
+        return c
+    return None
+
+
+def _term_combination(d, s: _Samples, A: list[np.ndarray]) -> tuple[str, str] | None:
+    """The answer as the product rule's contributions with some dropped or negated."""
+    import itertools
+
+    if d.order != 1 or len(d.wrt) != 1 or d.layout != "numerator" or d.structured:
+        return None
+    from .steps import derivation
+
+    try:
+        der = derivation(d)
+    except MatdiffError:
+        return None
+    terms = [(st.lhs, st.rhs) for st in der.steps
+             if st.section == "identification" and st.relation in ("identify", "jacobian",
+                                                                   "by_scalar")]
+    if not 2 <= len(terms) <= 5:
+        return None
+    vals = [s.values(c) for _, c in terms]
+    if any(v is None for v in vals):
+        return None
+    for signs in itertools.product((1, 0, -1), repeat=len(terms)):
+        if all(x == 1 for x in signs) or all(x == 0 for x in signs):
+            continue
+        combo = [sum(sg * v[k] for sg, v in zip(signs, vals, strict=True))
+                 for k in range(len(A))]
+        if _close(A, combo):
+            missing = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == 0]
+            flipped = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == -1]
+            if missing:
+                return (f"your answer lacks the contribution of the differential's term "
+                        f"{', '.join(missing)}: every occurrence of the variable "
+                        "contributes a term (product rule)", "missing-term")
+            return (f"the contribution of {', '.join(flipped)} has the wrong sign",
+                    "sign-error")
+    return None
+
