@@ -1,0 +1,426 @@
+"""The work behind each JSON endpoint, as plain functions of plain data.
+
+Contract: every `*_job(**request)` takes the fields of a validated request (strings,
+numbers, a dict of declarations) and returns a JSON-ready dict; it never touches HTTP.
+Errors a user can cause are `MatdiffError`s, turned into `error_payload` by the caller
+(the same message, hint and caret column the command line prints). Jobs that need a
+part of matdiff another module provides (LaTeX, code generation, steps, answer
+checking) import it lazily and raise `Unavailable` when it is missing, so the page can
+say "not available yet" instead of failing.
+
+These functions run in worker processes (see pool.py): they only see the request's
+data, parse the user's text with matdiff's parser (nothing is ever eval'd), and return
+data that pickles.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..errors import DiffError, MatdiffError
+
+# Bounds on the request fields (the HTTP layer checks them before a job starts).
+MAX_EXPRESSION = 2_000
+MAX_ORDER = 4
+MAX_VARIABLES = 40
+MAX_DECLARATION = 200
+BACKENDS = ("numpy", "jax", "torch")
+
+
+class Unavailable(Exception):
+    """A part of matdiff this endpoint needs is not installed or not written yet."""
+
+    def __init__(self, what: str, detail: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+        self.detail = detail
+
+
+def _optional(module: str, attr: str, what: str) -> Any:
+    """`module.attr`, or `Unavailable` when the module or the name is not there yet."""
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as e:
+        raise Unavailable(what, f"{type(e).__name__}: {e}") from None
+
+
+def error_payload(e: MatdiffError, field: str | None = None) -> dict[str, Any]:
+    """The JSON body of an error a user caused: what, where (caret column), and a hint."""
+    span = list(e.span) if e.span is not None else None
+    return {
+        "error": {
+            "message": e.message,
+            "hint": e.hint,
+            "column": e.column,
+            "span": span,
+            "text": e.text,
+            "field": field,
+            "kind": type(e).__name__.rstrip("_"),
+            "rendered": str(e),
+        }
+    }
+
+
+# ------------------------------------------------------------------ shared pieces
+
+
+def _declarations(variables: Mapping[str, str] | None) -> dict[str, str] | None:
+    if not variables:
+        return None
+    return {str(k).strip(): str(v).strip() for k, v in variables.items() if str(v).strip()}
+
+
+def _derive(request: Mapping[str, Any]):
+    from ..api import derivative
+
+    return derivative(
+        request["expression"],
+        wrt=request["wrt"],
+        variables=_declarations(request.get("variables")),
+        order=int(request.get("order", 1)),
+        layout=request.get("layout", "numerator"),
+        structured=bool(request.get("structured", False)),
+    )
+
+
+def _dims_of(node: Any) -> list[str]:
+    from ..ir.dims import is_column, is_scalar
+
+    r, c = node.shape
+    if is_scalar(node.shape):
+        return []
+    if is_column(node.shape):
+        return [str(r)]
+    return [str(r), str(c)]
+
+
+def describe_variable(name: str, node: Any, declared: bool = False) -> dict[str, Any]:
+    """One variable as the page shows and edits it; `declaration` reads back in."""
+    from ..ir.dims import format_shape, kind_of
+
+    kind = kind_of(node.shape)
+    dims = _dims_of(node)
+    props = sorted(node.arg.props)
+    decl_kind = "matrix" if kind == "row vector" else kind
+    return {
+        "name": name,
+        "kind": kind,
+        "dims": dims,
+        "size": "" if kind == "scalar" else format_shape(node.shape),
+        "props": props,
+        "declared": declared,
+        "declaration": " ".join([decl_kind, *dims, *props]),
+    }
+
+
+def _variables_list(env: Mapping[str, Any], declared: Mapping[str, str] | None) -> list[dict]:
+    names = sorted(env, key=lambda s: (s.lower(), s))
+    return [describe_variable(n, env[n], bool(declared and n in declared)) for n in names]
+
+
+def _optional_call(module: str, attr: str, *args: Any) -> str | None:
+    """str(module.attr(*args)), or None when that part of matdiff is missing or fails on
+    this input: an extra rendering must never cost the user the derivative itself."""
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+        return str(fn(*args))
+    except Exception:
+        return None
+
+
+def _try_latex(node: Any) -> str | None:
+    return _optional_call("matdiff.backends.latex", "to_latex", node)
+
+
+def _head(d: Any) -> tuple[str, str]:
+    names = ",".join(v.arg.name for v in d.wrt)
+    if d.order == 1:
+        return f"df/d{names}", r"\frac{\partial f}{\partial " + names + "}"
+    k = d.order
+    return (
+        f"d^{k}f/d{names}^{k}",
+        r"\frac{\partial^{" + str(k) + r"} f}{\partial " + names + "^{" + str(k) + "}}",
+    )
+
+
+# ------------------------------------------------------------------------ the jobs
+
+
+def variables_job(expression: str, variables: Mapping[str, str] | None = None, **_: Any) -> dict:
+    """The variables of an expression with inferred kinds, sizes and properties."""
+    from ..api import variables_of
+    from ..backends.text import to_text
+
+    decls = _declarations(variables)
+    env = variables_of(expression, decls)
+    from ..api import parse
+
+    node = parse(expression, decls)
+    from ..ir.dims import format_shape, kind_of
+
+    return {
+        "expression": expression,
+        "function": to_text(node),
+        "function_kind": kind_of(node.shape),
+        "function_size": format_shape(node.shape),
+        "variables": _variables_list(env, decls),
+    }
+
+
+def derivative_job(**request: Any) -> dict:
+    """The derivative with everything the page shows at once."""
+    from ..api import variables_of
+    from ..backends.text import to_text
+    from ..report import FORM_NOTE, LAYOUT_NOTE, report
+
+    d = _derive(request)
+    decls = _declarations(request.get("variables"))
+    env = variables_of(request["expression"], decls)
+    head_text, head_latex = _head(d)
+    function_latex = _try_latex(d.function)
+    latex = _optional_call("matdiff.backends.latex", "derivative_latex", d)
+    result_latex = _try_latex(d.expr) if d.expr is not None else None
+    unicode = _optional_call("matdiff.backends.render", "render", d, "unicode")
+    differential = None
+    differential_latex = None
+    if d.differentials:
+        differential = to_text(d.differentials[-1])
+        differential_latex = _try_latex(d.differentials[-1])
+    if d.structured:
+        space = "symmetric matrices (entries X_ij = X_ji move together)"
+    elif any(v.arg.symmetric for v in d.wrt):
+        space = "unconstrained (all entries independent)"
+    else:
+        space = None
+    return {
+        "expression": request["expression"],
+        "wrt": [v.arg.name for v in d.wrt],
+        "order": d.order,
+        "function": to_text(d.function),
+        "function_latex": function_latex,
+        "head": head_text,
+        "head_latex": head_latex,
+        "result": str(d),
+        "result_latex": result_latex,
+        "latex": latex,
+        "unicode": unicode,
+        "form": d.form,
+        "form_note": FORM_NOTE.get(d.form, d.form),
+        "layout": d.layout,
+        "layout_note": LAYOUT_NOTE.get(d.layout, d.layout),
+        "structured": d.structured,
+        "space": space,
+        "note": d.note or None,
+        "differential": differential,
+        "differential_latex": differential_latex,
+        "variables": _variables_list(env, decls),
+        "report": report(d),
+    }
+
+
+def steps_job(**request: Any) -> dict:
+    derivation_of = _optional("matdiff.teach.steps", "derivation", "step-by-step derivations")
+    d = _derive(request)
+    derivation = derivation_of(d)
+    latex = None
+    if hasattr(derivation, "latex"):
+        try:
+            latex = str(derivation.latex())
+        except ImportError:
+            latex = None
+    return {"text": str(derivation.text()), "latex": latex}
+
+
+def code_job(backend: str = "numpy", **request: Any) -> dict:
+    if backend not in BACKENDS:
+        raise MatdiffError(f"unknown code backend {backend!r}", hint="use numpy, jax or torch")
+    generate = _optional("matdiff.backends.codegen", "generate", "code generation")
+    d = _derive(request)
+    return {"backend": backend, "code": str(generate(d, backend))}
+
+
+def check_answer_job(answer: str, **request: Any) -> dict:
+    check_answer = _optional("matdiff.teach.check", "check_answer", "answer checking")
+    v = check_answer(
+        request["expression"],
+        request["wrt"],
+        answer,
+        variables=_declarations(request.get("variables")),
+        layout=request.get("layout", "numerator"),
+    )
+    return {
+        "correct": bool(v.correct),
+        "how": _plain(getattr(v, "how", None)),
+        "message": _plain(getattr(v, "message", None)),
+        "pitfall": _plain(getattr(v, "pitfall", None)),
+        "condition": _plain(getattr(v, "condition", None)),
+    }
+
+
+def _plain(x: Any) -> Any:
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    return str(x)
+
+
+# ----------------------------------------------------------------- numerical check
+
+
+def _rounded(a: np.ndarray, limit: int = 64) -> Any:
+    if a.size > limit:
+        return None
+    return np.round(a.astype(float), 6).tolist()
+
+
+def _fd_by_entries(f, x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of f (array-valued) by each entry of x0: shape f + x0."""
+    x0 = np.asarray(x0, dtype=float)
+    f0 = np.asarray(f(x0.copy() if x0.ndim else float(x0)), dtype=float)
+    out = np.zeros(f0.shape + x0.shape)
+    for idx in np.ndindex(*x0.shape):
+        step = h * max(1.0, abs(float(x0[idx])))
+        hi = x0.copy()
+        lo = x0.copy()
+        hi[idx] += step
+        lo[idx] -= step
+        fh = np.asarray(f(hi if hi.ndim else float(hi)), dtype=float)
+        fl = np.asarray(f(lo if lo.ndim else float(lo)), dtype=float)
+        out[(Ellipsis, *idx)] = (fh - fl) / (2 * step)
+    return out
+
+
+def check_job(seed: int = 0, **request: Any) -> dict:
+    """The derivative at random inputs (honouring declared properties) against central
+    finite differences. The reference for order k differentiates order k-1 numerically."""
+    from ..verify.sample import sample_values
+
+    d = _derive(request)
+    if len(d.wrt) != 1:
+        raise DiffError("the numerical check takes one variable to differentiate by")
+    (X,) = d.wrt
+    name = X.arg.name
+    rng = np.random.default_rng(int(seed))
+    values, sizes = sample_values([d.function, X], rng)
+    symbolic = np.asarray(d.evaluate(**values), dtype=float)
+
+    if d.order == 1:
+        def f(x):
+            vals = dict(values)
+            vals[name] = x
+            from ..backends.evaluate import evaluate
+
+            return evaluate(d.function, vals, check_props=False)
+
+        from ..backends.evaluate import to_user
+
+        def prev(x):
+            return np.asarray(to_user(f(x), d.function.shape), dtype=float)
+    else:
+        lower = _derive({**request, "order": d.order - 1})
+
+        def prev(x):
+            vals = dict(values)
+            vals[name] = x
+            return np.asarray(lower.evaluate(**vals), dtype=float)
+
+    x0 = np.asarray(values[name], dtype=float)
+    numeric = _fd_by_entries(prev, x0)
+    nx = x0.ndim
+    if d.layout == "denominator" and numeric.ndim > nx:
+        nf = numeric.ndim - nx
+        numeric = np.transpose(numeric, [*range(nf, nf + nx), *range(nf)])
+    space = "full"
+    if d.structured:
+        space = _structure(numeric, X, d.order, d.layout)
+        if space != "full":
+            numeric = _project(numeric, X, d.layout, nx)
+    rtol, atol = 1e-4, 1e-6
+    result: dict[str, Any] = {
+        "seed": int(seed),
+        "sizes": {k: int(v) for k, v in sorted(sizes.items())},
+        "shape": list(symbolic.shape),
+        "rtol": rtol,
+        "atol": atol,
+        "space": space,
+        "values": {k: _rounded(np.asarray(v)) for k, v in sorted(values.items())},
+    }
+    if symbolic.shape != numeric.shape:
+        result.update(
+            passed=False,
+            message=f"shapes differ: symbolic {symbolic.shape}, finite differences "
+            f"{numeric.shape}",
+            max_abs_error=None,
+            max_rel_error=None,
+        )
+        return result
+    diff = np.abs(symbolic - numeric)
+    scale = max(1.0, float(np.max(np.abs(numeric))) if numeric.size else 1.0)
+    max_abs = float(np.max(diff)) if diff.size else 0.0
+    passed = bool(np.all(diff <= atol + rtol * np.maximum(np.abs(symbolic), np.abs(numeric))))
+    if not passed:
+        passed = max_abs <= 1e-5 * scale  # cancellation near zero entries
+    result.update(
+        passed=passed,
+        max_abs_error=max_abs,
+        max_rel_error=max_abs / scale,
+        symbolic=_rounded(symbolic),
+        numeric=_rounded(numeric),
+        message=(
+            "the symbolic derivative agrees with central finite differences"
+            if passed
+            else "the symbolic derivative and finite differences disagree"
+        ),
+    )
+    return result
+
+
+def _structure(numeric: np.ndarray, X: Any, order: int, layout: str) -> str:
+    if order != 1:
+        return "full"
+    props = X.arg.props
+    if "diagonal" in props:
+        return "diagonal"
+    if props & {"symmetric", "spd"}:
+        return "symmetric"
+    return "full"
+
+
+def _project(G: np.ndarray, X: Any, layout: str, nx: int) -> np.ndarray:
+    """The unconstrained gradient G (scalar f) → the gradient on symmetric/diagonal
+    matrices: G + G' - diag(diag(G)), or diag(diag(G))."""
+    if G.ndim != 2:
+        return G
+    if "diagonal" in X.arg.props:
+        return np.diag(np.diag(G))
+    return G + G.T - np.diag(np.diag(G))
+
+
+# The lesson's examples, one click away on the page (and served at /api/examples).
+EXAMPLES: list[dict[str, Any]] = [
+    {"expression": "x'*A*x", "wrt": "x", "variables": {}},
+    {"expression": "tr(A*X*B)", "wrt": "X", "variables": {}},
+    {"expression": "log(det(X))", "wrt": "X", "variables": {}},
+    {"expression": "norm2(A*x - b)^2", "wrt": "x", "variables": {"b": "vector m"}},
+    {"expression": "log(1 + exp(w'*x))", "wrt": "x", "variables": {}},
+    {"expression": "-y'*log(softmax(z))", "wrt": "z", "variables": {"y": "vector n onehot"}},
+    {"expression": "0.5*norm2(relu(W*x) - y)^2", "wrt": "W", "variables": {}},
+    {"expression": "a'*inv(X)*b", "wrt": "X", "variables": {"a": "vector n", "b": "vector n"}},
+]
+
+
+def examples_job(**_: Any) -> dict:
+    return {"examples": EXAMPLES}
+
+
+JOBS = {
+    "variables": variables_job,
+    "derivative": derivative_job,
+    "steps": steps_job,
+    "code": code_job,
+    "check": check_job,
+    "check-answer": check_answer_job,
+}
