@@ -1,0 +1,528 @@
+"""Expression DAG -> straight-line code: one operation per line, each node computed once.
+
+Contract: `Emitter(backend, dim_code).code(node)` returns the code of a node's value
+(a name or a short inline expression) and appends the lines that compute it. Nodes are
+interned, so a node reached twice (within one root or across the value and the
+derivatives) is computed once and named (CSE over the DAG). What is run is the cheapest
+equal form, not the printed one (MATH.md, "Cost of evaluation"):
+
+- matrix chains are ordered by the matrix-chain DP; when the best order depends on the
+  sizes (tried at several sizes), the decision is left to run time (`multi_dot`);
+- `diag(v)*M` runs as `v[:, None] * M`, `M*diag(v)` as `M * v[None, :]`;
+- a sum of matrices multiplied down to a vector is distributed (`(A + A')*x` runs as
+  `A @ x + A.T @ x`) when the cost model (flops and memory traffic) says so, and the sum
+  is not needed anyway;
+- vectors are 1-D arrays, so `x'*A*x` is `x @ (A @ x)` and `a*b'` an outer product.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from ...errors import MatdiffError
+from ...ir.dims import Dim, Shape, is_column, is_row, is_scalar
+from ...ir.node import Node, make
+from ..evaluate import dim_names, resolve, walk
+from ..text import to_text
+from .spelling import Backend
+
+# Sizes the chain order is tried at (every symbolic size takes each value in turn).
+_TRIAL_SIZES = (2, 40, 1000, 6000)
+_DEFAULT_SIZE = 1000
+# Cost model: one element moved through memory costs about as much as this many flops
+# of a matrix product (BLAS-3 runs near peak, vector and elementwise work is
+# memory-bound).
+_FLOPS_PER_ELEMENT = 16.0
+
+
+def kind(shape: Shape) -> str:
+    if is_scalar(shape):
+        return "scalar"
+    if is_column(shape):
+        return "col"
+    if is_row(shape):
+        return "row"
+    return "mat"
+
+
+def user_shape(shape: Shape) -> tuple[Dim, ...]:
+    """The shape of a node's value in generated code: (), (n,), or (m, n)."""
+    k = kind(shape)
+    if k == "scalar":
+        return ()
+    if k == "col":
+        return (shape[0],)
+    if k == "row":
+        return (shape[1],)
+    return shape
+
+
+class _Factor:
+    """A chain factor: a node, or a diagonal matrix diag(v) kept as its vector v."""
+
+    __slots__ = ("node", "diag")
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        child = node.children[0] if node.op == "diag" else None
+        self.diag = child is not None and kind(child.shape) in ("col", "row")
+
+
+class Emitter:
+    def __init__(self, backend: Backend, dim_code: Callable[[Dim], str],
+                 reserved: Iterable[str], roots: Iterable[Node]) -> None:
+        self.be = backend
+        self.dim_code = dim_code
+        self.lines: list[str] = []
+        self.memo: dict[Node, str] = {}
+        self.helpers: set[str] = set()
+        self.used_ops: set[str] = set()
+        self.reserved = set(reserved)
+        self.counter = 0
+        self.roots = set(roots)
+        self.uses: Counter[Node] = Counter()
+        for n in walk(list(self.roots)):
+            for c in n.children:
+                self.uses[c] += 1
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def fresh(self) -> str:
+        while True:
+            self.counter += 1
+            name = f"t{self.counter}"
+            if name not in self.reserved:
+                return name
+
+    def assign(self, expr: str, comment: str = "") -> str:
+        name = self.fresh()
+        line = f"{name} = {expr}"
+        if comment:
+            line += f"  # {comment}"
+        self.lines.append(line)
+        return name
+
+    def bind(self, node: Node, name: str) -> None:
+        self.memo[node] = name
+
+    # ------------------------------------------------------------------------ nodes
+
+    def code(self, node: Node) -> str:
+        """Code of a node's value; children are emitted on demand, so a planner (sums
+        distributed over products, diagonal factors kept as vectors) can skip them."""
+        got = self.memo.get(node)
+        if got is None:
+            got = self._emit(node)
+            self.memo[node] = got
+        return got
+
+    def _emit(self, n: Node) -> str:
+        op = n.op
+        self.used_ops.add(op)
+        if op == "var":
+            return self.memo[n]  # bound at entry
+        if op == "const":
+            v = float(n.arg)
+            return f"({v!r})" if v < 0 else repr(v)
+        if op == "transpose":
+            c = self.code(n.children[0])
+            if kind(n.shape) != "mat":
+                return c
+            return self.be.transpose.format(c) if c.isidentifier() else self.assign(
+                self.be.transpose.format(c), _text(n))
+        expr = self._expression(n)
+        return self.assign(expr, _text(n))
+
+    def _expression(self, n: Node) -> str:
+        op = n.op
+        be = self.be
+        if op == "matmul":
+            return self._matmul(n)
+        if op == "add":
+            return self._add(n)
+        if op in ("mul", "hadamard"):
+            return self._product(n)
+        if op == "log" and _one_plus_exp(n.children[0]) is not None:
+            # log(1 + exp(u)) is softplus(u): no overflow for large u
+            u = self.code(_one_plus_exp(n.children[0]))  # type: ignore[arg-type]
+            return be.unary["softplus"].format(u)
+        kids = [self.code(c) for c in n.children]
+        if op == "pow":
+            return f"{_paren(kids[0])} ** {_paren(kids[1])}"
+        if op == "eye":
+            return be.eye.format(self.dim_code(n.shape[0]))
+        if op == "fill":
+            shape = user_shape(n.shape)
+            if not shape:
+                return kids[0]
+            return f"{_paren(kids[0])} * {be.ones.format(self._shape_code(shape))}"
+        if op == "commutation":
+            self.helpers.add("_commutation")
+            m, k = n.arg
+            return f"_commutation({self.dim_code(m)}, {self.dim_code(k)})"
+        if op == "mpow":
+            return be.unary["mpow"].format(kids[0], int(n.arg))
+        if op == "kron":
+            a = self._as2d(n.children[0], kids[0])
+            b = self._as2d(n.children[1], kids[1])
+            return self._from2d(n, be.unary["kron"].format(a, b))
+        if op == "block":
+            self.helpers.add("_block")
+            rows, cols = n.arg
+            grid = [
+                "[" + ", ".join(self._as2d(n.children[r * cols + c], kids[r * cols + c])
+                                for c in range(cols)) + "]"
+                for r in range(rows)
+            ]
+            return self._from2d(n, "_block([" + ", ".join(grid) + "])")
+        if op == "vec":
+            child = n.children[0]
+            if kind(child.shape) != "mat":
+                return kids[0]
+            return f"{be.transpose.format(kids[0])}.reshape(-1)"
+        if op == "reshape":
+            child = n.children[0]
+            flat = kids[0]
+            if kind(child.shape) == "mat":
+                flat = f"{be.transpose.format(kids[0])}.reshape(-1)"
+            if kind(n.shape) != "mat":
+                return flat
+            r, c = (self.dim_code(d) for d in n.shape)
+            return be.transpose.format(f"{flat}.reshape({c}, {r})")
+        if op == "diag":
+            child = n.children[0]
+            if kind(child.shape) == "scalar":
+                return kids[0]
+            return be.unary["diag"].format(kids[0])
+        if op == "norm2" and kind(n.children[0].shape) == "scalar":
+            return be.unary["abs"].format(kids[0])
+        if op in ("tr", "sum", "det", "logdet", "inv") and kind(n.children[0].shape) == "scalar":
+            return {"tr": kids[0], "sum": kids[0], "det": kids[0],
+                    "logdet": be.unary["log"].format(kids[0]),
+                    "inv": f"1.0 / {_paren(kids[0])}"}[op]
+        if op in ("softmax", "logsumexp", "expm"):
+            self.helpers.add("_" + op)
+        if op in be.unary:
+            return be.unary[op].format(*kids)
+        if op == "dvar":
+            raise MatdiffError("a differential cannot be turned into code")
+        raise MatdiffError(f"code generation has no rule for the op {op!r}")
+
+    # --------------------------------------------------------------- 2-D views
+
+    def _as2d(self, node: Node, code: str) -> str:
+        k = kind(node.shape)
+        if k == "mat":
+            return code
+        if k == "col":
+            return f"{_paren(code)}[:, None]"
+        if k == "row":
+            return f"{_paren(code)}[None, :]"
+        return f"{self.be.module}.reshape({self.be.asarray.replace('value', code)}, (1, 1))"
+
+    def _from2d(self, node: Node, code: str) -> str:
+        k = kind(node.shape)
+        if k == "mat":
+            return code
+        if k == "scalar":
+            return f"{_paren(code)}[0, 0]"
+        return f"{_paren(code)}.reshape(-1)"
+
+    def _shape_code(self, shape: tuple[Dim, ...]) -> str:
+        parts = [self.dim_code(d) for d in shape]
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+    # ------------------------------------------------------------------ sums
+
+    def _signed_terms(self, n: Node) -> list[tuple[float, Node | None, list[Node]]]:
+        """Each term as (coefficient, the term itself, its non-constant factors)."""
+        out = []
+        for t in n.children:
+            if t.op == "mul" and t.children[0].op == "const":
+                out.append((float(t.children[0].arg), t, list(t.children[1:])))
+            else:
+                out.append((1.0, t, [t]))
+        return out
+
+    def _add(self, n: Node) -> str:
+        parts: list[str] = []
+        for coef, term, factors in self._signed_terms(n):
+            if coef < 0 and term not in self.memo and self.uses[term] <= 1:
+                body = self._scaled(-coef, factors)
+                parts.append(("- " if parts else "-") + _paren_sum(body))
+            elif term.op == "fill" and kind(n.shape) != "scalar" and len(n.children) > 1:
+                # a constant added to an array broadcasts: no array of the constant
+                parts.append(("+ " if parts else "") + self.code(term.children[0]))
+            else:
+                parts.append(("+ " if parts else "") + self.code(term))
+        return " ".join(parts)
+
+    def _scaled(self, coef: float, factors: list[Node]) -> str:
+        codes = [self.code(f) for f in factors]
+        if coef != 1.0:
+            codes.insert(0, repr(coef))
+        return " * ".join(_paren(c) for c in codes)
+
+    def _product(self, n: Node) -> str:
+        codes = [self.code(c) for c in n.children]
+        if n.op == "mul" and n.children[0].op == "const" and n.children[0].arg == -1.0:
+            rest = " * ".join(_paren(c) for c in codes[1:])
+            return f"-{rest}" if len(codes) == 2 else f"-({rest})"
+        return " * ".join(_paren(c) for c in codes)
+
+    # ---------------------------------------------------------- matrix products
+
+    def code_chain(self, factors: list[Node]) -> str:
+        """Code of a product of factors (interned as a node so it is shared)."""
+        if len(factors) == 1:
+            return self.code(factors[0])
+        shape = (factors[0].shape[0], factors[-1].shape[1])
+        node = make("matmul", tuple(factors), None, shape)
+        got = self.memo.get(node)
+        if got is None:
+            got = self._matmul(node, named=True)
+            self.memo[node] = got
+        return got
+
+    def _matmul(self, n: Node, named: bool = False) -> str:
+        factors = list(n.children)
+        dist = self._distribution(n, factors)
+        if dist is not None:
+            i, terms = dist
+            expr = ""
+            for coef, _, term_factors in terms:
+                sub = factors[:i] + term_factors + factors[i + 1:]
+                code = self.code_chain(sub)
+                if abs(coef) != 1.0:
+                    code = f"{abs(coef)!r} * {code}"
+                sign = "-" if coef < 0 else "+"
+                expr = (f"{expr} {sign} {code}" if expr else
+                        (f"-{code}" if coef < 0 else code))
+            return self.assign(expr, _text(n)) if named else expr
+        expr = self._ordered(n, factors)
+        return self.assign(expr, _text(n)) if named else expr
+
+    def _distribution(self, n: Node, factors: list[Node]):
+        """(index, terms) when distributing a sum factor over the chain is cheaper."""
+        if kind(n.shape) == "mat":
+            return None
+        for i, f in enumerate(factors):
+            if f.op != "add" or f in self.memo or f in self.roots or self.uses[f] > 1:
+                continue
+            terms = self._signed_terms(f)
+            if any(len(tf) != 1 for _, _, tf in terms):
+                continue
+            sizes = dict.fromkeys(_names(factors), _DEFAULT_SIZE)
+            whole = _chain_cost(factors, sizes) + _sum_cost(f, sizes)
+            split = sum(
+                _chain_cost(factors[:i] + [t] + factors[i + 1:], sizes) for t in f.children
+            )
+            if split < whole:
+                return i, terms
+        return None
+
+    def _ordered(self, n: Node, factors: list[Node]) -> str:
+        fs = [_Factor(f) for f in factors]
+        plans = {_plan(fs, s) for s in _size_trials(factors)} if len(fs) > 2 else {0}
+        if len(plans) == 1 or any(f.diag for f in fs):
+            plan = _plan(fs, dict.fromkeys(_names(factors), _DEFAULT_SIZE))
+            return self._follow(fs, plan, top=True)
+        return self._runtime_chain(factors)
+
+    def _follow(self, fs: list[_Factor], plan, top: bool = False) -> str:
+        """Emit the products of a plan (nested (left, right) index tuples)."""
+
+        def go(p) -> tuple[_Factor, str]:
+            if isinstance(p, int):
+                f = fs[p]
+                child = f.node.children[0] if f.diag else f.node
+                return f, self.code(child)
+            (lo, hi), left, right = p
+            sub = make("matmul", tuple(f.node for f in fs[lo:hi + 1]), None,
+                       (fs[lo].node.shape[0], fs[hi].node.shape[1]))
+            if not all(f.diag for f in fs[lo:hi + 1]) and sub in self.memo:
+                return _Factor(sub), self.memo[sub]
+            lf, lc = go(left)
+            rf, rc = go(right)
+            expr = self._pair(lf, lc, rf, rc)
+            if all(f.diag for f in fs[lo:hi + 1]):
+                d = _DiagInterval(sub)
+                return d, self.assign(expr, _text(sub))  # type: ignore[return-value]
+            if top and (lo, hi) == (0, len(fs) - 1):
+                return _Factor(sub), expr
+            name = self.assign(expr, _text(sub))
+            self.memo[sub] = name
+            return _Factor(sub), name
+
+        return go(plan)[1]
+
+    def _pair(self, lf, lc: str, rf, rc: str) -> str:
+        """The product of two factors given their code (a diag factor by its vector)."""
+        lk = "diag" if lf.diag else kind(lf.node.shape)
+        rk = "diag" if rf.diag else kind(rf.node.shape)
+        if lk == "diag" and rk == "mat":
+            return f"{_paren(lc)}[:, None] * {_paren(rc)}"
+        if lk == "mat" and rk == "diag":
+            return f"{_paren(lc)} * {_paren(rc)}[None, :]"
+        if "diag" in (lk, rk) or "scalar" in (lk, rk):
+            return f"{_paren(lc)} * {_paren(rc)}"
+        if lk == "col" and rk == "row":
+            return self.be.outer.format(lc, rc)
+        return f"{_paren(lc)} @ {_paren(rc)}"
+
+    def _runtime_chain(self, factors: list[Node]) -> str:
+        """Order left to run time: multi_dot runs the chain DP at the actual sizes."""
+        codes = []
+        last = len(factors) - 1
+        for i, f in enumerate(factors):
+            c = self.code(f)
+            k = kind(f.shape)
+            if (i == 0 and k == "row") or (i == last and k == "col") or k == "mat":
+                codes.append(c)
+            else:
+                codes.append(self._as2d(f, c))
+        return f"{self.be.module}.linalg.multi_dot([{', '.join(codes)}])"
+
+
+def _one_plus_exp(x: Node) -> Node | None:
+    """u when x is 1 + exp(u) (the constant possibly a fill of 1), else None."""
+    if x.op != "add" or len(x.children) != 2:
+        return None
+    one, e = x.children
+    if one.op == "fill":
+        one = one.children[0]
+    if one.op == "const" and one.arg == 1.0 and e.op == "exp":
+        return e.children[0]
+    return None
+
+
+class _DiagInterval:
+    """A product of diagonal factors, itself diagonal: carried as its vector."""
+
+    diag = True
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+# ----------------------------------------------------------------------- cost model
+
+
+def _names(factors: list[Node]) -> list[str]:
+    out: list[str] = []
+    for f in factors:
+        for d in f.shape:
+            if isinstance(d, str):
+                out.extend(sorted(dim_names(d) - set(out)))
+    return out
+
+
+def _size_trials(factors: list[Node]) -> list[dict[str, int]]:
+    names = _names(factors)
+    if len(names) <= 3:
+        return [dict(zip(names, v, strict=True))
+                for v in itertools.product(_TRIAL_SIZES, repeat=len(names))]
+    return [dict.fromkeys(names, s) for s in _TRIAL_SIZES]
+
+
+def _dims(fs: list[_Factor], sizes: dict[str, int]) -> list[int]:
+    return [resolve(fs[0].node.shape[0], sizes)] + [resolve(f.node.shape[1], sizes) for f in fs]
+
+
+def _plan(fs: list[_Factor], sizes: dict[str, int]):
+    """Matrix-chain DP (diagonal factors multiply entrywise); ties go right-first."""
+    p = _dims(fs, sizes)
+    k = len(fs)
+    best: dict[tuple[int, int], tuple[float, object, bool]] = {}
+    for i in range(k):
+        best[(i, i)] = (0.0, i, fs[i].diag)
+    for length in range(1, k):
+        for i in range(k - length):
+            j = i + length
+            choice = None
+            for s in range(i, j):
+                lc, lp, ld = best[(i, s)]
+                rc, rp, rd = best[(s + 1, j)]
+                if ld and rd:
+                    step = p[i]
+                elif ld:
+                    step = p[s + 1] * p[j + 1]
+                elif rd:
+                    step = p[i] * p[s + 1]
+                else:
+                    step = p[i] * p[s + 1] * p[j + 1]
+                cost = lc + rc + step
+                if choice is None or cost < choice[0]:
+                    choice = (cost, ((i, j), lp, rp), ld and rd)
+            best[(i, j)] = choice  # type: ignore[assignment]
+    return best[(0, k - 1)][1]
+
+
+def _chain_cost(factors: list[Node], sizes: dict[str, int]) -> float:
+    fs = [_Factor(f) for f in factors]
+    p = _dims(fs, sizes)
+    plan = _plan(fs, sizes)
+
+    def cost(q) -> tuple[float, int, int]:
+        if isinstance(q, int):
+            return 0.0, p[q], p[q + 1]
+        _, left, right = q
+        lc, r, k = cost(left)
+        rc, _, c = cost(right)
+        flops = 2.0 * r * k * c
+        traffic = r * k + k * c + r * c
+        return lc + rc + flops / _FLOPS_PER_ELEMENT + traffic, r, c
+
+    return cost(plan)[0]
+
+
+def _sum_cost(f: Node, sizes: dict[str, int]) -> float:
+    r, c = (resolve(d, sizes) for d in f.shape)
+    strided = sum(1 for t in f.children if t.op == "transpose")
+    return (len(f.children) + 1 + strided) * r * c
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _text(n: Node, limit: int = 60) -> str:
+    try:
+        t = to_text(n)
+    except Exception:  # a comment must never fail the generation
+        return n.op
+    t = t.replace("\n", " ")
+    return t if len(t) <= limit else t[: limit - 3] + "..."
+
+
+def _paren(code: str) -> str:
+    """Parenthesise code unless it is a name, a number, or already atomic."""
+    if code.isidentifier() or _is_number(code) or _atomic(code):
+        return code
+    return f"({code})"
+
+
+def _paren_sum(code: str) -> str:
+    return code if " + " not in code and " - " not in code else f"({code})"
+
+
+def _is_number(code: str) -> bool:
+    try:
+        float(code)
+        return True
+    except ValueError:
+        return False
+
+
+def _atomic(code: str) -> bool:
+    """name.attr, name[...], f(...) with balanced outer brackets and no top-level op."""
+    depth = 0
+    for ch in code:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and ch in " +-*/@<>=":
+            return False
+    return depth == 0 and not code.startswith("-")
