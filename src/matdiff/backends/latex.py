@@ -1,0 +1,391 @@
+"""LaTeX printer: expressions and derivative equations, with minimal parentheses.
+
+`to_latex(e)` writes an expression as a mathematician would typeset it: `A^{\\top}`,
+`X^{-1}`, `\\operatorname{tr}\\left(X\\right)`, `\\odot`, `\\oslash`, `\\otimes`,
+`\\left\\|x\\right\\|_2`, `\\frac{a}{b}` for scalar division, juxtaposition for products.
+`derivative_latex(d)` writes the derivative as an equation,
+`\\frac{\\partial f}{\\partial X} = A^{\\top}`; a Kronecker form as the vec equation
+`\\operatorname{vec}(\\mathrm{d}F) = M \\operatorname{vec}(\\mathrm{d}X)`, and a result with
+no matrix form as its differential.
+
+Precedence follows the text printer (backends/text.py), low to high: 1 sums, 2
+products (juxtaposition, `\\odot`, `\\otimes`), 3 a leading minus, 4 powers, 5 atoms.
+A superscript cannot take a second superscript, so a base that already ends in one
+(`A^{\\top}`, `X^{-1}`) is parenthesised before `^{...}` is added.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..ir.build import const, const_value, neg, power
+from ..ir.dims import is_column, is_row, is_scalar
+from ..ir.node import Node
+from .text import format_number
+
+ADD, CIRC, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5, 6
+
+GREEK = {
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Upsilon",
+    "Phi",
+    "Psi",
+    "Omega",
+}
+
+# Elementwise functions LaTeX has a macro for; the rest are \operatorname{...}.
+MACROS = {
+    "exp": r"\exp",
+    "log": r"\log",
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "tan": r"\tan",
+    "tanh": r"\tanh",
+    "arcsin": r"\arcsin",
+    "arccos": r"\arccos",
+    "arctan": r"\arctan",
+    "det": r"\det",
+    "logdet": r"\log\det",
+}
+
+OPERATORNAMES = {
+    "tr": "tr",
+    "sum": "sum",
+    "diag": "diag",
+    "vec": "vec",
+    "sign": "sign",
+    "sigmoid": "sigmoid",
+    "relu": "relu",
+    "softplus": "softplus",
+    "step": "step",
+    "softmax": "softmax",
+    "logsumexp": "logsumexp",
+    "expm": "expm",
+}
+
+# (text, level, ends with a superscript)
+Printed = tuple[str, int, bool]
+
+
+def to_latex(e: Node) -> str:
+    return _p(e)[0]
+
+
+def latex_name(name: str) -> str:
+    """A variable name as LaTeX: `x`, `x_{1}`, `\\theta`, `\\mathrm{W}_{in}`."""
+    base, _, sub = name.partition("_")
+    if not sub:
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+        if m:
+            base, sub = m.group(1), m.group(2)
+    if base in GREEK:
+        head = "\\" + base
+    elif len(base) == 1:
+        head = base
+    else:
+        head = f"\\mathit{{{base}}}"
+    return f"{head}_{{{sub}}}" if sub else head
+
+
+def _paren(text: str) -> str:
+    return f"\\left({text}\\right)"
+
+
+def _wrap(pr: Printed, min_level: int) -> str:
+    return _paren(pr[0]) if pr[1] < min_level else pr[0]
+
+
+def _base(pr: Printed) -> str:
+    """A base that takes a superscript: an atom without a superscript of its own."""
+    return _paren(pr[0]) if pr[1] < ATOM or pr[2] else pr[0]
+
+
+def _negative_coefficient(e: Node) -> bool:
+    if e.op == "const":
+        return e.arg < 0
+    if e.op == "mul" and e.children[0].op == "const":
+        return e.children[0].arg < 0
+    if e.op == "fill":
+        return _negative_coefficient(e.children[0])
+    return False
+
+
+def _negative_power(c: Node) -> bool:
+    if c.op != "pow":
+        return False
+    v = const_value(c.children[1])
+    return v is not None and is_scalar(c.children[1].shape) and v < 0
+
+
+def _invert(c: Node) -> Node:
+    return power(c.children[0], const(-float(const_value(c.children[1]) or 0.0)))
+
+
+def _call(name: str, args: str) -> Printed:
+    if name in MACROS:
+        return f"{MACROS[name]}{_paren(args)}", ATOM, False
+    return f"\\operatorname{{{OPERATORNAMES.get(name, name)}}}{_paren(args)}", ATOM, False
+
+
+def _p(e: Node) -> Printed:
+    op = e.op
+    if op == "const":
+        return format_number(e.arg), (NEG if e.arg < 0 else ATOM), False
+    if op == "var":
+        return latex_name(e.arg.name), ATOM, False
+    if op == "dvar":
+        name, k = e.arg
+        d = r"\mathrm{d}" if k == 1 else f"\\mathrm{{d}}_{{{k}}}"
+        return f"{d}{latex_name(name)}", ATOM, False
+    if op == "eye":
+        return "I", ATOM, False
+    if op == "commutation":
+        m, n = e.arg
+        return f"K_{{{m},{n}}}", ATOM, False
+    if op == "fill":
+        return _fill(e)
+    if op == "add":
+        return _add(e)
+    if op == "mul":
+        return _mul(e)
+    if op == "matmul":
+        parts = [_wrap(_p(c), MUL) for c in e.children]
+        return _juxtapose(parts), MUL, False
+    if op == "hadamard":
+        return _hadamard(e)
+    if op == "kron":
+        a, c = (_wrap(_p(x), NEG) for x in e.children)
+        return f"{a} \\otimes {c}", CIRC, False
+    if op == "pow":
+        base, ex = e.children
+        v = const_value(ex) if is_scalar(ex.shape) else None
+        exp_text = format_number(v) if v is not None else _p(ex)[0]
+        if not is_scalar(base.shape):
+            exp_text = f"\\circ {exp_text}"  # the Hadamard power
+        if v == 0.5 and is_scalar(base.shape):
+            return f"\\sqrt{{{_p(base)[0]}}}", ATOM, False
+        return f"{_base(_p(base))}^{{{exp_text}}}", POW, True
+    if op == "mpow":
+        return f"{_base(_p(e.children[0]))}^{{{e.arg}}}", POW, True
+    if op == "inv":
+        return f"{_base(_p(e.children[0]))}^{{-1}}", POW, True
+    if op == "transpose":
+        child = e.children[0]
+        if child.op == "inv":
+            return f"{_base(_p(child.children[0]))}^{{-\\top}}", ATOM, True
+        return f"{_base(_p(child))}^{{\\top}}", ATOM, True
+    if op == "block":
+        rows, cols = e.arg
+        lines = [
+            " & ".join(_p(e.children[r * cols + c])[0] for c in range(cols)) for r in range(rows)
+        ]
+        return "\\begin{bmatrix} " + " \\\\ ".join(lines) + " \\end{bmatrix}", ATOM, False
+    if op == "reshape":
+        nr, nc = e.shape
+        args = f"{_p(e.children[0])[0]}, {nr}, {nc}"
+        return f"\\operatorname{{reshape}}{_paren(args)}", ATOM, False
+    if op == "norm2":
+        x = e.children[0]
+        sub = "2" if (is_column(x.shape) or is_row(x.shape)) else "F"
+        return f"\\left\\|{_p(x)[0]}\\right\\|_{sub}", ATOM, False
+    if op == "norm1":
+        x = e.children[0]
+        inner = _p(x)[0]
+        if not (is_column(x.shape) or is_row(x.shape)):
+            inner = f"\\operatorname{{vec}}{_paren(inner)}"
+        return f"\\left\\|{inner}\\right\\|_1", ATOM, False
+    if op == "sqrt":
+        return f"\\sqrt{{{_p(e.children[0])[0]}}}", ATOM, False
+    if op == "abs":
+        return f"\\left|{_p(e.children[0])[0]}\\right|", ATOM, False
+    if e.children:
+        return _call(op, ", ".join(_p(c)[0] for c in e.children))
+    return f"\\operatorname{{{op}}}", ATOM, False
+
+
+def _fill(e: Node) -> Printed:
+    v = e.children[0]
+    if const_value(v) == 0.0:
+        return r"\mathbf{0}", ATOM, False
+    ones = (
+        r"\mathbf{1}"
+        if is_column(e.shape)
+        else (r"\mathbf{1}^{\top}" if is_row(e.shape) else r"\mathbf{1}\mathbf{1}^{\top}")
+    )
+    if const_value(v) == 1.0:
+        return ones, ATOM, is_row(e.shape) or not is_column(e.shape)
+    pr = _p(v)
+    sign = ""
+    if _negative_coefficient(v):
+        sign, pr = "-", _p(neg(v))
+    return f"{sign}{_juxtapose([_wrap(pr, NEG), ones])}", (NEG if sign else MUL), False
+
+
+def _add(e: Node) -> Printed:
+    pos = [t for t in e.children if not _negative_coefficient(t)]
+    negs = [t for t in e.children if _negative_coefficient(t)]
+    out = ""
+    for i, t in enumerate(pos + negs):
+        is_neg = _negative_coefficient(t)
+        shown = neg(t) if is_neg else t
+        if shown.op == "fill" and not is_scalar(e.shape):
+            text = _wrap(_p(shown.children[0]), MUL)  # a broadcast scalar: `1 - y`
+        else:
+            text = _wrap(_p(shown), CIRC if (is_neg or i > 0) else ADD)
+        if i == 0:
+            out = f"-{text}" if is_neg else text
+        else:
+            out += (" - " if is_neg else " + ") + text
+    return out, (ADD if len(e.children) > 1 else NEG), False
+
+
+def _juxtapose(parts: list[str]) -> str:
+    """Products by juxtaposition; `\\cdot` where a number would run into a number."""
+    out = ""
+    for p in parts:
+        if not out:
+            out = p
+        elif p[:1] in "0123456789-" and p[:1]:
+            out += f" \\cdot {p}"
+        else:
+            out += f" {p}"
+    return out
+
+
+def _mul(e: Node) -> Printed:
+    children = list(e.children)
+    coef = 1.0
+    if children[0].op == "const":
+        coef = children[0].arg
+        children = children[1:]
+    scalars = [c for c in children if is_scalar(c.shape)]
+    matrix = [c for c in children if not is_scalar(c.shape)]
+    parts = [_p(c) for c in scalars if not _negative_power(c)]
+    den = [_invert(c) for c in scalars if _negative_power(c)]
+    tail = [_p(c) for c in matrix]
+    level = min([NEG if coef < 0 else MUL] + [pr[1] for pr in parts + tail if pr[1] >= CIRC])
+    num = [_wrap(pr, CIRC) for pr in parts]
+    mag = format_number(abs(coef))
+    if den:
+        if all(pr[1] >= POW for pr in tail):  # a simple matrix joins the numerator
+            num, tail = num + [pr[0] for pr in tail], []
+        top = _juxtapose(([mag] if abs(coef) != 1.0 else []) + num) or "1"
+        bottom = _juxtapose([_wrap(_p(d), NEG) for d in den])
+        text = _juxtapose([f"\\frac{{{top}}}{{{bottom}}}", *(_wrap(t, CIRC) for t in tail)])
+    else:
+        head = [mag] if abs(coef) != 1.0 or not (num or tail) else []
+        text = _juxtapose(head + num + [_wrap(t, CIRC) for t in tail])
+    return ("-" + text if coef < 0 else text), level, False
+
+
+def _hadamard(e: Node) -> Printed:
+    num = [_wrap(_p(c), NEG) for c in e.children if not _negative_power(c)]
+    den = [_wrap(_p(_invert(c)), NEG) for c in e.children if _negative_power(c)]
+    text = " \\odot ".join(num) if num else r"\mathbf{1}"
+    for d in den:
+        text += " \\oslash " + d
+    return text, CIRC, False
+
+
+# ------------------------------------------------------------------ derivative equations
+
+
+def _fname(f: Node) -> str:
+    return "F" if not (is_scalar(f.shape) or is_column(f.shape) or is_row(f.shape)) else "f"
+
+
+def _vec_of(name: str, shape: tuple) -> str:
+    if is_scalar(shape) or is_column(shape):
+        return name
+    if is_row(shape):
+        return f"{name}^{{\\top}}"
+    return f"\\operatorname{{vec}}\\left({name}\\right)"
+
+
+def _frac(k: int, f: str, den: str) -> str:
+    top = f"\\partial {f}" if k == 1 else f"\\partial^{{{k}}} {f}"
+    return f"\\frac{{{top}}}{{{den}}}"
+
+
+def derivative_lhs(d) -> str:  # noqa: ANN001 - a Derivative (import kept lazy)
+    """`\\frac{\\partial f}{\\partial X}` for the derivative's form, or "" for a vec form."""
+    f = _fname(d.function)
+    k = d.order
+    if len(d.wrt) > 1:
+        x = "\\left(" + ", ".join(latex_name(v.arg.name) for v in d.wrt) + "\\right)"
+        return (
+            _frac(1, f, f"\\partial {x}")
+            if k == 1
+            else _frac(k, f, f"\\partial {x} \\partial {x}^{{\\top}}")
+        )
+    X = d.wrt[0]
+    x = latex_name(X.arg.name)
+    if is_scalar(X.shape):
+        return _frac(k, f, f"\\partial {x}" + (f"^{{{k}}}" if k > 1 else ""))
+    if d.form == "kronecker":
+        if k == 2 and is_scalar(d.function.shape):
+            v = _vec_of(x, X.shape)
+            return _frac(2, f, f"\\partial {v} \\partial {v}^{{\\top}}")
+        return ""
+    if k == 1:
+        return _frac(1, f, f"\\partial {x}")
+    if k == 2 and d.form == "jacobian":
+        return _frac(2, f, f"\\partial {x} \\partial {x}^{{\\top}}")
+    return ""
+
+
+def _previous(d, k: int) -> str:  # noqa: ANN001
+    """The order-k derivative whose vec differential an order-(k+1) Kronecker form gives."""
+    f, x = _fname(d.function), latex_name(d.wrt[0].arg.name)
+    if k == 1:
+        return _frac(1, f, f"\\partial {x}")
+    return _frac(k, f, f"\\partial {x} \\partial {x}^{{\\top}}")
+
+
+def derivative_latex(d) -> str:  # noqa: ANN001
+    """The derivative as a LaTeX equation (see the module docstring)."""
+    if d.expr is not None:
+        lhs = derivative_lhs(d)
+        if lhs:
+            return f"{lhs} = {to_latex(d.expr)}"
+        X = d.wrt[0]
+        right = _vec_of(r"\mathrm{d}" + latex_name(X.arg.name), X.shape)
+        if d.order == 1:
+            left = _vec_of(r"\mathrm{d}" + _fname(d.function), d.function.shape)
+        else:
+            left = f"\\operatorname{{vec}}\\left(\\mathrm{{d}} {_previous(d, d.order - 1)}\\right)"
+        return f"{left} = {_juxtapose([_wrap(_p(d.expr), MUL), right])}"
+    if not d.differentials:
+        return ""
+    k = d.order
+    dk = r"\mathrm{d}" if k == 1 else f"\\mathrm{{d}}^{{{k}}}"
+    return f"{dk} {_fname(d.function)} = {to_latex(d.differentials[-1])}"

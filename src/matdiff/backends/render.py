@@ -1,0 +1,57 @@
+"""One entry point for every output format of a derivative.
+
+`render(d, fmt)`:
+
+- "text" (or "plain"): the result in the input language, as `str(d)`;
+- "latex": the derivative equation in LaTeX (backends/latex.py);
+- "unicode": the derivative equation in Unicode math (backends/unicode.py);
+- "index": the derivative tensor in Einstein notation (backends/index_form.py);
+- "numpy", "jax", "torch": a Python function computing the value and the derivative,
+  from `matdiff.backends.codegen.generate(d, backend)`, imported only when asked for.
+
+An unknown format, or code generation that is not installed, is a `MatdiffError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ..errors import MatdiffError
+
+FORMATS = ("text", "plain", "latex", "unicode", "index", "numpy", "jax", "torch")
+CODE_BACKENDS = ("numpy", "jax", "torch")
+
+
+def render(d: Any, fmt: str = "text") -> str:
+    """The derivative `d` written in the format `fmt` (see the module docstring)."""
+    fmt = fmt.lower()
+    if fmt in ("text", "plain"):
+        return str(d)
+    if fmt == "latex":
+        from .latex import derivative_latex
+
+        return derivative_latex(d)
+    if fmt == "unicode":
+        from .unicode import derivative_unicode
+
+        return derivative_unicode(d)
+    if fmt == "index":
+        from .index_form import index_form
+
+        return index_form(d)
+    if fmt in CODE_BACKENDS:
+        try:
+            codegen = importlib.import_module("matdiff.backends.codegen")
+        except ImportError as e:
+            if e.name not in ("matdiff.backends.codegen", None):
+                raise
+            raise MatdiffError("code generation is not available") from e
+        generate = getattr(codegen, "generate", None)
+        if generate is None:
+            raise MatdiffError("code generation is not available")
+        return generate(d, fmt)
+    raise MatdiffError(
+        f"unknown output format {fmt!r}",
+        hint="use one of " + ", ".join(FORMATS),
+    )

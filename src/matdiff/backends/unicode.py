@@ -1,0 +1,304 @@
+"""Unicode math printer: `Aᵀx`, `X⁻¹`, `x ⊙ y`, `‖x‖₂`, `tr(X)`, `x²`, `𝟙`.
+
+`to_unicode(e)` is for reading, not for pasting back (use backends/text.py for that).
+`derivative_unicode(d)` writes the derivative as an equation, `∂f/∂X = Aᵀ`; a Kronecker
+form as `vec(dF) = M vec(dX)`; a result with no matrix form in index notation (see
+backends/index_form.py), or as its differential where that is not available.
+
+Precedence is the text printer's (low to high: sums, products, a leading minus, powers,
+atoms). Products are written by juxtaposition, with a space where two names would run
+together (`A dX`, `W1 x`) and `·` between numbers. A base that already carries a
+superscript is parenthesised before another is added: `(Aᵀ)²`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import MatdiffError
+from ..ir.build import const, const_value, neg, power
+from ..ir.dims import is_column, is_row, is_scalar
+from ..ir.node import Node
+from .text import format_number
+
+ADD, CIRC, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5, 6
+
+Printed = tuple[str, int, bool]  # text, level, ends with a superscript
+
+_SUP = str.maketrans("0123456789-+=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁼⁽⁾")
+_SUB = str.maketrans("0123456789-+=()", "₀₁₂₃₄₅₆₇₈₉₋₊₌₍₎")
+
+
+def superscript(text: str) -> str | None:
+    """`text` in superscript characters, or None when some character has none."""
+    if not re.fullmatch(r"[0-9+\-=()]+", text):
+        return None
+    return text.translate(_SUP)
+
+
+def subscript(text: str) -> str:
+    return text.translate(_SUB)
+
+
+def to_unicode(e: Node) -> str:
+    return _p(e)[0]
+
+
+def _wrap(pr: Printed, min_level: int) -> str:
+    return f"({pr[0]})" if pr[1] < min_level else pr[0]
+
+
+def _base(pr: Printed) -> str:
+    return f"({pr[0]})" if pr[1] < ATOM or pr[2] else pr[0]
+
+
+def _sup(base: Printed, exponent: str) -> str:
+    s = superscript(exponent)
+    if s is not None:
+        return f"{_base(base)}{s}"
+    return f"{_base(base)}^({exponent})"
+
+
+def _negative_coefficient(e: Node) -> bool:
+    if e.op == "const":
+        return e.arg < 0
+    if e.op == "mul" and e.children[0].op == "const":
+        return e.children[0].arg < 0
+    if e.op == "fill":
+        return _negative_coefficient(e.children[0])
+    return False
+
+
+def _negative_power(c: Node) -> bool:
+    if c.op != "pow":
+        return False
+    v = const_value(c.children[1])
+    return v is not None and is_scalar(c.children[1].shape) and v < 0
+
+
+def _invert(c: Node) -> Node:
+    return power(c.children[0], const(-float(const_value(c.children[1]) or 0.0)))
+
+
+_DIGITS = set("0123456789")
+_IDENT_END = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT_START = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*")
+
+
+def juxtapose(parts: list[str]) -> str:
+    """Products side by side; a space where names would merge, `·` between numbers."""
+    out = ""
+    prev = ""
+    for p in parts:
+        if not out:
+            out = prev = p
+            continue
+        if p[:1] in _DIGITS or p.startswith("-"):
+            out += "·" + p
+        else:
+            left = _IDENT_END.search(prev)
+            right = _IDENT_START.match(p)
+            long_left = left is not None and len(left.group()) > 1
+            long_right = right is not None and len(right.group()) > 1
+            out += (" " if long_right or (long_left and right) else "") + p
+        prev = p
+    return out
+
+
+def _p(e: Node) -> Printed:
+    op = e.op
+    if op == "const":
+        return format_number(e.arg), (NEG if e.arg < 0 else ATOM), False
+    if op == "var":
+        return e.arg.name, ATOM, False
+    if op == "dvar":
+        name, k = e.arg
+        return (f"d{name}" if k == 1 else f"d{name}{subscript(str(k))}"), ATOM, False
+    if op == "eye":
+        return "I", ATOM, False
+    if op == "commutation":
+        m, n = e.arg
+        return f"K({m},{n})", ATOM, False
+    if op == "fill":
+        return _fill(e)
+    if op == "add":
+        return _add(e)
+    if op == "mul":
+        return _mul(e)
+    if op == "matmul":
+        return juxtapose([_wrap(_p(c), MUL) for c in e.children]), MUL, False
+    if op == "hadamard":
+        num = [_wrap(_p(c), NEG) for c in e.children if not _negative_power(c)]
+        den = [_wrap(_p(_invert(c)), NEG) for c in e.children if _negative_power(c)]
+        text = " ⊙ ".join(num) if num else "𝟙"
+        for d in den:
+            text += " ⊘ " + d
+        return text, CIRC, False
+    if op == "kron":
+        a, c = (_wrap(_p(x), NEG) for x in e.children)
+        return f"{a} ⊗ {c}", CIRC, False
+    if op == "pow":
+        base, ex = e.children
+        v = const_value(ex) if is_scalar(ex.shape) else None
+        exp_text = format_number(v) if v is not None else _p(ex)[0]
+        if v == 0.5 and is_scalar(base.shape):
+            return f"√{_base(_p(base))}", ATOM, False
+        if not is_scalar(base.shape):
+            s = superscript(exp_text)
+            return f"{_base(_p(base))}∘{s if s else '^(' + exp_text + ')'}", POW, True
+        return _sup(_p(base), exp_text), POW, True
+    if op == "mpow":
+        return _sup(_p(e.children[0]), str(e.arg)), POW, True
+    if op == "inv":
+        return f"{_base(_p(e.children[0]))}⁻¹", POW, True
+    if op == "transpose":
+        child = e.children[0]
+        if child.op == "inv":
+            return f"{_base(_p(child.children[0]))}⁻ᵀ", ATOM, True
+        return f"{_base(_p(child))}ᵀ", ATOM, True
+    if op == "block":
+        rows, cols = e.arg
+        lines = [
+            ", ".join(_p(e.children[r * cols + c])[0] for c in range(cols)) for r in range(rows)
+        ]
+        return "[" + "; ".join(lines) + "]", ATOM, False
+    if op == "reshape":
+        nr, nc = e.shape
+        return f"reshape({_p(e.children[0])[0]}, {nr}, {nc})", ATOM, False
+    if op == "norm2":
+        x = e.children[0]
+        sub = "₂" if (is_column(x.shape) or is_row(x.shape)) else "_F"
+        return f"‖{_p(x)[0]}‖{sub}", ATOM, False
+    if op == "norm1":
+        x = e.children[0]
+        inner = _p(x)[0]
+        if not (is_column(x.shape) or is_row(x.shape)):
+            inner = f"vec({inner})"
+        return f"‖{inner}‖₁", ATOM, False
+    if op == "sqrt":
+        return f"√{_base(_p(e.children[0]))}", ATOM, False
+    if op == "abs":
+        return f"|{_p(e.children[0])[0]}|", ATOM, False
+    if op == "logdet":
+        return f"log det({_p(e.children[0])[0]})", ATOM, False
+    if e.children:
+        return f"{op}({', '.join(_p(c)[0] for c in e.children)})", ATOM, False
+    return op, ATOM, False
+
+
+def _fill(e: Node) -> Printed:
+    v = e.children[0]
+    if const_value(v) == 0.0:
+        return "0", ATOM, False
+    ones = "𝟙" if is_column(e.shape) else ("𝟙ᵀ" if is_row(e.shape) else "𝟙𝟙ᵀ")
+    if const_value(v) == 1.0:
+        return ones, ATOM, not is_column(e.shape)
+    sign = ""
+    pr = _p(v)
+    if _negative_coefficient(v):
+        sign, pr = "-", _p(neg(v))
+    return f"{sign}{juxtapose([_wrap(pr, NEG), ones])}", (NEG if sign else MUL), False
+
+
+def _add(e: Node) -> Printed:
+    pos = [t for t in e.children if not _negative_coefficient(t)]
+    negs = [t for t in e.children if _negative_coefficient(t)]
+    out = ""
+    for i, t in enumerate(pos + negs):
+        is_neg = _negative_coefficient(t)
+        shown = neg(t) if is_neg else t
+        if shown.op == "fill" and not is_scalar(e.shape):
+            text = _wrap(_p(shown.children[0]), MUL)
+        else:
+            text = _wrap(_p(shown), CIRC if (is_neg or i > 0) else ADD)
+        if i == 0:
+            out = f"-{text}" if is_neg else text
+        else:
+            out += (" - " if is_neg else " + ") + text
+    return out, (ADD if len(e.children) > 1 else NEG), False
+
+
+def _mul(e: Node) -> Printed:
+    children = list(e.children)
+    coef = 1.0
+    if children[0].op == "const":
+        coef = children[0].arg
+        children = children[1:]
+    parts = [_p(c) for c in children if not _negative_power(c)]
+    level = min([NEG if coef < 0 else MUL] + [pr[1] for pr in parts if pr[1] >= CIRC])
+    num = [_wrap(pr, CIRC) for pr in parts]
+    den = [_invert(c) for c in children if _negative_power(c)]
+    if abs(coef) != 1.0 or not num:
+        num.insert(0, format_number(abs(coef)))
+    text = juxtapose(num)
+    if den:
+        dens = [_wrap(_p(d), POW if len(den) == 1 else NEG) for d in den]
+        text += "/" + (dens[0] if len(dens) == 1 else "(" + juxtapose(dens) + ")")
+    return ("-" + text if coef < 0 else text), level, False
+
+
+# ------------------------------------------------------------------ derivative equations
+
+
+def _fname(f: Node) -> str:
+    return "f" if (is_scalar(f.shape) or is_column(f.shape) or is_row(f.shape)) else "F"
+
+
+def _vec_of(name: str, shape: tuple) -> str:
+    if is_scalar(shape) or is_column(shape):
+        return name
+    if is_row(shape):
+        return f"{name}ᵀ"
+    return f"vec({name})"
+
+
+def derivative_lhs(d) -> str:  # noqa: ANN001 - a Derivative
+    """`∂f/∂X` for the derivative's form, or "" where it is given as a vec equation."""
+    f = _fname(d.function)
+    k = d.order
+    sup = superscript(str(k)) if k > 1 else ""
+    if len(d.wrt) > 1:
+        x = "(" + ", ".join(v.arg.name for v in d.wrt) + ")"
+        return f"∂{f}/∂{x}" if k == 1 else f"∂{sup}{f}/∂{x}∂{x}ᵀ"
+    X = d.wrt[0]
+    x = X.arg.name
+    if is_scalar(X.shape):
+        return f"∂{sup}{f}/∂{x}{sup}"
+    if d.form == "kronecker":
+        if k == 2 and is_scalar(d.function.shape):
+            v = _vec_of(x, X.shape)
+            return f"∂²{f}/∂{v}∂{v}ᵀ"
+        return ""
+    if k == 1:
+        return f"∂{f}/∂{x}"
+    if k == 2 and d.form == "jacobian":
+        return f"∂²{f}/∂{x}∂{x}ᵀ"
+    return ""
+
+
+def derivative_unicode(d) -> str:  # noqa: ANN001 - a Derivative
+    """The derivative as an equation in Unicode (see the module docstring)."""
+    f = _fname(d.function)
+    k = d.order
+    if d.expr is not None:
+        lhs = derivative_lhs(d)
+        if lhs:
+            return f"{lhs} = {to_unicode(d.expr)}"
+        x = d.wrt[0].arg.name
+        right = _vec_of(f"d{x}", d.wrt[0].shape)
+        if k == 1:
+            left = _vec_of(f"d{f}", d.function.shape)
+        else:
+            prev = f"∂{f}/∂{x}" if k == 2 else f"∂{superscript(str(k - 1))}{f}/∂{x}∂{x}ᵀ"
+            left = f"vec(d({prev}))"
+        return f"{left} = {juxtapose([_wrap(_p(d.expr), MUL), right])}"
+    try:
+        from .index_form import index_form
+
+        return index_form(d)
+    except MatdiffError:
+        pass
+    if not d.differentials:
+        return ""
+    sup = superscript(str(k)) if k > 1 else ""
+    return f"d{sup}{f} = {to_unicode(d.differentials[-1])}"
