@@ -281,15 +281,14 @@ class _Parser:
             raise self.error(f"missing operand after {_describe(prev)}", tok.span,
                              hint="the expression ends too early")
         if tok.kind == "op" and tok.text in ("*", "/", ".*", "./", "^", ".^"):
-            prev = self.tokens[self.pos - 1] if self.pos else None
-            if prev is not None and prev.kind == "op":
-                hint = "use ^ for powers" if (prev.text, tok.text) == ("*", "*") else None
-                raise self.error(f"two operators in a row: '{prev.text}' then '{tok.text}'",
+            before = self.tokens[self.pos - 1] if self.pos else None
+            if before is not None and before.kind == "op":
+                hint = "use ^ for powers" if (before.text, tok.text) == ("*", "*") else None
+                raise self.error(f"two operators in a row: '{before.text}' then '{tok.text}'",
                                  tok.span, hint=hint)
             raise self.error(f"missing operand before '{tok.text}'", tok.span)
         if tok.kind in (")", "]", ",", ";"):
-            prev = self.tokens[self.pos - 1] if self.pos else None
-            where = f" after {_describe(prev)}" if prev is not None else ""
+            where = f" after {_describe(self.tokens[self.pos - 1])}" if self.pos else ""
             raise self.error(f"missing operand{where}", tok.span)
         if tok.kind == "'":
             raise self.error("a transpose ' needs something before it", tok.span)

@@ -195,19 +195,18 @@ class _Typer:
     # --------------------------------------------------------------- operators
 
     def chain(self, node: s.Chain) -> TShape:
-        left_node: s.Ast = node.first
+        # The left operand of each step is everything before it: `x'*A` in `x'*A*x`.
+        lnode: s.Ast = node.first
         acc = self.visit(node.first)
         for step in node.steps:
             right = self.visit(step.operand)
             span = (node.first.span[0], step.operand.span[1])
-            left_view = _Span(span[0], left_node.span[1], left_node)
-            acc = self.binary(step.op, left_view, acc, step.operand, right, span)
-            left_node = _Span(span[0], span[1], None)
+            acc = self.binary(step.op, lnode, acc, step.operand, right, span)
+            lnode = _Piece(span)
         return acc
 
-    def binary(self, op: str, ln: _Span, a: TShape, rn: s.Ast, b: TShape,
+    def binary(self, op: str, lnode: s.Ast, a: TShape, rn: s.Ast, b: TShape,
                span: s.Span) -> TShape:
-        lnode = ln.node if ln.node is not None else _Piece(ln.span)
         if op == "*":
             return self.matmul(lnode, a, rn, b, span)
         if op == "/":
@@ -441,19 +440,6 @@ class _Typer:
         for j in range(1, width):
             cols = Sum(cols, grid[0][j][1])
         return (rows, cols)
-
-
-@dataclass(frozen=True)
-class _Span:
-    """The left operand of a step in a chain: everything from the chain's start."""
-
-    start: int
-    end: int
-    node: s.Ast | None
-
-    @property
-    def span(self) -> s.Span:
-        return (self.start, self.end)
 
 
 class _Piece(s.Ast):
