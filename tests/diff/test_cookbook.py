@@ -616,9 +616,9 @@ FORMS = {
         "det(X'*A*X)*(A'*X*inv(X'*A*X)' + A*X*inv(X'*A*X))",
     ),
     "eq_57_log_abs_det": ("inv(X)'", "inv(X')"),
-    "eq_58_det_X_power_k": ("3*det(X^3)*inv(X)'", "3*det(X^3)*inv(X')"),
+    "eq_58_det_X_power_k": ("3*det(X^3)*inv(X)'", "3*det(X^3)*inv(X')", "3*det(X)^3*inv(X)'"),
     "eq_62_det_invX": ("-inv(X)'/det(X)", "-det(inv(X))*inv(X)'", "-det(inv(X))*inv(X')"),
-    "eq_121_tr_Xk": ("3*(X^2)'", "3*X'*X'", "3*(X*X)'"),
+    "eq_121_tr_Xk": ("3*(X^2)'", "3*X'*X'", "3*(X*X)'", "3*X'^2"),
 }
 
 

@@ -160,10 +160,19 @@ def _mul(e: Node) -> tuple[str, int]:
     return text, MUL
 
 
+# Local slopes read best after the upstream factor: `(relu(W*x) - y) .* step(W*x)`.
+_SHOWN_LAST = ("step", "sign")
+
+
+def display_factors(e: Node) -> list[Node]:
+    """The factors of an elementwise product in the order a person writes them."""
+    return sorted(e.children, key=lambda c: c.op in _SHOWN_LAST)
+
+
 def _hadamard(e: Node) -> tuple[str, int]:
     num: list[str] = []
     den: list[str] = []
-    for c in e.children:
+    for c in display_factors(e):
         if c.op == "pow" and c.children[1].op == "const" and c.children[1].arg < 0:
             from ..ir.build import power, const
 

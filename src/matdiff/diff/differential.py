@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..errors import DiffError
 from ..ir import build as b
 from ..ir.node import Node
-from .rules import RULES
+from .rules import FUSED, RULES
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,19 @@ def differential(
         if node.op == "var":
             memo[node] = dvar
             continue
+        fused = FUSED.get((node.op, node.children[0].op)) if node.children else None
+        # A fused rule skips its child's own rule: tr(expm(M)) has a derivative though
+        # expm(M) alone has no closed form.
+        kids = node.children[0].children if fused else node.children
         if not expanded:
             stack.append((node, True))
-            stack.extend((c, False) for c in node.children if c not in memo)
+            stack.extend((c, False) for c in kids if c not in memo)
             continue
-        ds = [memo[c] for c in node.children]
-        rule = RULES.get(node.op)
+        ds = [memo[c] for c in kids]
+        rule = fused or RULES.get(node.op)
         if rule is None:
             raise DiffError(f"no derivative rule for {node.op}")
-        result = rule.fn(node, node.children, ds)
+        result = rule.fn(node, kids, ds)
         memo[node] = result
         if trace is not None and result is not None:
             trace.append(Step(rule.formula, rule.cite, node, result))

@@ -35,15 +35,15 @@ def evaluate_derivative(d: Any, values: dict[str, Any]) -> Any:
     f_shape = concrete(d.function.shape, sizes)
     fu = _user_shape(f_shape)
     if d.form == "gradient_list" or (d.form == "jacobian" and len(d.wrt) > 1):
-        out = evaluate(d.expr, values)
+        out = evaluate(d.expr, values, sizes=sizes)
         return _finish(out, d, fu, ())
     X = d.wrt[0]
     x_shape = concrete(X.shape, sizes)
     xu = _user_shape(x_shape)
     if d.form == "index" or d.expr is None:
-        tensor = _by_basis(d, values, f_shape, x_shape)
+        tensor = _by_basis(d, values, f_shape, x_shape, sizes)
         return _layout(tensor, d, fu, xu)
-    val = evaluate(d.expr, values)
+    val = evaluate(d.expr, values, sizes=sizes)
     if d.layout == "denominator" and d.form in ("jacobian", "by_scalar"):
         val = val.T  # undo the printed transpose; _layout applies the layout once
     k = d.order
@@ -70,7 +70,7 @@ def _previous_shape(d: Any, sizes, f_shape, x_shape) -> tuple[int, int]:
     return (f_shape[0] * f_shape[1], x_shape[0] * x_shape[1])
 
 
-def _by_basis(d: Any, values, f_shape, x_shape) -> Any:
+def _by_basis(d: Any, values, f_shape, x_shape, sizes) -> Any:
     k = d.order
     L: Node = d.differentials[-1]
     m, n = x_shape
@@ -85,7 +85,7 @@ def _by_basis(d: Any, values, f_shape, x_shape) -> Any:
             E = np.zeros((m, n))
             E[r, c] = 1.0
             vals[dvar_key(d.dvars[j].arg)] = E
-        v = evaluate(L, vals)
+        v = evaluate(L, vals, sizes=sizes)
         idx: tuple[int, ...] = ()
         for r, c in combo:
             idx += tuple(i for i, size in zip((r, c), (m, n), strict=True) if size != 1) if xu else ()

@@ -4,7 +4,7 @@ Each rule receives the node, its children and the children's differentials (`Non
 a child that does not depend on the variable) and returns the node's differential,
 built with the builders. The `formula` is what the step-by-step derivation shows, and
 `cite` names the Matrix Cookbook (Petersen & Pedersen, 2012) equation where there is one.
-tests/diff/test_rule_table.py checks every entry numerically against central
+tests/diff/test_derivative_rules.py checks every entry numerically against central
 differences at random inputs from the op's domain, and fails for an op with no entry.
 """
 
@@ -258,3 +258,16 @@ _rule("logsumexp", "d(logsumexp(z)) = softmax(z)'*dz", _logsumexp)
 _rule("expm", "d(expm(t*A)) = A*expm(t*A)*dt (A constant)", _expm)
 for _name, _text in _SLOPE_TEXT.items():
     _rule(_name, f"d({_name}(X)) = {_text} .* dX", _elementwise(_name))
+
+
+def _tr_expm(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
+    (M,), (dM,) = xs, ds
+    # The trace of the Frechet derivative: tr(int expm(sM) dM expm((1-s)M) ds)
+    # = tr(expm(M)*dM) by the cyclic property, for every M.
+    return None if dM is None else b.tr(b.matmul(x.children[0], dM))
+
+
+# Rules for an op applied directly to another, used instead of the inner op's own rule.
+FUSED: dict[tuple[str, str], DiffRule] = {
+    ("tr", "expm"): DiffRule("tr", "d(tr(expm(X))) = tr(expm(X)*dX)", _tr_expm, "Cookbook (2.5)"),
+}

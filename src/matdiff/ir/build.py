@@ -298,8 +298,37 @@ def matmul_chain(factors: Sequence[Node]) -> Node:
     return out
 
 
+def _merge_powers(factors: list[Node]) -> list[Node]:
+    """X*X -> X^2, X^2*X -> X^3, X*inv(X) -> (nothing): adjacent factors of one base."""
+    out: list[tuple[Node, int]] = []
+    for f in factors:
+        base, k = (f.children[0], f.arg) if f.op == "mpow" else (f, 1)
+        if base.op == "inv":
+            base, k = base.children[0], -k
+        elif base.op == "mpow" and base.children[0].op == "inv":
+            base, k = base.children[0].children[0], -base.arg * k
+        if out and out[-1][0] is base:
+            out[-1] = (base, out[-1][1] + k)
+            if out[-1][1] == 0:
+                out.pop()
+        else:
+            out.append((base, k))
+    return [_power_factor(base, k) for base, k in out]
+
+
+def _power_factor(base: Node, k: int) -> Node:
+    if k == 1:
+        return base
+    if k == -1:
+        return inv(base)
+    if k < 0:
+        return make("mpow", (inv(base),), -k, base.shape)
+    return make("mpow", (base,), k, base.shape)
+
+
 def _chain(factors: list[Node], shape: Shape) -> Node:
     """A canonical product of non-scalar, aligned factors (scalar sub-chains pulled out)."""
+    factors = _merge_powers(factors) if len(factors) > 1 else factors
     if not factors:
         return eye(shape[0])
     scalars: list[Node] = []
@@ -367,8 +396,9 @@ def hadamard(*factors: Node) -> Node:
         if e == 0.0:
             continue
         items.append(base if e == 1.0 else power(base, const(e)))
+    # Divisors last, then smaller factors first: `y.^2 .* s .* (1 - s)`.
     items.sort(key=lambda n: (n.op == "pow" and n.children[1].op == "const"
-                              and n.children[1].arg < 0, n.key))
+                              and n.children[1].arg < 0, n.size, n.key))
     if not items:
         core = fill(ONE, shape)
     elif len(items) == 1:
@@ -433,6 +463,8 @@ def mpower(x: Node, k: int) -> Node:
         return inv(x)
     if k < 0:
         return mpower(inv(x), -k)
+    if x.op == "mpow":
+        return mpower(x.children[0], x.arg * k)
     return make("mpow", (x,), int(k), x.shape)
 
 
@@ -473,7 +505,9 @@ def transpose(x: Node) -> Node:
         return x  # a diagonal matrix
     if op == "kron":
         return kron(transpose(x.children[0]), transpose(x.children[1]))
-    if op in ("inv", "expm", "mpow") and is_symmetric(x.children[0]):
+    if op == "mpow":
+        return mpower(transpose(x.children[0]), x.arg)
+    if op in ("inv", "expm") and is_symmetric(x.children[0]):
         return x
     if op == "block":
         rows, cols = x.arg
@@ -518,6 +552,8 @@ def tr(x: Node) -> Node:
         return sum_(x.children[0])
     if x.op == "eye" and isinstance(x.shape[0], int):
         return const(x.shape[0])
+    if x.op == "kron" and all(is_square(c.shape) for c in x.children):
+        return mul(tr(x.children[0]), tr(x.children[1]))  # tr(kron(A, B)) = tr(A)*tr(B)
     if x.op == "matmul":
         f = list(x.children)
         for r in range(1, len(f)):
@@ -550,6 +586,14 @@ def det(x: Node) -> Node:
         return det(x.children[0])
     if x.op == "inv":
         return power(det(x.children[0]), const(-1))
+    if x.op == "mpow":
+        return power(det(x.children[0]), const(x.arg))
+    if x.op == "matmul" and all(is_square(f.shape) for f in x.children):
+        return mul(*(det(f) for f in x.children))  # det(A*B) = det(A)*det(B)
+    if x.op == "mul":
+        n = x.shape[0]
+        if isinstance(n, int):
+            return mul(*(power(s, const(n)) for s in x.children[:-1]), det(x.children[-1]))
     return make("det", (x,), None, SCALAR)
 
 

@@ -2,7 +2,7 @@
 
 Each `Rule` states an identity (`doc`), the op it is indexed by, and a function that
 returns the replacement for a matching node or None. `examples` are inputs the rule must
-fire on (text and declarations): tests/rewrite/test_rule_table.py parses each, checks the
+fire on (text and declarations): tests/rewrite/test_rewrite_rules.py parses each, checks the
 rule fires, and checks both sides are numerically equal at random inputs that meet the
 rule's guard (the declarations), so a wrong rule cannot land unchecked.
 
@@ -266,4 +266,73 @@ def sigmoid_complement(n: Node) -> Node | None:
             if j != i and g.op == "sigmoid" and g.children[0] is neg:
                 rest = [h for k, h in enumerate(fs) if k not in (i, j)]
                 return b.hadamard(*rest, f, b.sub(b.ONE, f))
+    return None
+
+
+def _coefficient(t: Node) -> float:
+    return t.children[0].arg if t.op == "mul" and t.children[0].op == "const" else (
+        t.arg if t.op == "const" else 1.0)
+
+
+@rule(
+    "common-numeric-factor",
+    "add",
+    "2*a + 2*b = 2*(a + b): pull out a whole-number factor common to every term",
+    ("2*X*w - 2*y", {"X": "matrix m n", "w": "vector n", "y": "vector m"}),
+    ("-2*A - 4*B", {}),
+)
+def common_numeric_factor(n: Node) -> Node | None:
+    import math
+
+    coefs = [_coefficient(t) for t in n.children]
+    if not all(c.is_integer() for c in coefs):
+        return None
+    g = 0
+    for c in coefs:
+        g = math.gcd(g, int(abs(c)))
+    if all(c < 0 for c in coefs):
+        g = -g
+    if g in (0, 1):
+        return None
+    return b.mul(b.const(g), b.add(*(b.scale(1.0 / g, t) for t in n.children)))
+
+
+@rule(
+    "common-scalar-factor",
+    "add",
+    "s*A + s*B = s*(A + B) for a scalar factor s common to every term",
+    ("det(X)*A + det(X)*B", {}),
+    ("a*x + a*b*y", {}),
+)
+def common_scalar_factor(n: Node) -> Node | None:
+    def scalar_factors(t: Node) -> list[Node]:
+        if t.op != "mul":
+            return []
+        fs = t.children if is_scalar(t.shape) else t.children[:-1]
+        return [f for f in fs if f.op != "const"]
+
+    common = [f for f in scalar_factors(n.children[0])]
+    for t in n.children[1:]:
+        fs = scalar_factors(t)
+        common = [f for f in common if f in fs]
+    if not common or (is_scalar(n.shape) and len(n.children) < 2):
+        return None
+    inverse = [b.power(f, b.const(-1)) for f in common]
+    return b.mul(*common, b.add(*(b.mul(*inverse, t) for t in n.children)))
+
+
+@rule(
+    "sign-times-self",
+    "mul",
+    "sign(u)*u = abs(u) for a scalar u",
+    ("sign(a)*a*c", {}),
+)
+def sign_times_self(n: Node) -> Node | None:
+    fs = list(n.children)
+    for i, f in enumerate(fs):
+        if f.op == "sign" and is_scalar(f.shape) and f.children[0] in fs:
+            u = f.children[0]
+            rest = [g for j, g in enumerate(fs) if j != i]
+            rest.remove(u)
+            return b.mul(*rest, b.func("abs", u))
     return None
