@@ -175,6 +175,13 @@ def _install_operators() -> None:
     Node.__rtruediv__ = lambda s, o: b.ediv(_node(o), s)  # type: ignore[attr-defined]
     Node.__pow__ = lambda s, o: b.power(s, _node(o))  # type: ignore[attr-defined]
     Node.T = property(lambda s: b.transpose(s))  # type: ignore[attr-defined]
+    Node._repr_latex_ = _node_latex  # type: ignore[attr-defined]
+
+
+def _node_latex(node: Node) -> str:
+    from .backends.latex import to_latex
+
+    return f"${to_latex(node)}$"
 
 
 _install_operators()

@@ -94,10 +94,14 @@ def _main_derivative(argv: Sequence[str]) -> int:
     out.add_argument(
         "--code", choices=["numpy", "jax", "torch"], help="print a Python function computing it"
     )
+    out.add_argument("--steps", action="store_true", help="show the derivation step by step")
     args = p.parse_args(argv)
     d = derivative_from_args(args)
     if args.plain:
         print(str(d))
+        return 0
+    if args.steps:
+        print(d.steps().text())
         return 0
     if args.latex or args.unicode or args.code:
         from .backends.render import render

@@ -63,6 +63,35 @@ class Derivative:
     def differential(self) -> Node:
         return self.differentials[0]
 
+    def steps(self) -> Any:
+        """The derivation step by step (`.text()`, `.latex()`), from the engine's trace."""
+        from ..teach.steps import derivation
+
+        return derivation(self)
+
+    def to_code(self, backend: str = "numpy", name: str | None = None) -> str:
+        """A self-contained Python function computing the value and the derivative(s)."""
+        from ..backends.codegen import generate
+
+        return generate(self, backend, name)
+
+    def to_latex(self) -> str:
+        from ..backends.latex import derivative_latex
+
+        return derivative_latex(self)
+
+    def to_unicode(self) -> str:
+        from ..backends.unicode import derivative_unicode
+
+        return derivative_unicode(self)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.to_latex()}$"
+
+    def __repr__(self) -> str:
+        names = ",".join(v.arg.name for v in self.wrt)
+        return f"<Derivative d{'^' + str(self.order) if self.order > 1 else ''}f/d{names}: {self}>"
+
     def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         from .evaluation import evaluate_derivative
 
