@@ -183,8 +183,6 @@ def test_sample_values_covers_variables_differentials_and_props() -> None:
     y = b.var("y", ("m", 1), ["onehot"])
     C = b.var("C", ("m", "n"))
     dA = b.dvar("A", ("n", "n"))
-    e = b.add(b.matmul(b.matmul(b.transpose(y), C), b.matmul(A, b.matmul(dA, b.transpose(C)))
-                       ), b.const(0.0))
     e = b.add(b.tr(b.matmul(b.matmul(C, A), b.transpose(C))), b.sum_(y), b.tr(dA))
     for rng in rngs():
         values, sizes = sample_values(e, rng)

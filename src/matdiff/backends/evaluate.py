@@ -444,7 +444,9 @@ def check_properties(name: str, a: Array, props: Iterable[str]) -> None:
         raise InputValueError(f"{name} is declared diagonal but has off-diagonal entries")
     if "orthogonal" in props and not np.allclose(a.T @ a, np.eye(a.shape[0]), atol=1e-6):
         raise InputValueError(f"{name} is declared orthogonal but {name}'*{name} is not eye")
-    if "positive" in props and np.any(a <= 0):
+    # A positive diagonal matrix has positive entries on its diagonal.
+    entries = np.diag(a) if "diagonal" in props else a
+    if "positive" in props and np.any(entries <= 0):
         raise InputValueError(f"{name} is declared positive but has entries <= 0")
     if "onehot" in props:
         ones = np.isclose(a, 1.0, atol=tol)

@@ -102,15 +102,17 @@ def sample_array(
     if "orthogonal" in props:
         q, r = np.linalg.qr(rng.normal(size=shape))
         return q * np.sign(np.diag(r))  # signs fixed: Haar-distributed
+    if "diagonal" in props:
+        entry_domain = domain if domain not in ("spd", "invertible", "square") else "positive"
+        if props & {"positive", "spd"}:
+            entry_domain = "positive"
+        elif entry_domain == "real":
+            entry_domain = "nonzero"  # keeps a diagonal variable invertible
+        return np.diag(_draw(entry_domain, (n, 1), rng).ravel())
     if "spd" in props or ("symmetric" in props and domain in ("spd", "invertible")):
         b = rng.normal(size=shape)
         out = b @ b.T + n * np.eye(n)
         return out if "positive" not in props else np.abs(out)
-    if "diagonal" in props:
-        entry_domain = domain if domain not in ("spd", "invertible", "square") else "positive"
-        if "positive" in props:
-            entry_domain = "positive"
-        return np.diag(_draw(entry_domain, (n, 1), rng).ravel())
     if "positive" in props:
         out = rng.uniform(0.5, 2.0, shape)
         return (out + out.T) / 2 if "symmetric" in props else out
