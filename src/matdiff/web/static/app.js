@@ -179,6 +179,7 @@ function renderVariables() {
 function pickWrt(variables) {
   const names = variables.map((v) => v.name);
   if (names.includes(state.wrt)) return state.wrt;
+  for (const n of ["x", "X", "w", "W", "z", "t"]) if (names.includes(n)) return n;
   for (const kind of ["vector", "matrix", "scalar"]) {
     const v = variables.find((x) => x.kind === kind);
     if (v) return v.name;
@@ -231,6 +232,7 @@ async function refresh() {
   if (gen !== generation) return;
   if (!res.ok) {
     showError($("expr-error"), res.error, res.error.field === "expression" ? $("expression") : null);
+    $("result-panel").classList.add("stale");
     return;
   }
   clearError($("expr-error"), $("expression"));
@@ -294,16 +296,20 @@ async function loadTab(name, force) {
     if (gen !== generation || loaded[name] !== key) return;
     $("code").textContent = r.ok ? r.data.code : (r.status === 501 ? r.error.message : "error: " + r.error.message);
   } else if (name === "steps") {
-    $("steps-math").replaceChildren(el("p", { class: "busy", text: "deriving…" }));
+    $("steps-note").replaceChildren(el("p", { class: "busy", text: "deriving…" }));
+    $("steps-text").textContent = "";
+    $("steps-math").replaceChildren();
     const r = await api("/api/steps", request());
     if (gen !== generation || loaded[name] !== key) return;
+    $("steps-note").replaceChildren();
     if (!r.ok) {
-      unavailable($("steps-math"), r);
-      $("steps-text").textContent = "";
+      unavailable($("steps-note"), r);
+      $("steps-latex-box").hidden = true;
       return;
     }
     $("steps-text").textContent = r.data.text;
-    if (!typeset($("steps-math"), r.data.latex, r.data.text)) $("steps-text-box").open = false;
+    $("steps-latex-box").hidden = !r.data.latex;
+    if (r.data.latex) typeset($("steps-math"), r.data.latex, r.data.latex);
   } else if (name === "check") {
     $("check-out").replaceChildren(el("p", { class: "busy", text: "checking…" }));
     const r = await api("/api/check", request({ seed: state.seed }));
