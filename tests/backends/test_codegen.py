@@ -323,3 +323,9 @@ def test_jax_code_jits(case: Case):
 def test_torch_equals_evaluator(case: Case):
     torch = pytest.importorskip("torch")
     _check(case, "torch", lambda v: torch.as_tensor(np.asarray(v, dtype=float)), rtol=1e-8)
+
+
+def test_trace_of_a_product_is_not_formed():
+    """tr(inv(S)*C) runs as sum(inv(S) .* C'): O(n^2), not a third n^3 product."""
+    src = generate(_derive(OP_CASES["logdet"]))
+    assert "np.sum(t2 * C.T)" in src and src.count(" @ ") == 2

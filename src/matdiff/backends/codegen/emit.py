@@ -148,6 +148,12 @@ class Emitter:
             # log(1 + exp(u)) is softplus(u): no overflow for large u
             u = self.code(_one_plus_exp(n.children[0]))  # type: ignore[arg-type]
             return be.unary["softplus"].format(u)
+        if op == "tr" and self._fresh_product(n.children[0]):
+            # tr(F1*...*Fk) = sum((F1*...*Fk-1) .* Fk'): O(n^2) for the last product
+            factors = list(n.children[0].children)
+            head = self.code_chain(factors[:-1])
+            last = self.code(factors[-1])
+            return f"{be.module}.sum({_paren(head)} * {be.transpose.format(_paren(last))})"
         kids = [self.code(c) for c in n.children]
         if op == "pow":
             return f"{_paren(kids[0])} ** {_paren(kids[1])}"
@@ -235,6 +241,12 @@ class Emitter:
         return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
     # ------------------------------------------------------------------ sums
+
+    def _fresh_product(self, x: Node) -> bool:
+        """A matrix product needed only here, not yet computed."""
+        return (x.op == "matmul" and x not in self.memo and x not in self.roots
+                and self.uses[x] <= 1 and kind(x.children[-1].shape) == "mat"
+                and kind(x.children[0].shape) == "mat")
 
     def _signed_terms(self, n: Node) -> list[tuple[float, Node | None, list[Node]]]:
         """Each term as (coefficient, the term itself, its non-constant factors)."""
