@@ -402,3 +402,10 @@ def test_error_message_on_deep_tree_does_not_fail() -> None:
     e = b.func("log", shifted)
     with pytest.raises(InputValueError, match="log"):
         evaluate(e, {"x": [0.1]})
+
+
+def test_integer_declared_sizes_checked() -> None:
+    x3 = b.var("x", (3, 1))
+    _raises(b.sum_(x3), {"x": [1.0, 2.0, 3.0, 4.0]}, "x is a vector 3", "has 4 entries")
+    A23 = b.var("A", (2, 3))
+    _raises(b.sum_(A23), {"A": np.ones((2, 2))}, "A is a matrix 2×3", "is 2×2")

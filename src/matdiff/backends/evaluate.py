@@ -103,7 +103,7 @@ def to_internal(value: Any, shape: Shape, name: str = "value") -> Array:
         d = shape[axis]
         if isinstance(d, int) and out.shape[axis] != d:
             raise InputValueError(
-                f"{name} is a {describe(shape)} but its value has shape {_shape_text(out, shape)}"
+                f"{name} is a {describe(shape)} but its value {_value_desc(out, shape)}"
             )
     if not np.all(np.isfinite(out)):
         raise InputValueError(f"the value of {name} has non-finite entries (nan or inf)")
@@ -129,13 +129,6 @@ def user_shape(shape: tuple[int, int], symbolic: Shape) -> tuple[int, ...]:
     if kind in ("vector", "row vector"):
         return (shape[0] * shape[1],)
     return (shape[0], shape[1])
-
-
-def _shape_text(a: Array, shape: Shape) -> str:
-    kind = _kind(shape)
-    if kind in ("vector", "row vector"):
-        return f"{a.size} entries" if a.ndim else "a scalar"
-    return "×".join(str(s) for s in a.shape)
 
 
 # ------------------------------------------------------------------------------- sizes
@@ -265,6 +258,7 @@ def bind_sizes(
 
 
 def _value_desc(a: Array, shape: Shape) -> str:
+    """`is 3×4`, `has 5 entries`, `is a scalar`: a value's size as messages say it."""
     kind = _kind(shape)
     if kind == "scalar":
         return "is a scalar"
@@ -485,19 +479,47 @@ def has_rule(op: str) -> bool:
     return op in _RULES or op in ("var", "dvar")
 
 
-@rule("const")
-def _const(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.full((1, 1), n.arg)
+def _scalar(v: Any) -> Array:
+    return np.full((1, 1), float(v))
 
 
-@rule("eye")
-def _eye(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.eye(concrete_shape(n.shape, s)[0])
+def _shape(n: Node, s: Mapping[str, int]) -> tuple[int, int]:
+    return concrete_shape(n.shape, s)
 
 
-@rule("commutation")
-def _commutation(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return commutation_matrix(resolve(n.arg[0], s), resolve(n.arg[1], s))
+def _chain_product(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return k[0] @ k[1] if len(k) == 2 else np.linalg.multi_dot(k)
+
+
+def _elementwise_product(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    out = k[0]
+    for x in k[1:]:
+        out = out * x  # scalars (1×1) broadcast
+    return out
+
+
+# The one-line rules: op -> (node, children's values, sizes) -> value.
+_RULES.update({
+    "const": lambda n, k, s: _scalar(n.arg),
+    "eye": lambda n, k, s: np.eye(_shape(n, s)[0]),
+    "commutation": lambda n, k, s: commutation_matrix(resolve(n.arg[0], s), resolve(n.arg[1], s)),
+    "add": lambda n, k, s: sum(k, np.zeros(_shape(n, s))),
+    "mul": _elementwise_product,
+    "hadamard": _elementwise_product,
+    "matmul": _chain_product,
+    "fill": lambda n, k, s: np.full(_shape(n, s), float(k[0][0, 0])),
+    "reshape": lambda n, k, s: k[0].reshape(_shape(n, s), order="F"),
+    "vec": lambda n, k, s: k[0].reshape((-1, 1), order="F"),
+    "transpose": lambda n, k, s: k[0].T,
+    "kron": lambda n, k, s: np.kron(k[0], k[1]),
+    "tr": lambda n, k, s: _scalar(np.trace(k[0])),
+    "sum": lambda n, k, s: _scalar(k[0].sum()),
+    "det": lambda n, k, s: _scalar(np.linalg.det(k[0])),
+    "inv": lambda n, k, s: _inverse(n, k[0]),
+    "norm1": lambda n, k, s: _scalar(np.abs(k[0]).sum()),
+    "norm2": lambda n, k, s: _scalar(np.linalg.norm(k[0].ravel())),
+    "expm": lambda n, k, s: expm(k[0]),
+})
 
 
 def commutation_matrix(m: int, n: int) -> Array:
@@ -507,27 +529,6 @@ def commutation_matrix(m: int, n: int) -> Array:
         for j in range(n):
             k[j + i * n, i + j * m] = 1.0
     return k
-
-
-@rule("add")
-def _add(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    out = np.zeros(concrete_shape(n.shape, s))
-    for x in k:
-        out = out + x
-    return out
-
-
-@rule("mul", "hadamard")
-def _product(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    out = k[0]
-    for x in k[1:]:
-        out = out * x
-    return out
-
-
-@rule("matmul")
-def _matmul(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return k[0] @ k[1] if len(k) == 2 else np.linalg.multi_dot(k)
 
 
 @rule("pow")
@@ -541,66 +542,24 @@ def _pow(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
     return np.power(base, e)
 
 
-@rule("fill")
-def _fill(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.full(concrete_shape(n.shape, s), float(k[0][0, 0]))
-
-
 @rule("block")
 def _block(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
     rows, cols = n.arg
     return np.block([[k[r * cols + c] for c in range(cols)] for r in range(rows)])
 
 
-@rule("reshape")
-def _reshape(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return k[0].reshape(concrete_shape(n.shape, s), order="F")
-
-
-@rule("vec")
-def _vec(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return k[0].reshape((-1, 1), order="F")
-
-
-@rule("transpose")
-def _transpose(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return k[0].T
-
-
 @rule("mpow")
 def _mpow(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    x = k[0]
-    if n.arg < 0:
-        x = _inverse(n, x)
+    x = _inverse(n, k[0]) if n.arg < 0 else k[0]
     return np.linalg.matrix_power(x, abs(int(n.arg)))
-
-
-@rule("kron")
-def _kron(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.kron(k[0], k[1])
-
-
-@rule("tr")
-def _tr(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.full((1, 1), np.trace(k[0]))
-
-
-@rule("sum")
-def _sum(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.full((1, 1), k[0].sum())
 
 
 @rule("diag")
 def _diag(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
     child = n.children[0].shape
     if is_square(child) and not (is_column(child) or is_row(child)):
-        return np.diag(k[0]).reshape(-1, 1).copy()
-    return np.diag(k[0].ravel())
-
-
-@rule("det")
-def _det(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.full((1, 1), np.linalg.det(k[0]))
+        return np.diag(k[0]).reshape(-1, 1).copy()  # the diagonal of a matrix
+    return np.diag(k[0].ravel())  # a vector made a diagonal matrix
 
 
 @rule("logdet")
@@ -609,7 +568,7 @@ def _logdet(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
     if sign <= 0:
         what = "a singular matrix" if sign == 0 else "a matrix with negative determinant"
         raise _domain_error(n, what)
-    return np.full((1, 1), logabs)
+    return _scalar(logabs)
 
 
 def _inverse(n: Node, x: Array) -> Array:
@@ -623,37 +582,16 @@ def _inverse(n: Node, x: Array) -> Array:
     return inv
 
 
-@rule("inv")
-def _inv(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return _inverse(n, k[0])
-
-
-@rule("norm1")
-def _norm1(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.full((1, 1), np.abs(k[0]).sum())
-
-
-@rule("norm2")
-def _norm2(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return np.full((1, 1), np.linalg.norm(k[0].ravel()))
-
-
 @rule("softmax")
 def _softmax(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    z = k[0] - k[0].max()
-    e = np.exp(z)
+    e = np.exp(k[0] - k[0].max())  # shifted: no overflow
     return e / e.sum()
 
 
 @rule("logsumexp")
 def _logsumexp(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
     m = k[0].max()
-    return np.full((1, 1), m + np.log(np.exp(k[0] - m).sum()))
-
-
-@rule("expm")
-def _expm(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return expm(k[0])
+    return _scalar(m + np.log(np.exp(k[0] - m).sum()))
 
 
 # Padé [13/13] coefficients for the matrix exponential (Higham 2005).
