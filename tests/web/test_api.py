@@ -357,3 +357,27 @@ def test_openapi_lists_the_endpoints(client):
     for p in ("/api/derivative", "/api/variables", "/api/steps", "/api/code", "/api/check",
               "/api/check-answer"):
         assert p in paths
+
+
+# ------------------------------------------------------------------- matdiff serve
+
+
+def test_serve_reports_a_busy_port(capsys):
+    import socket
+
+    from matdiff.cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+
+
+def test_serve_answers_on_the_printed_address(live_server):
+    import httpx
+
+    r = httpx.post(live_server + "/api/derivative", json={"expression": "tr(A*X)", "wrt": "X"},
+                   trust_env=False, timeout=30)
+    assert r.status_code == 200 and r.json()["result"] == "A'"
