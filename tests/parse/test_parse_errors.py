@@ -46,7 +46,7 @@ BAD = [
     ("X^0.5", None, ShapeError, "integer exponent, got 0.5", (0, 5), ".^0.5"),
     ("X^a", None, ShapeError, "integer exponent, got a", (0, 3), ".^a"),
     ("x*y", None, ShapeError, "cannot multiply x (n) by y (m)", (0, 3), "did you mean x'*y?"),
-    ("tr(eye)", None, ShapeError, "cannot infer the size of eye", (3, 6), "declare"),
+    ("tr(eye)", None, ShapeError, "cannot infer the size of eye", (3, 6), "A + eye"),
     ("2x", None, ParseError, "missing operator between 2 and x", (1, 2), "2*x"),
     ("x y", None, ParseError, "missing operator before 'y'", (2, 3), "*"),
     ("[a b]", None, ParseError, "missing operator before 'b'", (3, 4), "','"),

@@ -195,3 +195,20 @@ def test_whitespace_and_newlines_are_ignored():
 
 def test_dot_transpose():
     assert P("x.'") is b.transpose(x)
+
+
+def test_lone_eye_takes_the_only_size_in_play():
+    # how the printer writes d tr(X)/dX: nothing in the text sizes eye
+    assert parse("2*tr(X)*eye", {"X": "matrix n n"}) is b.mul(
+        b.const(2), b.tr(b.var("X", ("n", "n"))), b.eye("n"))
+    assert parse("eye", {"X": "matrix 3 3"}) is b.eye(3)
+    assert parse("sum(vector(a))", {"x": "vector n"}).shape == (1, 1)
+
+
+def test_lone_eye_with_several_sizes_is_an_error():
+    from matdiff.errors import ShapeError
+
+    with pytest.raises(ShapeError, match="cannot infer the size of eye"):
+        parse("tr(A)*eye", {"A": "matrix p p", "X": "matrix n n"})
+    with pytest.raises(ShapeError, match="cannot infer the size of matrix"):
+        parse("sum(matrix(1))")

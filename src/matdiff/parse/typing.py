@@ -24,7 +24,7 @@ from ..ir.dims import Shape, format_shape
 from ..ir.ops import FUNCTION_ARITY
 from . import syntax as s
 from .declarations import Declaration
-from .unify import ONE, Fixed, Prod, Solver, Sum, Term, is_one
+from .unify import ONE, Fixed, Prod, Solver, Sum, Term, is_one, key, normal
 
 TShape = tuple[Term, Term]
 SCALAR_T: TShape = (ONE, ONE)
@@ -62,13 +62,15 @@ def infer(text: str, tree: s.Ast, decls: dict[str, tuple[Declaration, str]]) -> 
     t.visit(tree)
     for name in decls:  # declared but unused variables get shapes too, named after
         t.variable(name)
+    t.default_sizes()
     for node, label in t.sized:
         r, c = t.shapes[id(node)]
         if not (t.solver.anchored(r) and t.solver.anchored(c)):
             raise ShapeError(
                 f"cannot infer the size of {label} here", text=text, span=node.span,
-                hint=f"use {label} next to a variable of known size (for example A + eye or "
-                "x'*vector(1)), or declare the variables' sizes",
+                hint=f"use {label} next to a variable whose size it shares (A + eye, "
+                "x'*vector(1)); alone, it takes the size of the variables only when they "
+                "all have one size",
             )
     t.solver.finish()
     return Typing(t.solver, t.shapes, t.var_shapes, t.var_props)
@@ -127,6 +129,26 @@ class _Typer:
         if isinstance(node, (s.Name, s.Call, s.Group, s.Num, s.Block)):
             return self.src(node) + "'"
         return f"({self.src(node)})'"
+
+    def default_sizes(self) -> None:
+        """Size a free-floating eye / vector(c) / matrix(c) when only one size is in play.
+
+        `2*tr(X)*eye` is how the printer writes a gradient; nothing in the text sizes the
+        eye, but when every variable (used or declared) has the one size n, n is the only
+        sensible reading. With several sizes the choice is left to the user (an error)."""
+        sizes: dict[object, Term] = {}
+        for sh in self.var_shapes.values():
+            for d in sh:
+                if not is_one(d):
+                    sizes[key(d)] = normal(d)
+        if len(sizes) != 1:
+            return
+        (only,) = sizes.values()
+        for node, _ in self.sized:
+            for d in self.shapes[id(node)]:
+                if not self.solver.anchored(d):
+                    self.solver.equate(d, only, lambda node=node: self.error(
+                        "cannot size this from the expression's variables", node.span))
 
     # ------------------------------------------------------------------ walking
 

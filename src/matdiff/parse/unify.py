@@ -95,13 +95,13 @@ def normal(t: Term) -> Term:
     return Sum(a, b)
 
 
-def _key(t: Term) -> object:
+def key(t: Term) -> object:
     t = normal(t)
     if isinstance(t, DimVar):
         return ("v", id(t))
     if isinstance(t, Fixed):
         return ("f", t.value)
-    return (type(t).__name__, _key(t.a), _key(t.b))
+    return (type(t).__name__, key(t.a), key(t.b))
 
 
 def _vars(t: Term) -> Iterable[DimVar]:
@@ -147,7 +147,7 @@ class Solver:
 
     def _unify(self, a: Term, b: Term, error: ErrorFactory) -> bool:
         a, b = normal(a), normal(b)
-        if a is b or _key(a) == _key(b):
+        if a is b or key(a) == key(b):
             return True
         if isinstance(b, DimVar) and not isinstance(a, DimVar):
             a, b = b, a
@@ -177,7 +177,7 @@ class Solver:
                 na, nb = normal(a), normal(b)
                 simple = isinstance(na, DimVar) or isinstance(nb, DimVar) or (
                     isinstance(na, Fixed) and isinstance(nb, Fixed))
-                if not simple and _key(na) != _key(nb):
+                if not simple and key(na) != key(nb):
                     continue
                 if item in self.waiting:
                     self.waiting.remove(item)
