@@ -153,9 +153,7 @@ def _term_order(x: Node) -> tuple[int, int, str]:
 
 def _transposes(x: Node) -> int:
     """How much is transposed: transposing a leaf costs 1, a larger subtree its size."""
-    if x.op == "transpose":
-        return x.children[0].size
-    return sum(_transposes(c) for c in x.children)
+    return x.transposed_size
 
 
 def sub(a: Node, b: Node) -> Node:

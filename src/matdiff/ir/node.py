@@ -12,11 +12,14 @@ power's exponent, a block's grid layout.
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from .dims import Shape
+
+_KEY_LIMIT = 256
 
 PROPERTIES = ("symmetric", "spd", "diagonal", "orthogonal", "positive", "onehot", "simplex")
 
@@ -34,7 +37,9 @@ class VarInfo:
 
 
 class Node:
-    __slots__ = ("op", "children", "arg", "shape", "_key", "_free", "_size", "__weakref__")
+    __slots__ = (
+        "op", "children", "arg", "shape", "_key", "_free", "_size", "_tsize", "__weakref__"
+    )
 
     op: str
     children: tuple[Node, ...]
@@ -63,6 +68,11 @@ class Node:
             k = f"{self.op}[{self.arg!r}]({inner})" if self.arg is not None else (
                 f"{self.op}({inner})"
             )
+            if len(k) > _KEY_LIMIT:
+                # Deep trees would make keys quadratic in size: keep a readable prefix
+                # and a stable digest of the rest (the order stays deterministic).
+                digest = hashlib.blake2b(k.encode(), digest_size=12).hexdigest()
+                k = f"{k[:_KEY_LIMIT // 2]}#{digest}"
             self._key = k
         return k
 
@@ -79,6 +89,18 @@ class Node:
                 f = frozenset().union(*(c.free for c in self.children))
             self._free = f
         return f
+
+    @property
+    def transposed_size(self) -> int:
+        """How much of the tree sits under a transpose (a transposed leaf counts 1)."""
+        t = self._tsize
+        if t is None:
+            if self.op == "transpose":
+                t = self.children[0].size
+            else:
+                t = sum(c.transposed_size for c in self.children)
+            self._tsize = t
+        return t
 
     @property
     def size(self) -> int:
@@ -114,5 +136,6 @@ def make(op: str, children: tuple[Node, ...], arg: Any, shape: Shape) -> Node:
     node._key = None
     node._free = None
     node._size = None
+    node._tsize = None
     _interned[ident] = node
     return node
