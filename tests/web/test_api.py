@@ -233,10 +233,13 @@ def test_deep_nesting_is_a_clean_error(client):
 
 
 def test_time_limit_gives_504_and_server_recovers():
-    app = create_app(Settings(workers=1, time_limit=0.001, cache_size=0))
+    # A real runaway: the 4th derivative of a 61-fold product takes many seconds.
+    app = create_app(Settings(workers=1, time_limit=0.5, cache_size=0))
     with TestClient(app) as c:
-        err = assert_error(post(c, "/api/derivative", expression="tr(X*X*X*X)", wrt="X",
-                                order=3), 504)
+        t0 = time.monotonic()
+        err = assert_error(post(c, "/api/derivative", expression="tr(" + "X*" * 60 + "X)",
+                                wrt="X", order=4), 504)
+        assert time.monotonic() - t0 < 5
         assert "longer than" in err["message"]
         app.state.pool.time_limit = 30
         r = post(c, "/api/derivative", expression="x'*x", wrt="x")

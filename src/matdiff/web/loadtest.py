@@ -175,7 +175,7 @@ def _start_server(workers: int | None) -> tuple[subprocess.Popen, str]:
     deadline = time.time() + 60
     while time.time() < deadline:  # wait until the workers answer
         try:
-            c = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            c = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
             c.request("POST", "/api/variables", json.dumps({"expression": "x"}),
                       {"Content-Type": "application/json"})
             if c.getresponse().status == 200:

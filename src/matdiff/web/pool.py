@@ -18,9 +18,13 @@ exhaust the machine. `size=0` runs jobs in a thread instead (no hard kill: for d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing as mp
 import os
+import sys
+import threading
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -94,6 +98,26 @@ def _worker_main(conn: Connection, memory_limit_mb: int | None) -> None:
         conn.send(execute(job, request))
 
 
+_START_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_not_a_file() -> Iterator[None]:
+    """Spawned workers re-import the parent's __main__ by path; when that is no file
+    (a script read from stdin) the import fails. The workers never need __main__, so its
+    path is hidden while one starts."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or os.path.isfile(path):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 class _Worker:
     def __init__(self, ctx: Any, memory_limit_mb: int | None) -> None:
         self.conn, child = ctx.Pipe()
@@ -101,7 +125,8 @@ class _Worker:
             target=_worker_main, args=(child, memory_limit_mb), daemon=True,
             name="matdiff-web-worker",
         )
-        self.process.start()
+        with _START_LOCK, _main_not_a_file():
+            self.process.start()
         child.close()
 
     def wait_ready(self, timeout: float = 120.0) -> None:
