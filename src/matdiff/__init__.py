@@ -11,6 +11,7 @@ from .api import (
     derivative,
     det,
     diag,
+    evaluate,
     exp,
     expm,
     grad,
@@ -56,7 +57,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DeclarationError", "Derivative", "DiffError", "LimitError", "MatdiffError", "Node",
-    "NoMatrixForm", "ParseError", "ShapeError", "derivative", "det", "diag", "exp", "expm",
+    "NoMatrixForm", "ParseError", "ShapeError", "derivative", "det", "diag", "evaluate", "exp", "expm",
     "grad", "hessian", "inv", "jacobian", "kron", "log", "logdet", "logsumexp", "matrix",
     "norm1", "norm2", "parse", "relu", "scalar", "sigmoid", "sin", "softmax", "softplus",
     "sqrt", "sum", "tanh", "to_text", "tr", "variables_of", "vec", "vector",

@@ -39,6 +39,26 @@ def variables_of(text: str, variables: Variables = None) -> dict[str, Node]:
     return env
 
 
+def evaluate(
+    expr: Expr,
+    values: Mapping[str, Any] | None = None,
+    *,
+    variables: Variables = None,
+    sizes: Mapping[str, int] | None = None,
+    **kw: Any,
+) -> Any:
+    """The value of an expression (text or node) at the given values, in user shapes
+    (a float for a scalar, 1-D for a vector). `sizes` names sizes no value tells
+    (`eye(n)` alone)."""
+    from .backends.evaluate import evaluate as evaluate_node
+    from .backends.evaluate import to_user
+
+    node = parse(expr, variables) if isinstance(expr, str) else expr
+    merged = dict(values or {})
+    merged.update(kw)
+    return to_user(evaluate_node(node, merged, sizes=sizes), node.shape)
+
+
 def _free_vars(node: Node) -> dict[str, Node]:
     found: dict[str, Node] = {}
     stack = [node]

@@ -317,12 +317,13 @@ def assert_mentions(d, *alternatives: str) -> None:
     )
 
 
-def evaluate_parsed(expr, values: Mapping[str, Any]):
+def evaluate_parsed(expr, values: Mapping[str, Any], sizes=None):
     """Evaluate what matdiff.parse returned: its `.evaluate`, else matdiff.evaluate."""
     if hasattr(expr, "evaluate"):
         return expr.evaluate(**dict(values))
     if hasattr(matdiff, "evaluate"):
-        return matdiff.evaluate(expr, **dict(values))
+        # sizes that only the function's variables tell (a pasted `eye(n)` alone)
+        return matdiff.evaluate(expr, dict(values), sizes=sizes)
     # parse returns a bare expression node; the public API has no evaluate for it,
     # so use the reference evaluator (this checks the round trip, not a derivative).
     from matdiff.backends.evaluate import evaluate as _evaluate_node
@@ -335,7 +336,10 @@ def assert_pasteable(d, variables: Mapping[str, str], values: Mapping[str, Any],
     """The printed result parses back and evaluates to d.evaluate(...)."""
     text = str(d)
     parsed = matdiff.parse(text, variables=dict(variables))
-    got = np.asarray(evaluate_parsed(parsed, values), dtype=float)
+    from matdiff.backends.evaluate import bind_sizes
+
+    sizes = bind_sizes([d.function, *d.wrt], dict(values))
+    got = np.asarray(evaluate_parsed(parsed, values, sizes), dtype=float)
     want = np.asarray(evaluate(d, values), dtype=float)
     if want.ndim == 4 and got.ndim == 2:
         # A Kronecker form M with vec(dF) = M*vec(dX) (vec column-major) against the

@@ -584,7 +584,7 @@ def test_eq_92_cookbook_erratum():
 # Printed forms for a handful of the classic ones (the rest are covered by value).
 
 FORMS = {
-    "eq_99_tr_X": ("eye",),
+    "eq_99_tr_X": ("eye", "eye(n)",),
     "eq_100_tr_XA": ("A'",),
     "eq_101_tr_AXB": ("A'*B'", "(B*A)'"),
     "eq_102_tr_AXtB": ("B*A",),

@@ -66,7 +66,7 @@ BAD = [
     ("x .* y'", None, ShapeError, "cannot multiply elementwise", (0, 7), "x .* y?"),
     ("a^x", None, ShapeError, "the exponent of ^ must be a scalar", (0, 3), "a .^ x"),
     ("vector(x)", None, ShapeError, "vector(c) needs a scalar c", (0, 9), None),
-    ("eye(3)", None, Name, "eye takes no arguments", (0, 6), None),
+    ("eye(1.5)", None, ShapeError, "must be a whole number or a size name", (4, 7), "eye(n)"),
     ("vector", None, Name, "vector needs an argument", (0, 6), "vector(1)"),
     ("()", None, ParseError, "empty parentheses", (0, 2), None),
     ("[]", None, ParseError, "empty block matrix", (0, 2), None),

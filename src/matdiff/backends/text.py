@@ -57,10 +57,10 @@ def _p(e: Node) -> tuple[str, int]:
         name, k = e.arg
         return (f"d{name}" if k == 1 else f"d{name}_{k}"), ATOM
     if op == "eye":
-        return "eye", ATOM
+        return _sized_eye(e), ATOM
     if op == "commutation":
         m, n = e.arg
-        return f"K({m},{n})", ATOM
+        return f"commutation({m}, {n})", ATOM
     if op == "fill":
         inner = _wrap(_p(e.children[0]), ATOM) if e.children[0].op != "const" else (
             format_number(e.children[0].arg))
@@ -104,6 +104,14 @@ def _p(e: Node) -> tuple[str, int]:
         args = ", ".join(_p(c)[0] for c in e.children)
         return f"{op}({args})", ATOM
     return op, ATOM
+
+
+def _sized_eye(e: Node) -> str:
+    # `eye(n)` names its size so a printed result pastes back in on its own; a size that
+    # is a product (from vec or kron) cannot be written that way and is left to inference.
+    n = e.shape[0]
+    writable = isinstance(n, int) or all(p.isidentifier() or p.isdigit() for p in n.split("*"))
+    return f"eye({n})" if writable else "eye"
 
 
 def _exponent(ex: Node) -> str:

@@ -57,6 +57,11 @@ class _Lowerer:
         if isinstance(node, s.Chain):
             return self.chain(node)
         if isinstance(node, s.Call):
+            if node.name == "eye":
+                return build.eye(self.typing.shape(node)[0])
+            if node.name == "commutation":
+                m, k = (self.typing.shape(a)[0] for a in node.args)
+                return build.commutation(m, k)
             args = [self.lower(a) for a in node.args]
             if node.name in ("vector", "matrix"):
                 return build.fill(args[0], self.typing.shape(node))

@@ -29,6 +29,7 @@ from .unify import ONE, Fixed, Prod, Solver, Sum, Term, is_one, key, normal
 TShape = tuple[Term, Term]
 SCALAR_T: TShape = (ONE, ONE)
 CONSTANTS = ("eye", "vector", "matrix")
+SIZED = {"eye": 1, "commutation": 2}  # constants that may name their size
 # Names people bring from elsewhere, and what this language calls them.
 ALIASES = {
     "trace": "tr", "ln": "log", "inverse": "inv", "determinant": "det", "norm": "norm2",
@@ -63,6 +64,10 @@ def infer(text: str, tree: s.Ast, decls: dict[str, tuple[Declaration, str]]) -> 
     for name in decls:  # declared but unused variables get shapes too, named after
         t.variable(name)
     t.default_sizes()
+    for term, name in t.named_sizes:
+        # `eye(n)` that nothing else sized keeps its own size name, symbolic
+        if not t.solver.anchored(term):
+            t.solver.equate(term, Fixed(name), lambda: ShapeError("internal: size name"))
     for node, label in t.sized:
         r, c = t.shapes[id(node)]
         if not (t.solver.anchored(r) and t.solver.anchored(c)):
@@ -103,6 +108,7 @@ class _Typer:
         self.var_shapes: dict[str, TShape] = {}
         self.var_props: dict[str, frozenset[str]] = {}
         self.sized: list[tuple[s.Ast, str]] = []  # eye / vector(c) / matrix(c) nodes
+        self.named_sizes: list[tuple[Term, str]] = []  # the n of eye(n), undeclared
 
     # ------------------------------------------------------------------ messages
 
@@ -331,9 +337,8 @@ class _Typer:
             self.sized.append((node, f"{n}({self.src(node.args[0])})"))
             d = self.solver.fresh(anchored=False)
             return (d, ONE) if n == "vector" else (d, self.solver.fresh(anchored=False))
-        if n == "eye":
-            raise self.error("eye takes no arguments: its size is inferred", node.span,
-                             hint="write eye, as in A + eye", cls=NameError_)
+        if n in SIZED:
+            return self.sized_constant(node)
         if n not in FUNCTION_ARITY:
             self.unknown_function(node)
         self.arity(node, FUNCTION_ARITY[n])
@@ -388,6 +393,44 @@ class _Typer:
         if what == "a vector":
             raise err()
         self.solver.equate(x[0], x[1], err)
+
+    def sized_constant(self, node: s.Call) -> TShape:
+        """`eye(n)` (the n×n identity) and `commutation(m, n)` (K with K*vec(X) = vec(X')
+        for X m×n): the printer writes these where nothing else would size them."""
+        n = node.name
+        self.arity(node, SIZED[n])
+        rigid = {d for decl, _ in self.decls.values() for d in decl.dims if isinstance(d, str)}
+        dims: list[Term] = []
+
+        def size_term(a: s.Ast) -> Term:
+            if isinstance(a, s.Num) and float(a.value).is_integer() and a.value >= 1:
+                return Fixed(int(a.value))
+            if isinstance(a, s.Name) and a.name in rigid:
+                return Fixed(a.name)
+            if isinstance(a, s.Name) and a.name.isidentifier():
+                # a size no declaration names: inferred from context, as for a bare eye
+                t = self.solver.fresh(anchored=False)
+                self.sized.append((node, n))
+                self.named_sizes.append((t, a.name))
+                return t
+            if isinstance(a, s.Group):
+                return size_term(a.inner)
+            if isinstance(a, s.Chain) and all(st.op == "*" for st in a.steps):
+                t = size_term(a.first)
+                for st in a.steps:
+                    t = normal(Prod(t, size_term(st.operand)))
+                return t
+            raise self.error(f"the size in {n}(...) must be a whole number or a size name "
+                             "such as n", a.span, hint=f"write {n}(n), {n}(3) or {n}(m*n)")
+
+        for a in node.args:
+            t = size_term(a)
+            self.shapes[id(a)] = (t, ONE)
+            dims.append(t)
+        if n == "eye":
+            return (dims[0], dims[0])
+        size = normal(Prod(dims[0], dims[1]))
+        return (size, size)
 
     def arity(self, node: s.Call, want: int) -> None:
         got = len(node.args)
