@@ -130,7 +130,7 @@ def test_rule_matches_central_differences(op, index):
     for name, var in variables(expr).items():
         if domains.get("only", name) != name:
             continue
-        for trial in range(2):
+        for _trial in range(2):
             vals = sample(expr, domains, rng)
             dX = b.dvar(name, var.shape)
             d = differential(expr, var, dX)
@@ -141,7 +141,8 @@ def test_rule_matches_central_differences(op, index):
             plus = dict(vals, **{name: vals[name] + h * V})
             minus = dict(vals, **{name: vals[name] - h * V})
             fd = (evaluate(expr, plus) - evaluate(expr, minus)) / (2 * h)
-            got = np.zeros_like(fd) if d is None else evaluate(d, dict(vals, **{dvar_key(dX.arg): V}))
+            direction = {dvar_key(dX.arg): V}
+            got = np.zeros_like(fd) if d is None else evaluate(d, dict(vals, **direction))
             np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-6, err_msg=f"{op} by {name}")
 
 

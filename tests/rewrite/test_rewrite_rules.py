@@ -32,7 +32,8 @@ def _rewrite_once(e, rule):
         if n in done:
             return done[n]
         kids = [go(c) for c in n.children]
-        m = b.rebuild(n, kids) if any(k is not c for k, c in zip(kids, n.children)) else n
+        changed = any(k is not c for k, c in zip(kids, n.children, strict=True))
+        m = b.rebuild(n, kids) if changed else n
         if not fired and m.op == rule.op:
             out = rule.apply(m)
             if out is not None and out is not m:

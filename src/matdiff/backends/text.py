@@ -132,9 +132,7 @@ def _add(e: Node) -> tuple[str, int]:
         else:
             text = _wrap(_p(shown), MUL if (is_neg or i > 0) else ADD)
         if i == 0:
-            out = f"-{_wrap((text, MUL), NEG + 1) if False else text}" if is_neg else text
-            if is_neg and shown.op in ("add",):
-                out = f"-({text})"
+            out = f"-{text}" if is_neg else text
         else:
             out += (" - " if is_neg else " + ") + text
     return out, (ADD if len(e.children) > 1 else NEG)
@@ -152,7 +150,7 @@ def _mul(e: Node) -> tuple[str, int]:
         # only scalar factors can go under '/': the language's '/' divides by a scalar
         if (c.op == "pow" and c.children[1].op == "const" and c.children[1].arg < 0
                 and is_scalar(c.shape)):
-            from ..ir.build import power, const
+            from ..ir.build import const, power
 
             den.append(power(c.children[0], const(-c.children[1].arg)))
         else:
@@ -182,7 +180,7 @@ def _hadamard(e: Node) -> tuple[str, int]:
     den: list[str] = []
     for c in display_factors(e):
         if c.op == "pow" and c.children[1].op == "const" and c.children[1].arg < 0:
-            from ..ir.build import power, const
+            from ..ir.build import const, power
 
             den.append(_wrap(_p(power(c.children[0], const(-c.children[1].arg))), NEG))
         else:

@@ -18,12 +18,9 @@ Kronecker form); otherwise the k-th differential in index form.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from ..errors import DiffError, NoMatrixForm
 from ..ir import build as b
@@ -188,8 +185,6 @@ def take_derivative(
     if current is None and expr is None:
         form = "index"
         note = "no closed matrix form; the derivative is given by its differential (index form)"
-    elif order > 1 and form == "by_scalar":
-        pass
     result = current
     if result is not None and structured:
         result = _structured(result, X, form)
@@ -259,9 +254,7 @@ def _by_scalar_list(f: Node, wrt: tuple[Node, ...], order: int, layout: str) -> 
     else:
         if order != 1:
             raise DiffError("by a list of scalars, a vector function takes order 1")
-        cols = partials(f)
-        if all(is_scalar(c.shape) for c in cols) or True:
-            expr = _columns_to_block(cols)
+        expr = _columns_to_block(partials(f))
         form = "jacobian"
     if layout == "denominator" and form == "jacobian":
         expr = b.transpose(expr)
@@ -281,5 +274,3 @@ def _columns_to_block(cols: list[Node]) -> Node:
         return b.block([[split[j][i] for j in range(len(split))] for i in range(len(split[0]))])
     return b.block([cols])
 
-
-_ = itertools  # kept for evaluation helpers importing from here

@@ -1,9 +1,11 @@
 """Numerical values of a derivative, laid out as SPEC.md says.
 
-Numerator layout: shape(f) + shape(wrt) with user shapes (scalars dropped, vectors 1-D,
-a row-vector function laid out like a column). Denominator layout: wrt axes first.
-A matrix form is evaluated directly; without one, the k-th differential (multilinear in
-dX_1..dX_k) is evaluated on every combination of basis directions, which is exact.
+Numerator layout: shape(f) + shape(wrt), each in user shapes (scalars dropped, vectors
+1-D, a row-vector function laid out like a column). Denominator layout: the wrt axes
+first. A matrix form is evaluated directly and rearranged (a Kronecker form M with
+vec(dF) = M*vec(dX) becomes D[i,j,k,l] = M[i + p*j, k + m*l]); without one, and for
+third and higher orders, the k-th differential (multilinear in dX_1..dX_k) is evaluated
+on every combination of basis directions, which is exact, not a finite difference.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from ..backends.evaluate import bind_sizes, evaluate, to_internal
+from ..backends.evaluate import bind_sizes, evaluate
 from ..ir.dims import concrete
-from ..ir.node import Node, dvar_key
+from ..ir.node import dvar_key
+
+UserShape = tuple[int, ...]
 
 
-def _user_shape(shape: tuple[int, int]) -> tuple[int, ...]:
+def user_shape(shape: tuple[int, int]) -> UserShape:
     r, c = shape
     if r == 1 and c == 1:
         return ()
@@ -30,86 +34,64 @@ def _user_shape(shape: tuple[int, int]) -> tuple[int, ...]:
 
 
 def evaluate_derivative(d: Any, values: dict[str, Any]) -> Any:
-    nodes = [d.function, *d.wrt]
-    sizes = bind_sizes(nodes, values)
+    sizes = bind_sizes([d.function, *d.wrt], values)
     f_shape = concrete(d.function.shape, sizes)
-    fu = _user_shape(f_shape)
-    if d.form == "gradient_list" or (d.form == "jacobian" and len(d.wrt) > 1):
+    fu = user_shape(f_shape)
+    if len(d.wrt) > 1:
+        # By a list of scalars: a stacked gradient (a column) or a Jacobian/Hessian grid,
+        # already in the requested layout.
         out = evaluate(d.expr, values, sizes=sizes)
-        return _finish(out, d, fu, ())
-    X = d.wrt[0]
-    x_shape = concrete(X.shape, sizes)
-    xu = _user_shape(x_shape)
-    if d.form == "index" or d.expr is None or (d.form == "kronecker" and d.order >= 3):
-        # Third and higher orders: the exact multilinear differential on a basis.
-        tensor = _by_basis(d, values, f_shape, x_shape, sizes)
-        return _layout(tensor, d, fu, xu)
-    val = evaluate(d.expr, values, sizes=sizes)
-    if d.layout == "denominator" and d.form in ("jacobian", "by_scalar"):
-        val = val.T  # undo the printed transpose; _layout applies the layout once
+        return out.reshape(-1) if d.form == "gradient_list" else out
+    x_shape = concrete(d.wrt[0].shape, sizes)
+    xu = user_shape(x_shape)
+    if d.expr is None or (d.form == "kronecker" and d.order >= 3):
+        tensor = _by_basis(d, values, sizes, fu, x_shape)
+    else:
+        val = evaluate(d.expr, values, sizes=sizes)
+        if d.layout == "denominator" and d.form in ("jacobian", "by_scalar"):
+            val = val.T  # the printed form is transposed; _layout applies the layout once
+        tensor = _arrange(val, d, f_shape, x_shape, fu + xu * d.order)
+    return _layout(tensor, d, len(fu))
+
+
+def _arrange(val: np.ndarray, d: Any, f_shape, x_shape, shape: UserShape) -> Any:
+    if d.form == "kronecker":
+        # M (size(F) × size(X)) with F this order's function: f itself at order 1, the
+        # gradient (shape of X) or the Jacobian (size f × size x) at order 2.
+        if d.order == 1:
+            p, q = f_shape
+        elif f_shape == (1, 1):
+            p, q = x_shape
+        else:
+            p, q = f_shape[0] * f_shape[1], x_shape[0] * x_shape[1]
+        m, n = x_shape
+        val = val.reshape(q, p, n, m).transpose(1, 0, 3, 2)
+    return val.reshape(shape) if shape else float(val.reshape(-1)[0])
+
+
+def _by_basis(d: Any, values: dict[str, Any], sizes, fu: UserShape, x_shape) -> Any:
     k = d.order
-    if d.form in ("gradient", "by_scalar", "jacobian") and (k == 1 or d.form != "by_scalar"):
-        shape = fu + xu * k
-        tensor = val.reshape(shape) if shape else float(val.reshape(-1)[0])
-        return _layout(tensor, d, fu, xu)
-    if d.form == "by_scalar":
-        return _layout(val.reshape(fu) if fu else float(val.reshape(-1)[0]), d, fu, xu)
-    # Kronecker form M (size(F) x size(X)) with F the previous order's matrix.
-    inner_shape = _previous_shape(d, sizes, f_shape, x_shape)
-    p, q = inner_shape
+    L = d.differentials[-1]
     m, n = x_shape
-    D = val.reshape(q, p, n, m).transpose(1, 0, 3, 2)
-    return _layout(D.reshape(fu + xu * k), d, fu, xu)
-
-
-def _previous_shape(d: Any, sizes, f_shape, x_shape) -> tuple[int, int]:
-    if d.order == 1:
-        return f_shape
-    # order 2: the previous order was a gradient (shape of X) or a Jacobian (f by x)
-    if f_shape == (1, 1):
-        return x_shape
-    return (f_shape[0] * f_shape[1], x_shape[0] * x_shape[1])
-
-
-def _by_basis(d: Any, values, f_shape, x_shape, sizes) -> Any:
-    k = d.order
-    L: Node = d.differentials[-1]
-    m, n = x_shape
-    fu = _user_shape(f_shape)
-    xu = _user_shape(x_shape)
+    xu = user_shape(x_shape)
     out = np.zeros(fu + xu * k)
-    base = dict(values)
     positions = list(itertools.product(range(m), range(n)))
     for combo in itertools.product(positions, repeat=k):
-        vals = dict(base)
+        vals = dict(values)
+        index: tuple[int, ...] = ()
         for j, (r, c) in enumerate(combo):
             E = np.zeros((m, n))
             E[r, c] = 1.0
             vals[dvar_key(d.dvars[j].arg)] = E
+            # the position of X[r, c] in X's user shape (a vector has one index)
+            index += tuple(i for i, size in ((r, m), (c, n)) if size != 1) if xu else ()
         v = evaluate(L, vals, sizes=sizes)
-        idx: tuple[int, ...] = ()
-        for r, c in combo:
-            idx += tuple(i for i, size in zip((r, c), (m, n), strict=True) if size != 1) if xu else ()
-        out[(Ellipsis, *idx)] = v.reshape(fu) if fu else v.reshape(-1)[0]
-    return out
+        out[(Ellipsis, *index)] = v.reshape(fu) if fu else v.reshape(-1)[0]
+    return out if out.shape else float(out)
 
 
-def _layout(tensor: Any, d: Any, fu, xu) -> Any:
-    if d.layout == "numerator" or not fu or isinstance(tensor, float):
+def _layout(tensor: Any, d: Any, nf: int) -> Any:
+    if d.layout == "numerator" or nf == 0 or isinstance(tensor, float):
         return tensor
-    nf = len(fu)
     arr = np.asarray(tensor)
-    order = list(range(nf, arr.ndim)) + list(range(nf))
-    return arr.transpose(order)
-
-
-def _finish(out, d, fu, xu):
-    arr = np.asarray(out)
-    if d.form == "gradient_list":
-        return arr.reshape(-1)
-    if d.order == 2 and len(d.wrt) > 1:
-        return arr
-    return arr
-
-
-_ = to_internal
+    return arr.transpose(list(range(nf, arr.ndim)) + list(range(nf)))

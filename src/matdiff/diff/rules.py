@@ -164,10 +164,9 @@ def _expm(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
         return None
     # d expm(s*A) = A*expm(s*A)*ds when only the scalar s varies: s*A commutes with A.
     if M.op == "mul":
-        scalars, core = M.children[:-1], M.children[-1]
+        core = M.children[-1]
         if dM.op == "mul" and dM.children[-1] is core:
             return b.matmul(b.matmul(core, x), b.mul(*dM.children[:-1]))
-        del scalars
     raise NoMatrixForm(
         "d expm(X) has no closed matrix form for a general X "
         "(it is the integral of expm(s*X)*dX*expm((1-s)*X) over s in [0, 1]); "
@@ -261,7 +260,7 @@ for _name, _text in _SLOPE_TEXT.items():
 
 
 def _tr_expm(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
-    (M,), (dM,) = xs, ds
+    (dM,) = ds
     # The trace of the Frechet derivative: tr(int expm(sM) dM expm((1-s)M) ds)
     # = tr(expm(M)*dM) by the cyclic property, for every M.
     return None if dM is None else b.tr(b.matmul(x.children[0], dM))

@@ -169,9 +169,6 @@ def inner_product_cancel(n: Node) -> Node | None:
     if a_t.op != "transpose" or not is_column(h.shape):
         return None
     a = a_t.children[0]
-    for first, second in ((a, h), (h, a)):
-        if second.op != "hadamard" and first.op != "hadamard":
-            continue
     if h.op != "hadamard":
         return None
     merged = b.hadamard(a, h)
@@ -311,7 +308,7 @@ def common_scalar_factor(n: Node) -> Node | None:
         fs = t.children if is_scalar(t.shape) else t.children[:-1]
         return [f for f in fs if f.op != "const"]
 
-    common = [f for f in scalar_factors(n.children[0])]
+    common = scalar_factors(n.children[0])
     for t in n.children[1:]:
         fs = scalar_factors(t)
         common = [f for f in common if f in fs]
