@@ -497,8 +497,6 @@ def transpose(x: Node) -> Node:
     if op == "pow":
         base, e = x.children
         return power(transpose(base), e if is_scalar(e.shape) else transpose(e))
-    if op in ELEMENTWISE_FUNCTIONS:
-        return func(op, transpose(x.children[0]))
     if op == "diag" and is_square(s):
         return x  # a diagonal matrix
     if op == "kron":
@@ -526,6 +524,9 @@ def func(name: str, x: Node) -> Node:
         return x
     if v is not None and name in ("exp", "cos") and v == 0.0:
         return fill(ONE, x.shape)
+    if x.op == "transpose":
+        # f(X') is written f(X)': `relu(W*x)'` reads better than `relu(x'*W')`
+        return transpose(func(name, x.children[0]))
     if name == "log" and x.op == "exp":
         return x.children[0]
     if name == "exp" and x.op == "log":
