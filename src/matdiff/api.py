@@ -20,7 +20,7 @@ from .diff.derivative import Derivative, take_derivative
 from .errors import DiffError, MatdiffError
 from .ir import build as b
 from .ir.dims import format_shape, is_scalar
-from .ir.node import Node
+from .ir.node import Node, as_node
 from .parse import parse_with_env
 
 Expr = str | Node
@@ -167,44 +167,7 @@ def matrix(name: str, m: str | int = "n", n: str | int | None = None, *props: st
 
 
 def _node(x: Any) -> Node:
-    if isinstance(x, Node):
-        return x
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return b.const(x)
-    raise TypeError(f"cannot use {x!r} in a matdiff expression")
-
-
-def _times(a: Any, c: Any) -> Node:
-    x, y = _node(a), _node(c)
-    if is_scalar(x.shape) or is_scalar(y.shape):
-        return b.mul(x, y)
-    return b.hadamard(x, y)
-
-
-def _install_operators() -> None:
-    Node.__add__ = lambda s, o: b.add(s, _node(o))  # type: ignore[attr-defined]
-    Node.__radd__ = lambda s, o: b.add(_node(o), s)  # type: ignore[attr-defined]
-    Node.__sub__ = lambda s, o: b.sub(s, _node(o))  # type: ignore[attr-defined]
-    Node.__rsub__ = lambda s, o: b.sub(_node(o), s)  # type: ignore[attr-defined]
-    Node.__neg__ = lambda s: b.neg(s)  # type: ignore[attr-defined]
-    Node.__matmul__ = lambda s, o: b.matmul(s, _node(o))  # type: ignore[attr-defined]
-    Node.__rmatmul__ = lambda s, o: b.matmul(_node(o), s)  # type: ignore[attr-defined]
-    Node.__mul__ = lambda s, o: _times(s, o)  # type: ignore[attr-defined]
-    Node.__rmul__ = lambda s, o: _times(o, s)  # type: ignore[attr-defined]
-    Node.__truediv__ = lambda s, o: b.ediv(s, _node(o))  # type: ignore[attr-defined]
-    Node.__rtruediv__ = lambda s, o: b.ediv(_node(o), s)  # type: ignore[attr-defined]
-    Node.__pow__ = lambda s, o: b.power(s, _node(o))  # type: ignore[attr-defined]
-    Node.T = property(lambda s: b.transpose(s))  # type: ignore[attr-defined]
-    Node._repr_latex_ = _node_latex  # type: ignore[attr-defined]
-
-
-def _node_latex(node: Node) -> str:
-    from .backends.latex import to_latex
-
-    return f"${to_latex(node)}$"
-
-
-_install_operators()
+    return as_node(x)
 
 
 def _unary(name: str):

@@ -143,8 +143,8 @@ def _vj(L: Node, dvar: Node, key: str, nv: int | str) -> Node:
         return b.matmul(b.kron(right_factor, left_factor), _vj(F, dvar, key, nv))
     if op == "hadamard":
         i = _only(L, key)
-        rest = b.hadamard(*[x for j, x in enumerate(L.children) if j != i])
-        return b.matmul(b.diag(b.vec(rest)), _vj(L.children[i], dvar, key, nv))
+        others = b.hadamard(*[x for j, x in enumerate(L.children) if j != i])
+        return b.matmul(b.diag(b.vec(others)), _vj(L.children[i], dvar, key, nv))
     if op in ("vec", "reshape"):
         return _vj(L.children[0], dvar, key, nv)
     if op == "fill":

@@ -78,7 +78,7 @@ def _by_basis(d: Any, values: dict[str, Any], sizes, fu: UserShape, x_shape) -> 
     positions = list(itertools.product(range(m), range(n)))
     for combo in itertools.product(positions, repeat=k):
         vals = dict(values)
-        index: tuple[int, ...] = ()
+        index: tuple[int, ...] = ()  # where X[r, c] sits in X's user shape
         for j, (r, c) in enumerate(combo):
             E = np.zeros((m, n))
             E[r, c] = 1.0
@@ -86,7 +86,7 @@ def _by_basis(d: Any, values: dict[str, Any], sizes, fu: UserShape, x_shape) -> 
             # the position of X[r, c] in X's user shape (a vector has one index)
             index += tuple(i for i, size in ((r, m), (c, n)) if size != 1) if xu else ()
         v = evaluate(L, vals, sizes=sizes)
-        out[(Ellipsis, *index)] = v.reshape(fu) if fu else v.reshape(-1)[0]
+        out[(Ellipsis, *index)] = v.reshape(fu) if fu else v.reshape(-1)[0]  # type: ignore[index]
     return out if out.shape else float(out)
 
 

@@ -38,9 +38,16 @@ from .dims import (
     is_square,
 )
 from .node import Node, VarInfo, make
-from .ops import ELEMENTWISE_FUNCTIONS, OPS
+from .ops import ELEMENTWISE_FUNCTIONS, OPS, ShapeRule
 
 # ----------------------------------------------------------------------------- leaves
+
+
+def _shape_rule(op: str) -> ShapeRule:
+    rule = OPS[op].shape
+    assert rule is not None, f"op {op} has no shape rule"
+    return rule
+
 
 
 def const(value: float) -> Node:
@@ -425,7 +432,7 @@ def div(a: Node, b: Node) -> Node:
 
 def power(base: Node, exponent: Node) -> Node:
     """Elementwise power `base .^ exponent` (the scalar `^` too)."""
-    OPS["pow"].shape(base.shape, exponent.shape)
+    _shape_rule("pow")(base.shape, exponent.shape)
     e = const_value(exponent) if is_scalar(exponent.shape) else None
     if e is not None:
         if e == 0.0:
@@ -452,7 +459,7 @@ def mpower(x: Node, k: int) -> Node:
     """Integer matrix power `X^k` (`X^-1` is the inverse)."""
     if is_scalar(x.shape):
         return power(x, const(k))
-    OPS["mpow"].shape(x.shape)
+    _shape_rule("mpow")(x.shape)
     if k == 0:
         return eye(x.shape[0])
     if k == 1:
@@ -538,7 +545,7 @@ _ZERO_FIXED = {"sin", "tan", "arcsin", "arctan", "tanh", "sqrt", "abs", "sign", 
 
 
 def tr(x: Node) -> Node:
-    OPS["tr"].shape(x.shape)
+    _shape_rule("tr")(x.shape)
     if is_scalar(x.shape):
         return x
     if is_zero(x):
@@ -576,7 +583,7 @@ def sum_(x: Node) -> Node:
 
 
 def det(x: Node) -> Node:
-    OPS["det"].shape(x.shape)
+    _shape_rule("det")(x.shape)
     if is_scalar(x.shape):
         return x
     if x.op == "eye":
@@ -597,7 +604,7 @@ def det(x: Node) -> Node:
 
 
 def logdet(x: Node) -> Node:
-    OPS["logdet"].shape(x.shape)
+    _shape_rule("logdet")(x.shape)
     if is_scalar(x.shape):
         return func("log", x)
     if x.op == "eye":
@@ -608,7 +615,7 @@ def logdet(x: Node) -> Node:
 
 
 def inv(x: Node) -> Node:
-    OPS["inv"].shape(x.shape)
+    _shape_rule("inv")(x.shape)
     if is_scalar(x.shape):
         return power(x, const(-1))
     if x.op == "inv":
@@ -637,7 +644,7 @@ def norm2(x: Node) -> Node:
 
 
 def diag(x: Node) -> Node:
-    shape = OPS["diag"].shape(x.shape)
+    shape = _shape_rule("diag")(x.shape)
     if is_scalar(x.shape):
         return x
     if is_row(x.shape):
@@ -656,7 +663,7 @@ def diag(x: Node) -> Node:
 
 
 def vec(x: Node) -> Node:
-    shape = OPS["vec"].shape(x.shape)
+    shape = _shape_rule("vec")(x.shape)
     if is_scalar(x.shape) or is_column(x.shape):
         return x
     if is_row(x.shape):
@@ -682,7 +689,7 @@ def reshape(x: Node, shape: Shape) -> Node:
 
 
 def softmax(x: Node) -> Node:
-    OPS["softmax"].shape(x.shape)
+    _shape_rule("softmax")(x.shape)
     if is_scalar(x.shape):
         return ONE
     return make("softmax", (x,), None, x.shape)
@@ -695,7 +702,7 @@ def logsumexp(x: Node) -> Node:
 
 
 def expm(x: Node) -> Node:
-    OPS["expm"].shape(x.shape)
+    _shape_rule("expm")(x.shape)
     if is_scalar(x.shape):
         return func("exp", x)
     if is_zero(x):
@@ -707,10 +714,10 @@ def kron(a: Node, b: Node) -> Node:
     if is_scalar(a.shape) or is_scalar(b.shape):
         return mul(a, b)
     if is_zero(a) or is_zero(b):
-        return zeros(OPS["kron"].shape(a.shape, b.shape))
+        return zeros(_shape_rule("kron")(a.shape, b.shape))
     sa, ca = _split_scalars(a)
     sb, cb = _split_scalars(b)
-    core = make("kron", (ca, cb), None, OPS["kron"].shape(ca.shape, cb.shape))
+    core = make("kron", (ca, cb), None, _shape_rule("kron")(ca.shape, cb.shape))
     return mul(*sa, *sb, core) if sa or sb else core
 
 

@@ -45,6 +45,10 @@ class Node:
     children: tuple[Node, ...]
     arg: Any
     shape: Shape
+    _key: str | None
+    _free: frozenset[str] | None
+    _size: int | None
+    _tsize: int | None
 
     def __repr__(self) -> str:
         from ..backends.text import to_text
@@ -111,8 +115,95 @@ class Node:
             self._size = s
         return s
 
-    # Operator overloading for the Python API lives in api.py (attached there), so the
-    # core stays free of builder imports.
+    # Operators for the Python API, with NumPy's meanings: `@` matrix product, `*`
+    # scaling or elementwise product, `/` elementwise division, `**` elementwise power,
+    # `.T` transpose. The builders are imported when used: build.py imports this module.
+
+    def __add__(self, other: object) -> Node:
+        from . import build
+
+        return build.add(self, as_node(other))
+
+    def __radd__(self, other: object) -> Node:
+        from . import build
+
+        return build.add(as_node(other), self)
+
+    def __sub__(self, other: object) -> Node:
+        from . import build
+
+        return build.sub(self, as_node(other))
+
+    def __rsub__(self, other: object) -> Node:
+        from . import build
+
+        return build.sub(as_node(other), self)
+
+    def __neg__(self) -> Node:
+        from . import build
+
+        return build.neg(self)
+
+    def __matmul__(self, other: object) -> Node:
+        from . import build
+
+        return build.matmul(self, as_node(other))
+
+    def __rmatmul__(self, other: object) -> Node:
+        from . import build
+
+        return build.matmul(as_node(other), self)
+
+    def __mul__(self, other: object) -> Node:
+        return _times(self, as_node(other))
+
+    def __rmul__(self, other: object) -> Node:
+        return _times(as_node(other), self)
+
+    def __truediv__(self, other: object) -> Node:
+        from . import build
+
+        return build.ediv(self, as_node(other))
+
+    def __rtruediv__(self, other: object) -> Node:
+        from . import build
+
+        return build.ediv(as_node(other), self)
+
+    def __pow__(self, other: object) -> Node:
+        from . import build
+
+        return build.power(self, as_node(other))
+
+    @property
+    def T(self) -> Node:  # noqa: N802 - NumPy's name
+        from . import build
+
+        return build.transpose(self)
+
+    def _repr_latex_(self) -> str:
+        from ..backends.latex import to_latex
+
+        return f"${to_latex(self)}$"
+
+
+def as_node(x: object) -> Node:
+    """A node, or a Python number as a constant; anything else is a TypeError."""
+    from . import build
+
+    if isinstance(x, Node):
+        return x
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return build.const(x)
+    raise TypeError(f"cannot use {x!r} in a matdiff expression")
+
+
+def _times(a: Node, c: Node) -> Node:
+    from . import build
+
+    if a.shape == (1, 1) or c.shape == (1, 1):
+        return build.mul(a, c)
+    return build.hadamard(a, c)
 
 
 def dvar_key(arg: tuple[str, int]) -> str:
