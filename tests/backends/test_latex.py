@@ -260,7 +260,7 @@ def test_names(name: str, expected: str) -> None:
             "t",
             {"t": "scalar", "a": "scalar"},
             2,
-            r"\frac{\partial^{2} f}{\partial t^{2}} = \exp\left(a t\right) a^{2}",
+            r"\frac{\partial^{2} f}{\partial t^{2}} = a^{2} \exp\left(a t\right)",
         ),
         (
             "sin(x)",

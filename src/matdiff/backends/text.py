@@ -153,6 +153,9 @@ def _mul(e: Node) -> tuple[str, int]:
             from ..ir.build import const, power
 
             den.append(power(c.children[0], const(-c.children[1].arg)))
+        elif c.op == "matmul" and c is children[-1]:
+            # scalars commute, so `s*w*w'` reads back as the same product: no parentheses
+            num.append(_wrap(_p(c), MUL))
         else:
             num.append(_wrap(_p(c), MUL if not num else NEG))
     if abs(coef) != 1.0 or not num:

@@ -251,7 +251,7 @@ def mul(*factors: Node) -> Node:
         if e == 0.0:
             continue
         scalars.append(base if e == 1.0 else power(base, const(e)))
-    scalars.sort(key=lambda n: n.key)
+    scalars.sort(key=lambda n: (n.size, n.key))  # smaller first: s*(1 - s)
     if nonscalar is not None and nonscalar.op == "fill" and nonscalar.children[0] is ONE:
         # scalars go inside the fill: 2*vector(1) is vector(2)
         inner = mul(const(coef), *scalars) if scalars or coef != 1.0 else ONE
