@@ -1,0 +1,354 @@
+"""The numerical check of a derivative against central finite differences.
+
+    >>> d = matdiff.derivative("x'*A*x", wrt="x")
+    >>> check_derivative(d).message
+    'numerical check passed: 3 random inputs (n=3), max relative error ... against ...'
+
+Contract:
+
+- `check_derivative(d, trials, seed, rtol, atol)` evaluates the symbolic derivative `d`
+  at `trials` random inputs drawn by `sample_values` (declared properties and the
+  domains of the ops honoured; every symbolic size a distinct small integer, the same
+  sizes for all trials) and compares it with a reference built by central differences
+  with a relative step:
+  - order 1: `fd_derivative` of the function by the variable;
+  - order k > 1: central differences, entry by entry, of the value of the order k-1
+    derivative (taken by `take_derivative` in numerator layout), so each order is
+    checked against the one below it;
+  - a list of scalar variables: the per-variable results stacked on the last axis
+    (a gradient is the vector of partials, a Jacobian m×k);
+  - `structured=True`: the steps move X_kl and X_lk together (symmetric or spd X, the
+    derivative on symmetric matrices, G + G' - diag(diag(G))) or only the diagonal
+    (diagonal X, diag(diag(G))), the convention the engine uses.
+  Both sides are compared in numerator layout (a denominator-layout value has its
+  variable axes moved back to the end).
+- Entries agree when |a - b| <= atol·s + rtol·max(|a|, |b|), s = max(1, largest
+  reference entry): finite-difference noise grows with the size of the values.
+  `max_rel_error` is the largest |a - b| over the largest entry of either side.
+- A draw at which the derivative or its reference cannot be evaluated (a value outside
+  a domain, a non-finite result) is replaced by a new draw, at most 10 per trial; after
+  that the result is a failure that says why. A shape mismatch fails at once.
+- The result is a `CheckResult` whose `message` is one readable line.
+
+The higher-order reference evaluates the lower derivative at inputs that break the
+declared properties (one entry of a symmetric X moves alone), so its variables are
+rebuilt without properties for that evaluation; the expression itself is unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..backends.evaluate import evaluate, to_user
+from ..errors import MatdiffError
+from ..ir import build as b
+from ..ir.node import Node
+from .finite_diff import DEFAULT_H, fd_derivative
+from .sample import sample_values
+
+MAX_DRAWS = 10
+
+# What a draw outside a domain (or an ill-conditioned one) raises.
+_EVAL_ERRORS = (MatdiffError, ArithmeticError, np.linalg.LinAlgError, ValueError)
+
+
+@dataclass
+class CheckResult:
+    passed: bool
+    trials: int
+    max_abs_error: float
+    max_rel_error: float
+    sizes: dict[str, int]
+    message: str
+    space: str = "full"  # full, symmetric or diagonal: how the variable moved
+    details: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _Unevaluable(Exception):
+    """This draw cannot be evaluated (domain, conditioning, non-finite values)."""
+
+
+def check_derivative(
+    d: Any,
+    trials: int = 3,
+    seed: int = 0,
+    rtol: float = 1e-5,
+    atol: float = 1e-7,
+    h: float = DEFAULT_H,
+) -> CheckResult:
+    """Check the derivative `d` numerically at `trials` random inputs (see the module)."""
+    if trials < 1:
+        raise ValueError(f"trials must be 1 or more, got {trials}")
+    rng = np.random.default_rng(int(seed))
+    space = _space(d)
+    try:
+        reference = _reference(d, space, h)
+    except MatdiffError as e:
+        return CheckResult(
+            False,
+            0,
+            float("nan"),
+            float("nan"),
+            {},
+            f"numerical check failed: no reference derivative of order {d.order - 1} "
+            f"to difference ({_one_line(e)})",
+            space,
+        )
+
+    sizes: dict[str, int] | None = None
+    max_abs = 0.0
+    max_rel = 0.0
+    for trial in range(1, trials + 1):
+        last_error = ""
+        for _draw in range(MAX_DRAWS):
+            values, drawn = sample_values([d.function, *d.wrt], rng, sizes=sizes)
+            if sizes is None:
+                sizes = {k: int(v) for k, v in sorted(drawn.items())}
+            try:
+                symbolic = _finite(np.asarray(d.evaluate(values), dtype=float))
+                numeric = _finite(reference(values, sizes))
+            except (_Unevaluable, *_EVAL_ERRORS) as e:
+                last_error = _one_line(e)
+                continue
+            break
+        else:
+            return CheckResult(
+                False,
+                trial,
+                max_abs if trial > 1 else float("nan"),
+                max_rel if trial > 1 else float("nan"),
+                sizes or {},
+                f"numerical check failed: trial {trial} could not be evaluated at "
+                f"{MAX_DRAWS} random inputs{_sizes_text(sizes)}: {last_error}",
+                space,
+            )
+        symbolic = _to_numerator(symbolic, d, values, sizes)
+        if symbolic.shape != numeric.shape:
+            return CheckResult(
+                False,
+                trial,
+                float("nan"),
+                float("nan"),
+                sizes,
+                f"numerical check failed: the derivative has shape {symbolic.shape}, "
+                f"finite differences give {numeric.shape}{_sizes_text(sizes)}",
+                space,
+            )
+        diff = np.abs(symbolic - numeric)
+        big = max(_amax(symbolic), _amax(numeric))
+        abs_err = _amax(diff)
+        rel_err = abs_err / big if big > 0 else 0.0
+        max_abs = max(max_abs, abs_err)
+        max_rel = max(max_rel, rel_err)
+        scale = max(1.0, _amax(numeric))
+        bound = atol * scale + rtol * np.maximum(np.abs(symbolic), np.abs(numeric))
+        if not np.all(diff <= bound):
+            excess = diff - bound
+            idx = np.unravel_index(int(np.argmax(excess)), diff.shape) if diff.ndim else ()
+            where = tuple(int(i) for i in idx)
+            return CheckResult(
+                False,
+                trial,
+                max_abs,
+                max_rel,
+                sizes,
+                f"numerical check failed: trial {trial} of {trials}{_sizes_text(sizes)}, "
+                f"max relative error {rel_err:.1e} against central differences; worst "
+                f"entry {where}: {float(symbolic[idx]):.6g} symbolic vs "
+                f"{float(numeric[idx]):.6g} numeric",
+                space,
+                {"symbolic": symbolic, "numeric": numeric, "values": values},
+            )
+    what = {"symmetric": " (on symmetric matrices)", "diagonal": " (on diagonal matrices)"}
+    return CheckResult(
+        True,
+        trials,
+        max_abs,
+        max_rel,
+        sizes or {},
+        f"numerical check passed: {trials} random input{'s' if trials != 1 else ''}"
+        f"{_sizes_text(sizes)}, max relative error {max_rel:.1e} against central "
+        f"differences{what.get(space, '')}",
+        space,
+    )
+
+
+# ------------------------------------------------------------------------ the reference
+
+
+def _space(d: Any) -> str:
+    if not d.structured:
+        return "full"
+    props: set[str] = set()
+    for v in d.wrt:
+        props |= set(v.arg.props)
+    if "diagonal" in props:
+        return "diagonal"
+    if props & {"symmetric", "spd"}:
+        return "symmetric"
+    return "full"
+
+
+Reference = Callable[[Mapping[str, Any], Mapping[str, int]], np.ndarray]
+
+
+def _reference(d: Any, space: str, h: float) -> Reference:
+    """A function of (values, sizes) giving the finite-difference derivative, numerator."""
+    names = [v.arg.name for v in d.wrt]
+    if d.order == 1:
+        fd_space = "symmetric" if space == "symmetric" else "full"
+
+        def first(values: Mapping[str, Any], sizes: Mapping[str, int]) -> np.ndarray:
+            parts = [
+                np.asarray(
+                    fd_derivative(d.function, n, values, h=h, space=fd_space, sizes=sizes),
+                    dtype=float,
+                )
+                for n in names
+            ]
+            out = parts[0] if len(parts) == 1 else np.stack(parts, axis=-1)
+            return _diagonal_only(out) if space == "diagonal" else out
+
+        return first
+
+    from ..diff.derivative import take_derivative
+
+    lower = take_derivative(
+        d.function,
+        list(d.wrt),
+        order=d.order - 1,
+        layout="numerator",
+        structured=d.structured,
+    )
+    lower = _without_props(lower)
+
+    def prev(values: Mapping[str, Any]) -> np.ndarray:
+        return np.asarray(lower.evaluate(dict(values)), dtype=float)
+
+    def higher(values: Mapping[str, Any], sizes: Mapping[str, int]) -> np.ndarray:
+        parts = [_central(prev, values, n, space, h) for n in names]
+        return parts[0] if len(parts) == 1 else np.stack(parts, axis=-1)
+
+    return higher
+
+
+def _central(
+    g: Callable[[Mapping[str, Any]], np.ndarray],
+    values: Mapping[str, Any],
+    name: str,
+    space: str,
+    h: float,
+) -> np.ndarray:
+    """Central differences of g (array-valued) by each entry of values[name]:
+    shape g + shape(values[name]), the step relative to the size of the variable."""
+    x0 = np.array(values[name], dtype=float)
+    scalar = x0.ndim == 0
+    step = h * max(1.0, float(np.max(np.abs(x0))) if x0.size else 0.0)
+    g0 = g(values)
+    out = np.zeros(g0.shape + x0.shape)
+    square = x0.ndim == 2 and x0.shape[0] == x0.shape[1]
+    if space in ("symmetric", "diagonal") and not square:
+        raise MatdiffError(f"{name} is not square, so it has no {space} derivative")
+    vals = dict(values)
+    for idx in np.ndindex(*x0.shape):
+        if space == "diagonal" and idx[0] != idx[1]:
+            continue
+        if space == "symmetric" and idx[1] < idx[0]:
+            out[(Ellipsis, *idx)] = out[(Ellipsis, idx[1], idx[0])]
+            continue
+        e = np.zeros_like(x0)
+        e[idx] = 1.0
+        if space == "symmetric":
+            e[idx[::-1]] = 1.0
+        vals[name] = float(x0 + step * e) if scalar else x0 + step * e
+        hi = g(vals)
+        vals[name] = float(x0 - step * e) if scalar else x0 - step * e
+        lo = g(vals)
+        out[(Ellipsis, *idx)] = (hi - lo) / (2.0 * step)
+    return out
+
+
+def _diagonal_only(G: np.ndarray) -> np.ndarray:
+    """Keep the entries by the diagonal of a square matrix variable (the last two axes)."""
+    if G.ndim < 2 or G.shape[-1] != G.shape[-2]:
+        return G
+    mask = np.eye(G.shape[-1], dtype=bool)
+    return np.where(mask, G, 0.0)
+
+
+def _without_props(d: Any) -> Any:
+    """The same derivative with its variables stripped of declared properties, so it
+    can be evaluated where a step breaks them (one entry of a symmetric X)."""
+    memo: dict[int, Node] = {}
+
+    def go(n: Node) -> Node:
+        got = memo.get(id(n))
+        if got is not None:
+            return got
+        if n.op == "var":
+            got = b.var(n.arg.name, n.shape) if n.arg.props else n
+        elif not n.children:
+            got = n
+        else:
+            kids = [go(c) for c in n.children]
+            same = all(k is c for k, c in zip(kids, n.children, strict=True))
+            got = n if same else b.rebuild(n, kids)
+        memo[id(n)] = got
+        return got
+
+    return dataclasses.replace(
+        d,
+        function=go(d.function),
+        wrt=tuple(go(v) for v in d.wrt),
+        expr=None if d.expr is None else go(d.expr),
+        differentials=tuple(go(x) for x in d.differentials),
+    )
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def _to_numerator(
+    value: np.ndarray, d: Any, values: Mapping[str, Any], sizes: Mapping[str, int]
+) -> np.ndarray:
+    """A derivative's value in numerator layout (denominator puts the variable axes first)."""
+    if d.layout != "denominator":
+        return value
+    f0 = evaluate(d.function, values, sizes=sizes, check_props=False)
+    nf = np.ndim(to_user(f0, d.function.shape))
+    if nf == 0 or value.ndim <= nf:
+        return value
+    nx = value.ndim - nf
+    return np.transpose(value, [*range(nx, value.ndim), *range(nx)])
+
+
+def _finite(a: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(a)):
+        raise _Unevaluable("the value is not finite at this input")
+    return a
+
+
+def _amax(a: np.ndarray) -> float:
+    return float(np.max(np.abs(a))) if a.size else 0.0
+
+
+def _sizes_text(sizes: Mapping[str, int] | None) -> str:
+    if not sizes:
+        return ""
+    return " (" + ", ".join(f"{k}={v}" for k, v in sorted(sizes.items())) + ")"
+
+
+def _one_line(e: BaseException) -> str:
+    text = getattr(e, "message", None) or str(e) or type(e).__name__
+    return " ".join(str(text).split())
