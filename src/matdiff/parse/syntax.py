@@ -4,9 +4,11 @@ Contract: `parse_ast(text)` returns the AST of `text` or raises `ParseError` (ma
 text) or `LimitError` (too long, nested deeper than `MAX_DEPTH`). It knows nothing of
 shapes or of which names are functions; `typing.py` and `lower.py` do.
 
-Precedence, low to high (MATLAB's, with the transpose binding tighter than `^` as the
-printer assumes): `+ -`; `* / .* ./`; unary `- +`; `^ .^` (left associative; the
-exponent may carry a sign: `X^-1`, `2^-x`); postfix `'`; atoms.
+Precedence, low to high (MATLAB's): `+ -`; `* / .* ./`; unary `- +`; then postfix `'`
+and `^ .^` at one level, applied left to right: `A^2'` is `(A^2)'`, `A'^2` is `(A')^2`,
+`a^b^c` is `(a^b)^c`. The exponent is an atom (number, name, call, parenthesised
+expression, block) that may carry a sign (`X^-1`, `2^-x`); it never takes a following
+`'`, so `X^-1'` is `(X^-1)'`.
 
 Chains of left-associative operators are kept flat (`Chain`), and runs of prefix signs
 or postfix primes are folded, so the depth of the tree is the nesting depth of the text
@@ -218,27 +220,41 @@ class _Parser:
         return Neg((first.start, operand.span[1]), operand)
 
     def power(self) -> Ast:
-        base = self.postfix()
+        """Postfix `'` and `^ .^`: one precedence level, applied left to right."""
+        node = self.primary()
         steps: list[Step] = []
-        while (tok := self.peek()).kind == "op" and tok.text in POWER:
-            self.advance()
-            # each step nests the IR one level deeper: (a^b)^c
-            self.enter(tok)
-            steps.append(Step(tok.text, tok.span, self.exponent()))
-        self.depth -= len(steps)
-        if not steps:
-            return base
-        return Chain((base.span[0], steps[-1].operand.span[1]), base, tuple(steps))
+        entered = 0
+        while True:
+            tok = self.peek()
+            if tok.kind == "op" and tok.text in POWER:
+                self.advance()
+                # each step nests the IR one level deeper: (a^b)^c
+                self.enter(tok)
+                entered += 1
+                steps.append(Step(tok.text, tok.span, self.exponent()))
+            elif tok.kind == "'":
+                if steps:
+                    # the transpose applies to the power so far: A^2' is (A^2)'
+                    node = _power_chain(node, steps)
+                    steps = []
+                    self.enter(tok)
+                    entered += 1
+                node = self.primes(node)
+            else:
+                break
+        self.depth -= entered
+        return _power_chain(node, steps) if steps else node
 
     def exponent(self) -> Ast:
+        """The operand of `^`/`.^`: an optionally signed atom, without postfix primes."""
         minus, first = self.signs()
-        operand = self.postfix()
+        operand = self.primary()
         if first is None or minus % 2 == 0:
             return operand
         return Neg((first.start, operand.span[1]), operand)
 
-    def postfix(self) -> Ast:
-        node = self.primary()
+    def primes(self, node: Ast) -> Ast:
+        """Fold the run of `'` after `node`: x' is a transpose, x'' is x."""
         primes = 0
         end = node.span[1]
         while (tok := self.peek()).kind == "'":
@@ -247,9 +263,8 @@ class _Parser:
             end = tok.end
         if primes % 2:
             return Transpose((node.span[0], end), node)
-        if primes:  # x'' is x; keep the span of what was written
-            return Group((node.span[0], end), node)
-        return node
+        # x'' is x; keep the span of what was written
+        return Group((node.span[0], end), node)
 
     def primary(self) -> Ast:
         tok = self.peek()
@@ -330,6 +345,10 @@ class _Parser:
         self.open.pop()
         self.leave()
         return Block((lbrack.start, close.end), tuple(rows))
+
+
+def _power_chain(base: Ast, steps: list[Step]) -> Chain:
+    return Chain((base.span[0], steps[-1].operand.span[1]), base, tuple(steps))
 
 
 def _describe(tok: Token | None) -> str:
