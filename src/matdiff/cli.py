@@ -61,7 +61,13 @@ def variables_from(decls: Sequence[str]) -> dict[str, str]:
                 )
             names, decl = part.split(":", 1)
             for name in names.split(","):
-                out[name.strip()] = decl.strip()
+                name = name.strip()
+                if name in out and out[name] != decl.strip():
+                    raise MatdiffError(
+                        f"{name} is declared twice: '{out[name]}' and '{decl.strip()}'",
+                        hint=f"keep one --var for {name}",
+                    )
+                out[name] = decl.strip()
     return out
 
 
@@ -95,11 +101,25 @@ def _main_derivative(argv: Sequence[str]) -> int:
         "--code", choices=["numpy", "jax", "torch"], help="print a Python function computing it"
     )
     out.add_argument("--steps", action="store_true", help="show the derivation step by step")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="also check the result against finite differences at random inputs",
+    )
     args = p.parse_args(argv)
     d = derivative_from_args(args)
+    status = 0
+    check_line = ""
+    if args.check:
+        result = d.check()
+        check_line = result.message
+        status = 0 if result.passed else 1
+        if args.plain or args.code or args.latex or args.unicode or args.steps:
+            print(check_line, file=sys.stderr)  # stdout stays pasteable
+            check_line = ""
     if args.plain:
         print(str(d))
-        return 0
+        return status
     if args.steps:
         print(d.steps().text())
         return 0
@@ -107,11 +127,13 @@ def _main_derivative(argv: Sequence[str]) -> int:
         from .backends.render import render
 
         print(render(d, "latex" if args.latex else "unicode" if args.unicode else args.code))
-        return 0
+        return status
     from .report import report
 
     print(report(d))
-    return 0
+    if check_line:
+        print(f"  {check_line}")
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,6 +33,7 @@ class Case:
     variables: dict[str, str] = field(default_factory=dict)
     kwargs: dict[str, Any] = field(default_factory=dict)
     domains: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)  # fixed sizes (else sampled)
 
 
 # SPEC §2's acceptance table.
@@ -131,7 +132,40 @@ EXTRA = [
                                                           "C": "matrix n n"}),
 ]
 
-ALL = ACCEPTANCE + list(OP_CASES.values()) + EXTRA
+# Orders 3 and up, and derivatives without a matrix form: the generated code evaluates
+# the k-th differential on basis directions (the order-3 Kronecker form of a scalar by a
+# column vector runs as a matrix form).
+HIGHER = [
+    Case("order3-scalar-by-vector-kron", "(x'*x)^2", "x", kwargs={"order": 3}),
+    Case("order3-scalar-by-vector-kron-denominator", "(x'*A*x)*(b'*x)", "x",
+         {"A": "matrix n n", "b": "vector n"}, {"order": 3, "layout": "denominator"}),
+    Case("order3-vector-by-vector-denominator", "(x'*A*x)*(b*x)", "x",
+         {"A": "matrix n n"}, {"order": 3, "layout": "denominator"}, sizes={"n": 3}),
+    Case("order3-scalar-by-vector-index", "sum(exp(x))", "x", kwargs={"order": 3}),
+    Case("order4-scalar-by-vector", "(x'*A*x)^2", "x", {"A": "matrix n n"}, {"order": 4},
+         sizes={"n": 3}),
+    Case("order3-scalar-by-matrix", "tr(X'*A*X)^2", "X", {"A": "matrix m m", "X": "matrix m n"},
+         {"order": 3}, sizes={"m": 3, "n": 2}),
+    Case("order3-logdet", "logdet(X)", "X", {"X": "matrix n n"}, {"order": 3},
+         {"X": "spd"}, sizes={"n": 2}),
+    Case("order3-by-scalar", "expm(t*A)*x0", "t", {"t": "scalar", "A": "matrix n n"},
+         {"order": 3}, {"A": "small"}),
+    Case("order3-scalar-by-scalar", "sin(t)^2*exp(t)", "t", {"t": "scalar"}, {"order": 3}),
+    Case("index-kron", "kron(X, B)", "X", {"X": "matrix m n", "B": "matrix p q"}),
+    Case("index-kron-denominator", "kron(X, B)", "X", {"X": "matrix m n", "B": "matrix p q"},
+         {"layout": "denominator"}),
+    Case("index-inv-hessian", "inv(X)", "X", {"X": "matrix n n"}, {"order": 2},
+         {"X": "invertible"}),
+    Case("index-vector-order3", "softmax(A*x)", "x", {"A": "matrix m n"}, {"order": 3},
+         sizes={"m": 3, "n": 2}),
+    Case("row-vector-order3", "x'*A*x*x'", "x", {"A": "matrix n n"}, {"order": 3},
+         sizes={"n": 3}),
+    Case("zero-order3", "x'*A*x", "x", {"A": "matrix n n"}, {"order": 3}),
+    Case("zero-order3-matrix", "tr(A*X)", "X", {"A": "matrix n m", "X": "matrix m n"},
+         {"order": 3, "layout": "denominator"}, sizes={"m": 2, "n": 3}),
+]
+
+ALL = ACCEPTANCE + list(OP_CASES.values()) + EXTRA + HIGHER
 ALL_IDS = [c.id for c in ALL]
 
 
@@ -141,7 +175,7 @@ def _derive(case: Case):
 
 def _inputs(d, case: Case, seed: int):
     rng = np.random.default_rng(seed)
-    values, _ = sample_values([d.function, *d.wrt], rng, case.domains)
+    values, _ = sample_values([d.function, *d.wrt], rng, case.domains, case.sizes)
     return values
 
 
@@ -250,12 +284,61 @@ def test_sizes_bound_consistently_across_inputs():
         fn(A=np.ones((4, 3)), x=np.ones(3), b=np.ones(3))
 
 
-def test_index_form_raises_clearly():
-    d = matdiff.derivative("inv(X)", wrt="X", variables={"X": "matrix n n"}, order=2)
-    if d.expr is not None:
-        pytest.skip("this derivative has a matrix form now")
-    with pytest.raises(MatdiffError, match="no matrix form"):
-        generate(d)
+# How the top order of each HIGHER case runs: "matrix" form, "basis" directions, "zero".
+TOP_ORDER = {
+    "order3-scalar-by-vector-kron": "matrix", "order3-scalar-by-vector-kron-denominator": "matrix",
+    "order3-vector-by-vector-denominator": "basis", "order3-scalar-by-vector-index": "basis",
+    "order4-scalar-by-vector": "basis", "order3-scalar-by-matrix": "basis",
+    "order3-logdet": "basis", "order3-by-scalar": "matrix", "order3-scalar-by-scalar": "matrix",
+    "index-kron": "basis", "index-kron-denominator": "basis", "index-inv-hessian": "basis",
+    "index-vector-order3": "basis", "row-vector-order3": "basis", "zero-order3": "zero",
+    "zero-order3-matrix": "zero",
+}
+
+
+@pytest.mark.parametrize("case", HIGHER, ids=[c.id for c in HIGHER])
+def test_which_orders_run_on_basis_directions(case: Case):
+    """The top order runs from its differential on basis directions exactly when it has
+    no usable matrix form; the order-3 Kronecker form of a scalar by a vector is used."""
+    d = _derive(case)
+    top = [line for line in generate(d).splitlines() if line.strip().startswith(
+        f"order {d.order} (")]
+    assert len(top) == 1
+    how = TOP_ORDER[case.id]
+    if how == "basis" and d.expr is not None and d.form != "kronecker":
+        pytest.skip(f"the engine gives a matrix form now: {d.form}")
+    if how == "zero" and d.form != "zero":  # an engine without a "zero" form
+        assert "= 0" in top[0] or "0" in top[0]
+        return
+    assert ("(zero)" in top[0]) == (how == "zero"), top[0]
+    assert ("basis directions" in top[0]) == (how == "basis"), top[0]
+
+
+def test_order3_scalar_by_vector_runs_its_kronecker_form():
+    """The QA case: (x'*x)^2 at order 3 no longer fails to reshape (n*n, n) values."""
+    d = matdiff.derivative("(x'*x)^2", wrt="x", order=3)
+    namespace: dict = {}
+    exec(d.to_code(), namespace)  # noqa: S102 - generated code
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    value, grad, hess, third = namespace["f_and_grad"](x=x)
+    _close(third, d.evaluate(x=x), "third derivative")
+    assert third.shape == (4, 4, 4) and "basis directions" not in d.to_code()
+
+
+def test_docstring_names_each_order():
+    src = generate(matdiff.derivative("(x'*x)^2", wrt="x", order=3))
+    assert "order 1 (gradient)" in src and "order 2 (Hessian)" in src
+    assert "order 3 (Kronecker form)" in src and "jacobian" not in src
+    src = generate(matdiff.derivative("tr(X'*X)", wrt="X", variables={"X": "matrix m n"},
+                                      order=2))
+    assert "order 2 (Hessian, Kronecker form)" in src
+    src = generate(_derive(ACCEPTANCE[5]))
+    assert "(Jacobian)" in src
+    src = generate(_derive(EXTRA[1]))
+    assert "(derivative by a scalar)" in src
+    src = generate(_derive(HIGHER[8]))
+    assert "order 1 (first derivative, from the first differential on basis directions)" in src
+    assert "df = kron(dX, B)" in src
 
 
 def test_unknown_backend():
@@ -307,8 +390,10 @@ def test_jax_equals_evaluator(case: Case):
     _check(case, "jax", lambda v: v, rtol=1e-8)
 
 
-@pytest.mark.parametrize("case", [ACCEPTANCE[3], ACCEPTANCE[-1], ACCEPTANCE[-2]],
-                         ids=["x'Ax", "logistic-hessian", "x'Ax-hessian"])
+@pytest.mark.parametrize("case", [ACCEPTANCE[3], ACCEPTANCE[-1], ACCEPTANCE[-2], HIGHER[0],
+                                  HIGHER[2], HIGHER[8]],
+                         ids=["x'Ax", "logistic-hessian", "x'Ax-hessian", "order3-kron",
+                              "order3-index", "index-kron"])
 def test_jax_code_jits(case: Case):
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)

@@ -155,18 +155,7 @@ def test_spans_of_the_transposed_power():
     assert "x" in str(err.value)
 
 
-# The printer (backends/text.py) writes a transposed non-constant exponent bare, as in
-# `x'.^y'` for (x.^y)'; under this precedence that reads back as `(x'.^y)'`. It needs
-# `x'.^(y')` (or `(x.^y)'`). Not this package's file: recorded here until it is fixed.
-_PRINTER_GAP = {"x.^y'", "2.^x'*y", "C.^B'"}
-_GAP = pytest.mark.xfail(reason="printer writes a transposed exponent without ( )",
-                         strict=False)
-
-
-@pytest.mark.parametrize("text", [
-    pytest.param(t, marks=_GAP) if t in _PRINTER_GAP else t
-    for t in [c[0] for c in CASES] + ["A^2'*x", "x.^2'", "X^-1'"]
-])
+@pytest.mark.parametrize("text", [c[0] for c in CASES] + ["A^2'*x", "x.^2'", "X^-1'"])
 def test_printed_form_reads_back(text):  # noqa: ANN001
     e = P(text)
     assert P(to_text(e)) is e

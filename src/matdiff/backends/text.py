@@ -117,7 +117,9 @@ def _sized_eye(e: Node) -> str:
 def _exponent(ex: Node) -> str:
     if ex.op == "const":
         return format_number(ex.arg)
-    return _wrap(_p(ex), ATOM)
+    text = _wrap(_p(ex), ATOM)
+    # `x.^y'` reads as (x.^y)': a transposed exponent needs its own parentheses
+    return f"({text})" if text.endswith("'") else text
 
 
 def _add(e: Node) -> tuple[str, int]:

@@ -19,7 +19,7 @@ Kronecker form); otherwise the k-th differential in index form.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import DiffError, NoMatrixForm
@@ -31,6 +31,9 @@ from .adjoint import adjoint, vec_jacobian
 from .differential import Step, differential
 
 LAYOUTS = ("numerator", "denominator")
+# Forms whose printed matrix is transposed in denominator layout (gradients keep the
+# variable's shape in both).
+DENOMINATOR_TRANSPOSED = ("jacobian", "by_scalar", "kronecker")
 
 
 @dataclass
@@ -52,6 +55,8 @@ class Derivative:
 
         if self.expr is not None:
             return to_text(self.expr)
+        if self.form == "zero":
+            return "0"
         return f"d{'^' + str(self.order) if self.order > 1 else ''}f = " + to_text(
             self.differentials[-1]
         )
@@ -65,6 +70,13 @@ class Derivative:
         from ..teach.steps import derivation
 
         return derivation(self)
+
+    def check(self, trials: int = 3, seed: int = 0) -> Any:
+        """Compare with central finite differences at random inputs honouring the
+        declared properties; the result is truthy when it passes, and prints one line."""
+        from ..verify.check import check_derivative
+
+        return check_derivative(self, trials=trials, seed=seed)
 
     def to_code(self, backend: str = "numpy", name: str | None = None) -> str:
         """A self-contained Python function computing the value and the derivative(s)."""
@@ -90,8 +102,15 @@ class Derivative:
         return f"<Derivative d{'^' + str(self.order) if self.order > 1 else ''}f/d{names}: {self}>"
 
     def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        """The value at the given variables' values, laid out as SPEC.md says."""
+        from ..errors import InputValueError
         from .evaluation import evaluate_derivative
 
+        if values is not None and not isinstance(values, Mapping):
+            raise InputValueError(
+                f"values must be a mapping from names to values, got {type(values).__name__}",
+                hint="write d.evaluate(x=..., A=...) or d.evaluate({'x': ..., 'A': ...})",
+            )
         merged = dict(values or {})
         merged.update(kw)
         return evaluate_derivative(self, merged)
@@ -146,6 +165,46 @@ def _substitute(expr: Node, target: Node, value: Node) -> Node:
     return go(expr)
 
 
+# Properties whose simplifications (X' = X, inv(Q) = Q') hold for the values of a variable
+# but not along directions that leave the property's set: the derivative is taken with
+# twins free of them and the result simplified with them afterwards.
+STRUCTURE_PROPS = frozenset({"symmetric", "spd", "diagonal", "orthogonal"})
+
+
+def unconstrained_twins(nodes: Sequence[Node]) -> dict[Node, Node]:
+    found: dict[Node, Node] = {}
+    stack = list(nodes)
+    seen: set[int] = set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.op == "var" and n.arg.props & STRUCTURE_PROPS:
+            found[n] = b.var(n.arg.name, n.shape, n.arg.props - STRUCTURE_PROPS)
+        stack.extend(n.children)
+    return found
+
+
+def replace_vars(expr: Node, mapping: dict[Node, Node]) -> Node:
+    """expr with the variables in `mapping` replaced, rebuilt through the builders."""
+    if not mapping:
+        return expr
+    names = {v.arg.name for v in mapping}
+    memo: dict[Node, Node] = {}
+
+    def go(n: Node) -> Node:
+        if not (n.free & names):
+            return n
+        got = memo.get(n)
+        if got is None:
+            got = mapping.get(n) or b.rebuild(n, [go(c) for c in n.children])
+            memo[n] = got
+        return got
+
+    return go(expr)
+
+
 def take_derivative(
     f: Node,
     wrt: Sequence[Node],
@@ -159,6 +218,31 @@ def take_derivative(
         raise DiffError(f"order must be 1 or more, got {order}")
     if len(wrt) > 1:
         return _by_scalar_list(f, tuple(wrt), order, layout)
+    twins = unconstrained_twins([f, *wrt])
+    if twins:
+        plain = _take(replace_vars(f, twins), [twins.get(wrt[0], wrt[0])], order, layout,
+                      structured=False)
+        back = {t: v for v, t in twins.items()}
+        expr = plain.expr
+        if expr is not None:
+            expr = replace_vars(expr, back)
+            if structured:
+                expr = _structured(expr, wrt[0], plain.form)
+            expr = simplify(expr)
+        return replace(
+            plain,
+            function=f,
+            wrt=tuple(wrt),
+            structured=structured,
+            expr=expr,
+            differentials=tuple(simplify(replace_vars(dk, back)) for dk in plain.differentials),
+        )
+    return _take(f, wrt, order, layout, structured)
+
+
+def _take(
+    f: Node, wrt: Sequence[Node], order: int, layout: str, structured: bool
+) -> Derivative:
     (X,) = wrt
     trace: list[Step] = []
     dvars = tuple(b.dvar(X.arg.name, X.shape, k) for k in range(1, order + 1))
@@ -182,13 +266,18 @@ def take_derivative(
     for k in range(order):
         d_prev = differential(d_prev, X, dvars[k]) if d_prev is not None else None
         diffs.append(simplify(d_prev) if d_prev is not None else b.zeros(f.shape))
-    if current is None and expr is None:
+    zero = d_prev is None or b.is_zero(diffs[-1])
+    if zero and (current is None or order >= 3):
+        current = None
+        form = "zero"
+        note = f"the order-{order} derivative is zero"
+    elif current is None and expr is None:
         form = "index"
         note = "no closed matrix form; the derivative is given by its differential (index form)"
     result = current
     if result is not None and structured:
         result = _structured(result, X, form)
-    if result is not None and layout == "denominator" and form in ("jacobian", "by_scalar"):
+    if result is not None and layout == "denominator" and form in DENOMINATOR_TRANSPOSED:
         result = b.transpose(result)
     if result is not None:
         result = simplify(result)
@@ -198,7 +287,7 @@ def take_derivative(
         order=order,
         layout=layout,
         structured=structured,
-        form=form if result is not None else "index",
+        form=form if result is not None or form == "zero" else "index",
         expr=result,
         differentials=tuple(diffs),
         dvars=dvars,

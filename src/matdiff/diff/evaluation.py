@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 
 from ..backends.evaluate import bind_sizes, evaluate
+from ..errors import LimitError
 from ..ir.dims import concrete
 from ..ir.node import dvar_key
 
 UserShape = tuple[int, ...]
+MAX_BASIS_EVALUATIONS = 200_000
 
 
 def user_shape(shape: tuple[int, int]) -> UserShape:
@@ -44,11 +46,16 @@ def evaluate_derivative(d: Any, values: dict[str, Any]) -> Any:
         return out.reshape(-1) if d.form == "gradient_list" else out
     x_shape = concrete(d.wrt[0].shape, sizes)
     xu = user_shape(x_shape)
+    # The function itself first: values outside its domain (log of a negative, logdet of
+    # a matrix that is not positive definite) are an error, not a derivative.
+    evaluate(d.function, values, sizes=sizes)
+    if d.form == "zero":
+        return _layout(np.zeros(fu + xu * d.order) if fu or xu else 0.0, d, len(fu))
     if d.expr is None or (d.form == "kronecker" and d.order >= 3):
         tensor = _by_basis(d, values, sizes, fu, x_shape)
     else:
         val = evaluate(d.expr, values, sizes=sizes)
-        if d.layout == "denominator" and d.form in ("jacobian", "by_scalar"):
+        if d.layout == "denominator" and d.form in ("jacobian", "by_scalar", "kronecker"):
             val = val.T  # the printed form is transposed; _layout applies the layout once
         tensor = _arrange(val, d, f_shape, x_shape, fu + xu * d.order)
     return _layout(tensor, d, len(fu))
@@ -75,6 +82,12 @@ def _by_basis(d: Any, values: dict[str, Any], sizes, fu: UserShape, x_shape) -> 
     m, n = x_shape
     xu = user_shape(x_shape)
     out = np.zeros(fu + xu * k)
+    if (m * n) ** k > MAX_BASIS_EVALUATIONS:
+        raise LimitError(
+            f"the order-{k} derivative has {(m * n) ** k} entries per entry of f; "
+            f"matdiff evaluates at most {MAX_BASIS_EVALUATIONS} without a matrix form",
+            hint="use smaller sizes or a lower order",
+        )
     positions = list(itertools.product(range(m), range(n)))
     for combo in itertools.product(positions, repeat=k):
         vals = dict(values)

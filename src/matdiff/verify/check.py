@@ -222,11 +222,14 @@ def _reference(d: Any, space: str, h: float) -> Reference:
 
         return first
 
-    from ..diff.derivative import take_derivative
+    from ..diff.derivative import replace_vars, take_derivative, unconstrained_twins
 
+    # Unconstrained higher derivatives differentiate the unconstrained lower one: the
+    # gradient of logdet(S) is inv(S)' off the symmetric matrices, though inv(S) on them.
+    twins = {} if d.structured else unconstrained_twins([d.function, *d.wrt])
     lower = take_derivative(
-        d.function,
-        list(d.wrt),
+        replace_vars(d.function, twins),
+        [twins.get(v, v) for v in d.wrt],
         order=d.order - 1,
         layout="numerator",
         structured=d.structured,
