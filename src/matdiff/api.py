@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .diff.derivative import Derivative, take_derivative
-from .errors import DiffError, MatdiffError
+from .errors import DeclarationError, DiffError, MatdiffError
 from .ir import build as b
 from .ir.dims import format_shape, is_scalar
-from .ir.node import Node, as_node
+from .ir.node import PROPERTIES, Node, as_node
 from .parse import parse_with_env
 
 Expr = str | Node
@@ -74,22 +74,73 @@ def _free_vars(node: Node) -> dict[str, Node]:
     return found
 
 
+def _wrt_names(wrt: Any) -> list[str | Node]:
+    if isinstance(wrt, str):
+        return [w.strip() for w in wrt.split(",") if w.strip()]
+    if isinstance(wrt, Node):
+        return [wrt]
+    if isinstance(wrt, (list, tuple)) and all(isinstance(w, (str, Node)) for w in wrt):
+        return list(wrt)
+    raise DiffError(
+        f"wrt must name the variable (a string such as 'x', 'x1,x2', or a symbol), "
+        f"got {wrt!r}",
+        hint="e.g. matdiff.derivative(\"x'*A*x\", wrt=\"x\")",
+    )
+
+
+def _parse_for(expr: str, names: list[str | Node], variables: Variables) -> tuple[
+    Node, dict[str, Node]
+]:
+    """Parse, typing an undeclared list of variables (wrt='x1,x2') as scalars, and
+    suggesting a scalar declaration when a variable typed as a vector by its first
+    letter (t, x1) makes the expression ill-typed."""
+    decls = dict(variables or {})
+    plain = [n for n in names if isinstance(n, str)]
+    if len(plain) > 1:
+        for n in plain:
+            decls.setdefault(n, "scalar")
+    try:
+        return parse_with_env(expr, decls or None)
+    except MatdiffError as err:
+        guess = [n for n in plain if n not in decls and n.isidentifier()]
+        if not guess:
+            raise
+        trial = dict(decls, **{n: "scalar" for n in guess})
+        try:
+            parse_with_env(expr, trial)
+        except MatdiffError:
+            raise err from None
+        listed = ", ".join(guess)
+        err.hint = (
+            f"{listed} {'is' if len(guess) == 1 else 'are'} typed as a vector by "
+            f"{'its' if len(guess) == 1 else 'their'} first letter; if "
+            f"{'it is a scalar' if len(guess) == 1 else 'they are scalars'}, declare it: "
+            + ", ".join(f'--var "{n}: scalar"' for n in guess)
+            + " (in Python variables={"
+            + ", ".join(f"'{n}': 'scalar'" for n in guess)
+            + "})"
+        )
+        raise
+
+
 def _resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Variables) -> tuple[
     Node, list[Node]
 ]:
+    names = _wrt_names(wrt)
+    if variables is not None and not isinstance(variables, Mapping):
+        raise MatdiffError(
+            f"variables must map names to declarations, got {type(variables).__name__}",
+            hint="e.g. variables={'A': 'matrix n n symmetric', 'x': 'vector n'}",
+        )
     if isinstance(expr, str):
-        node, env = parse_with_env(expr, variables)
+        node, env = _parse_for(expr, names, variables)
     elif isinstance(expr, Node):
         node, env = expr, _free_vars(expr)
     else:
-        raise MatdiffError(f"an expression must be text or a matdiff expression, got {expr!r}")
-    names: list[str | Node]
-    if isinstance(wrt, str):
-        names = [w.strip() for w in wrt.split(",") if w.strip()]
-    elif isinstance(wrt, Node):
-        names = [wrt]
-    else:
-        names = list(wrt)
+        raise MatdiffError(
+            f"an expression must be text or a matdiff expression, got {type(expr).__name__}",
+            hint="e.g. matdiff.derivative(\"x'*A*x\", wrt=\"x\")",
+        )
     if not names:
         raise DiffError("name the variable to differentiate by", hint="e.g. wrt='x'")
     out = []
@@ -101,10 +152,14 @@ def _resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Vari
             continue
         if w not in env:
             known = ", ".join(sorted(env)) or "none"
+            hint = (
+                f"declare it (e.g. variables={{'{w}': 'vector n'}}) to get a zero "
+                "derivative of the right shape, or pick one of the variables"
+                if w.isidentifier() else "name a variable of the expression"
+            )
             raise DiffError(
                 f"'{w}' is not a variable of the expression (its variables: {known})",
-                hint=f"declare it (e.g. variables={{'{w}': 'vector n'}}) to get a zero "
-                "derivative of the right shape, or pick one of the variables",
+                hint=hint,
             )
         out.append(env[w])
     return node, out
@@ -147,23 +202,52 @@ def hessian(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Der
 
 
 def _dims(dims: Iterable[str | int]) -> tuple[Any, ...]:
-    return tuple(int(d) if isinstance(d, int) or str(d).isdigit() else str(d) for d in dims)
+    out: list[Any] = []
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, str)):
+            raise DeclarationError(f"a size is a whole number or a name such as n, got {d!r}")
+        if isinstance(d, int) or d.isdigit():
+            if int(d) < 1:
+                raise DeclarationError(f"a size must be at least 1, got {d}")
+            out.append(int(d))
+        elif d.isidentifier():
+            out.append(d)
+        else:
+            raise DeclarationError(
+                f"a size is a whole number or a name such as n, got {d!r}",
+                hint="one size per argument: matdiff.matrix('A', 'n', 'm')",
+            )
+    return tuple(out)
+
+
+def _symbol(name: str, shape: tuple[Any, Any], props: tuple[str, ...]) -> Node:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise DeclarationError(f"a variable name is letters, digits and _, got {name!r}")
+    unknown = [p for p in props if p not in PROPERTIES]
+    if unknown:
+        raise DeclarationError(
+            f"unknown property {unknown[0]!r}", hint="properties: " + ", ".join(PROPERTIES)
+        )
+    square_only = set(props) & {"symmetric", "spd", "diagonal", "orthogonal"}
+    if square_only and shape[0] != shape[1]:
+        raise DeclarationError(f"{name} is declared {', '.join(props)} but is not square")
+    if set(props) & {"onehot", "simplex"} and shape[1] != 1:
+        raise DeclarationError(f"{name} is declared {', '.join(props)} but is not a vector")
+    return b.var(name, shape, props)
 
 
 def scalar(name: str, *props: str) -> Node:
-    return b.var(name, (1, 1), props)
+    return _symbol(name, (1, 1), props)
 
 
 def vector(name: str, n: str | int = "n", *props: str) -> Node:
     (d,) = _dims([n])
-    return b.var(name, (d, 1), props)
+    return _symbol(name, (d, 1), props)
 
 
 def matrix(name: str, m: str | int = "n", n: str | int | None = None, *props: str) -> Node:
     r, c = _dims([m, m if n is None else n])
-    if props and r != c and set(props) & {"symmetric", "spd", "diagonal", "orthogonal"}:
-        raise MatdiffError(f"{name} is declared {', '.join(props)} but is not square")
-    return b.var(name, (r, c), props)
+    return _symbol(name, (r, c), props)
 
 
 def _node(x: Any) -> Node:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .backends.text import to_text
 from .diff.derivative import Derivative
-from .ir.dims import format_shape, kind_of
+from .errors import MatdiffError
+from .ir.dims import format_shape, is_scalar, kind_of
 from .ir.node import Node
 
 LAYOUT_NOTE = {
@@ -52,12 +53,15 @@ def report(d: Derivative) -> str:
     head = f"d{order}f/d{names}{order}"
     if d.expr is not None:
         lines.append(f"{head} = {to_text(d.expr)}")
-        lines.append(f"  {FORM_NOTE.get(d.form, d.form)}, {LAYOUT_NOTE[d.layout]}")
+        lines.append(f"  {describe_form(d)}, {LAYOUT_NOTE[d.layout]}")
         if d.structured:
             lines.append("  on the space of symmetric matrices (entries X_ij = X_ji move together)")
         elif any(v.arg.symmetric for v in d.wrt):
             lines.append("  unconstrained derivative (all entries independent); "
                          "--structured gives it on symmetric matrices")
+    elif d.form == "zero":
+        lines.append(f"{head} = 0")
+        lines.append(f"  {d.note}")
     else:
         lines.append(f"{head}: no closed matrix form; given by its differential")
     if d.differentials and d.form in ("kronecker", "index"):
@@ -66,6 +70,16 @@ def report(d: Derivative) -> str:
             from .backends.index_form import index_form
 
             lines.append(f"  index form: {index_form(d)}")
-        except ImportError:
-            pass
+        except MatdiffError as e:  # some structures (blocks) have no Einstein form here
+            lines.append(f"  index form: not available ({e.message})")
     return "\n".join(lines)
+
+
+def describe_form(d: Derivative) -> str:
+    """What the result is, in words: a Hessian is not called a Jacobian."""
+    scalar_f = is_scalar(d.function.shape)
+    if d.order == 2 and scalar_f and d.form in ("jacobian", "gradient", "kronecker"):
+        if d.form == "kronecker":
+            return "Hessian in Kronecker form: d²f = vec(dX)'*H*vec(dX)"
+        return "Hessian"
+    return FORM_NOTE.get(d.form, d.form)

@@ -31,6 +31,10 @@ def _wrap(pair: tuple[str, int], min_level: int) -> str:
     return f"({text})" if level < min_level else text
 
 
+def b_const(e: Node) -> float | None:
+    return e.arg if e.op == "const" else None
+
+
 def _negative_coefficient(e: Node) -> bool:
     if e.op == "const":
         return e.arg < 0
@@ -81,6 +85,8 @@ def _p(e: Node) -> tuple[str, int]:
         return "*".join(parts), MUL
     if op == "hadamard":
         return _hadamard(e)
+    if op == "pow" and not is_scalar(e.shape) and b_const(e.children[1]) == -1.0:
+        return f"1 ./ {_wrap(_p(e.children[0]), NEG)}", MUL
     if op == "pow":
         base, ex = e.children
         sym = "^" if is_scalar(base.shape) else ".^"

@@ -75,13 +75,43 @@ def adjoint(L: Node, dvar: Node, cot: Node) -> Node:
             stack.append((node.children[0], b.vec(c)))
         elif op == "fill":
             stack.append((node.children[0], b.sum_(c)))
-        elif op in ("kron", "block"):
-            raise NoMatrixForm(f"no matrix form for the adjoint of {op} (index form only)")
+        elif op == "block":
+            stack.extend(zip(node.children, split_like(c, node), strict=True))
+        elif op == "kron":
+            raise NoMatrixForm("no matrix form for the adjoint of kron (index form only)")
         else:
             raise DiffError(f"internal: {op} is not linear in the differential")
     if not terms:
         return b.zeros(dvar.shape)
     return b.add(*terms)
+
+
+def split_like(c: Node, blk: Node) -> list[Node]:
+    """The blocks of `c` laid out like the block matrix `blk`, when `c`'s own structure
+    shows them (a block matrix of the same grid, a fill, the identity, a sum or a scaled
+    one of those); the language has no slicing to write the general case."""
+    rows, cols = blk.arg
+    kids = blk.children
+    if b.is_zero(c) or c.op == "fill":
+        return [b.fill(c.children[0], k.shape) for k in kids]
+    if c.op == "block" and c.arg == blk.arg and all(
+        x.shape == k.shape for x, k in zip(c.children, kids, strict=True)
+    ):
+        return list(c.children)
+    if c.op == "mul" and not is_scalar(c.shape):
+        return [b.mul(*c.children[:-1], part) for part in split_like(c.children[-1], blk)]
+    if c.op == "add":
+        parts = [split_like(t, blk) for t in c.children]
+        return [b.add(*ps) for ps in zip(*parts, strict=True)]
+    if c.op == "eye" and rows == cols and all(
+        kids[r * cols + r].shape[0] == kids[r * cols + r].shape[1] for r in range(rows)
+    ):
+        return [
+            b.eye(k.shape[0]) if i // cols == i % cols else b.zeros(k.shape)
+            for i, k in enumerate(kids)
+        ]
+    raise NoMatrixForm("no matrix form for this part of a block matrix (the language has "
+                       "no slicing); index form only")
 
 
 def _only(node: Node, key: str) -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from ..errors import ShapeError
+from ..errors import InputValueError, ShapeError
 from .dims import (
     SCALAR,
     Dim,
@@ -140,8 +140,12 @@ def add(*terms: Node) -> Node:
         if not is_scalar(shape) and is_scalar(t.shape):
             t = fill(t, shape)
         c, base = _split_coefficient(t)
-        if c != 0.0:
-            coefs[base] = coefs.get(base, 0.0) + c
+        # c*(a + b) inside a sum joins it: 1 - (2 + x) - x is -1 - 2*x
+        inner = [_split_coefficient(u) for u in base.children] if base.op == "add" else [
+            (1.0, base)]
+        for ci, bi in inner:
+            if c * ci != 0.0:
+                coefs[bi] = coefs.get(bi, 0.0) + c * ci
     parts = [scale(c, b) for b, c in coefs.items() if c != 0.0]
     if not parts:
         return zeros(shape)
@@ -321,6 +325,19 @@ def _merge_powers(factors: list[Node]) -> list[Node]:
     return [_power_factor(base, k) for base, k in out]
 
 
+def _mixed_products(factors: list[Node]) -> list[Node]:
+    """kron(A, B)*kron(C, D) = kron(A*C, B*D) where the products are defined."""
+    out: list[Node] = []
+    for f in factors:
+        if out and f.op == "kron" and out[-1].op == "kron":
+            (A, B), (C, D) = out[-1].children, f.children
+            if A.shape[1] == C.shape[0] and B.shape[1] == D.shape[0]:
+                out[-1] = kron(matmul(A, C), matmul(B, D))
+                continue
+        out.append(f)
+    return out
+
+
 def _power_factor(base: Node, k: int) -> Node:
     if k == 1:
         return base
@@ -334,6 +351,7 @@ def _power_factor(base: Node, k: int) -> Node:
 def _chain(factors: list[Node], shape: Shape) -> Node:
     """A canonical product of non-scalar, aligned factors (scalar sub-chains pulled out)."""
     factors = _merge_powers(factors) if len(factors) > 1 else factors
+    factors = _mixed_products(factors)
     if not factors:
         return eye(shape[0])
     scalars: list[Node] = []
@@ -434,6 +452,8 @@ def power(base: Node, exponent: Node) -> Node:
     """Elementwise power `base .^ exponent` (the scalar `^` too)."""
     _shape_rule("pow")(base.shape, exponent.shape)
     e = const_value(exponent) if is_scalar(exponent.shape) else None
+    if e is not None and e < 0 and const_value(base) == 0.0:
+        raise InputValueError("division by zero", hint="a constant 0 is divided by here")
     if e is not None:
         if e == 0.0:
             return fill(ONE, base.shape)
@@ -478,6 +498,24 @@ def mpower(x: Node, k: int) -> Node:
 
 def is_symmetric(x: Node) -> bool:
     return transpose(x) is x
+
+
+def is_diagonal(x: Node) -> bool:
+    """Known to be a diagonal matrix from its structure or declaration."""
+    if x.op == "var":
+        return "diagonal" in x.arg.props
+    if x.op == "eye" or (x.op == "diag" and is_square(x.shape) and x.shape[0] != 1
+                         and is_column(x.children[0].shape)):
+        return True
+    if x.op in ("inv", "transpose", "mpow"):
+        return is_diagonal(x.children[0])
+    if x.op == "mul" and not is_scalar(x.shape):
+        return is_diagonal(x.children[-1])
+    if x.op in ("matmul", "add"):
+        return all(is_diagonal(c) for c in x.children)
+    if x.op == "hadamard":
+        return any(is_diagonal(c) for c in x.children)
+    return False
 
 
 def transpose(x: Node) -> Node:
@@ -534,6 +572,8 @@ def func(name: str, x: Node) -> Node:
     if x.op == "transpose":
         # f(X') is written f(X)': `relu(W*x)'` reads better than `relu(x'*W')`
         return transpose(func(name, x.children[0]))
+    if x.op == "fill":
+        return fill(func(name, x.children[0]), x.shape)
     if name == "log" and x.op == "exp":
         return x.children[0]
     if name == "exp" and x.op == "log":
@@ -622,6 +662,8 @@ def inv(x: Node) -> Node:
         return x.children[0]
     if x.op == "eye":
         return x
+    if x.op == "var" and "orthogonal" in x.arg.props:
+        return transpose(x)
     if x.op == "transpose":
         return transpose(inv(x.children[0]))
     if x.op == "mul":
@@ -653,6 +695,13 @@ def diag(x: Node) -> Node:
         return zeros(shape)
     if x.op == "diag" and is_square(x.shape):
         return x.children[0]  # diag(diag(v)) = v for a vector v (not for a matrix)
+    if x.op == "diag" and is_diagonal(x.children[0]):
+        return x.children[0]  # diag(diag(D)) = D for a diagonal D
+    if x.op == "transpose" and is_square(x.shape):
+        return diag(x.children[0])
+    if (x.op == "matmul" and len(x.children) == 2 and is_column(x.children[0].shape)
+            and is_row(x.children[1].shape)):
+        return hadamard(x.children[0], transpose(x.children[1]))  # diag(a*b') = a .* b
     if x.op == "eye":
         return fill(ONE, shape)
     if x.op == "mul":
@@ -681,6 +730,8 @@ def reshape(x: Node, shape: Shape) -> Node:
         return x
     if x.op == "vec" and x.children[0].shape == shape:
         return x.children[0]
+    if x.op == "mul":
+        return mul(*x.children[:-1], reshape(x.children[-1], shape))
     if is_column(shape) or is_scalar(shape):
         return vec(x)
     if is_row(shape):

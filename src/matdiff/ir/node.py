@@ -115,6 +115,10 @@ class Node:
             self._size = s
         return s
 
+    # NumPy would otherwise broadcast its own operators over a node: `M @ x` with an
+    # array M must come to __rmatmul__ and fail clearly.
+    __array_ufunc__ = None
+
     # Operators for the Python API, with NumPy's meanings: `@` matrix product, `*`
     # scaling or elementwise product, `/` elementwise division, `**` elementwise power,
     # `.T` transpose. The builders are imported when used: build.py imports this module.
@@ -195,6 +199,11 @@ def as_node(x: object) -> Node:
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return build.const(x)
+    if hasattr(x, "shape"):
+        raise TypeError(
+            f"cannot mix an array of shape {x.shape} into a matdiff expression: declare a "  # type: ignore[attr-defined]
+            "symbol (matdiff.matrix('M', 'n', 'n')) and pass the array when evaluating"
+        )
     raise TypeError(f"cannot use {x!r} in a matdiff expression")
 
 

@@ -333,3 +333,37 @@ def sign_times_self(n: Node) -> Node | None:
             rest.remove(u)
             return b.mul(*rest, b.func("abs", u))
     return None
+
+
+_EXPANSION_LIMIT = 32  # terms; beyond this, expanding is never shorter
+
+
+def _expand(t: Node) -> list[Node]:
+    """t as a sum of products, distributing elementwise products over sums."""
+    c, base = b._split_coefficient(t)
+    if base.op == "add":
+        return [b.scale(c, u) for child in base.children for u in _expand(child)]
+    if base.op != "hadamard":
+        return [t]
+    products: list[list[Node]] = [[]]
+    for f in base.children:
+        options = _expand(f) if f.op == "add" else [f]
+        products = [p + [o] for p in products for o in options]
+        if len(products) > _EXPANSION_LIMIT:
+            return [t]
+    return [b.scale(c, b.hadamard(*p)) for p in products]
+
+
+@rule(
+    "expand-elementwise-if-shorter",
+    "add",
+    "s .* (1 - y) - y .* (1 - s) = s - y: distribute elementwise products over sums when "
+    "the collected result is shorter",
+    ("x .* (1 - y) - y .* (1 - x)", {}),
+    ("(x + y) .* z - y .* z", {}),
+)
+def expand_elementwise(n: Node) -> Node | None:
+    if not any(b._split_coefficient(t)[1].op == "hadamard" for t in n.children):
+        return None
+    expanded = b.add(*(u for t in n.children for u in _expand(t)))
+    return expanded if expanded.size < n.size else None
