@@ -181,6 +181,7 @@ def check_derivative(
         f"{_sizes_text(sizes)}, max relative error {max_rel:.1e} against central "
         f"differences{what.get(space, '')}",
         space,
+        {"symbolic": symbolic, "numeric": numeric, "values": values},  # the last trial
     )
 
 

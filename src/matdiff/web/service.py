@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DiffError, MatdiffError
+from ..errors import MatdiffError
 
 # Bounds on the request fields (the HTTP layer checks them before a job starts).
 MAX_EXPRESSION = 2_000
@@ -294,109 +294,32 @@ def _fd_by_entries(f, x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
 
 
 def check_job(seed: int = 0, **request: Any) -> dict:
-    """The derivative at random inputs (honouring declared properties) against central
-    finite differences. The reference for order k differentiates order k-1 numerically."""
-    from ..verify.sample import sample_values
+    """The derivative at one random input (honouring declared properties) against central
+    finite differences: matdiff.verify.check, as `d.check()` and `matdiff --check`."""
+    from ..verify.check import check_derivative
 
     d = _derive(request)
-    if len(d.wrt) != 1:
-        raise DiffError("the numerical check takes one variable to differentiate by")
-    (X,) = d.wrt
-    name = X.arg.name
-    rng = np.random.default_rng(int(seed))
-    values, sizes = sample_values([d.function, X], rng)
-    symbolic = np.asarray(d.evaluate(**values), dtype=float)
-
-    if d.order == 1:
-        def f(x):
-            vals = dict(values)
-            vals[name] = x
-            from ..backends.evaluate import evaluate
-
-            return evaluate(d.function, vals, check_props=False)
-
-        from ..backends.evaluate import to_user
-
-        def prev(x):
-            return np.asarray(to_user(f(x), d.function.shape), dtype=float)
-    else:
-        lower = _derive({**request, "order": d.order - 1})
-
-        def prev(x):
-            vals = dict(values)
-            vals[name] = x
-            return np.asarray(lower.evaluate(**vals), dtype=float)
-
-    x0 = np.asarray(values[name], dtype=float)
-    numeric = _fd_by_entries(prev, x0)
-    nx = x0.ndim
-    if d.layout == "denominator" and numeric.ndim > nx:
-        nf = numeric.ndim - nx
-        numeric = np.transpose(numeric, [*range(nf, nf + nx), *range(nf)])
-    space = "full"
-    if d.structured:
-        space = _structure(numeric, X, d.order, d.layout)
-        if space != "full":
-            numeric = _project(numeric, X, d.layout, nx)
-    rtol, atol = 1e-4, 1e-6
-    result: dict[str, Any] = {
+    rtol, atol = 1e-5, 1e-7
+    r = check_derivative(d, trials=1, seed=int(seed), rtol=rtol, atol=atol)
+    symbolic = r.details.get("symbolic")
+    numeric = r.details.get("numeric")
+    values = r.details.get("values") or {}
+    return {
         "seed": int(seed),
-        "sizes": {k: int(v) for k, v in sorted(sizes.items())},
-        "shape": list(symbolic.shape),
+        "sizes": {k: int(v) for k, v in sorted(r.sizes.items())},
+        "shape": list(np.shape(symbolic)) if symbolic is not None else [],
         "rtol": rtol,
         "atol": atol,
-        "space": space,
-        "values": {k: _rounded(np.asarray(v)) for k, v in sorted(values.items())},
+        "space": r.space,
+        "values": {k: _rounded(np.asarray(v)) for k, v in sorted(values.items())
+                   if not k.startswith("d:")},
+        "passed": bool(r.passed),
+        "message": r.message,
+        "max_abs_error": None if np.isnan(r.max_abs_error) else float(r.max_abs_error),
+        "max_rel_error": None if np.isnan(r.max_rel_error) else float(r.max_rel_error),
+        "symbolic": None if symbolic is None else _rounded(np.asarray(symbolic)),
+        "numeric": None if numeric is None else _rounded(np.asarray(numeric)),
     }
-    if symbolic.shape != numeric.shape:
-        result.update(
-            passed=False,
-            message=f"shapes differ: symbolic {symbolic.shape}, finite differences "
-            f"{numeric.shape}",
-            max_abs_error=None,
-            max_rel_error=None,
-        )
-        return result
-    diff = np.abs(symbolic - numeric)
-    scale = max(1.0, float(np.max(np.abs(numeric))) if numeric.size else 1.0)
-    max_abs = float(np.max(diff)) if diff.size else 0.0
-    passed = bool(np.all(diff <= atol + rtol * np.maximum(np.abs(symbolic), np.abs(numeric))))
-    if not passed:
-        passed = max_abs <= 1e-5 * scale  # cancellation near zero entries
-    result.update(
-        passed=passed,
-        max_abs_error=max_abs,
-        max_rel_error=max_abs / scale,
-        symbolic=_rounded(symbolic),
-        numeric=_rounded(numeric),
-        message=(
-            "the symbolic derivative agrees with central finite differences"
-            if passed
-            else "the symbolic derivative and finite differences disagree"
-        ),
-    )
-    return result
-
-
-def _structure(numeric: np.ndarray, X: Any, order: int, layout: str) -> str:
-    if order != 1:
-        return "full"
-    props = X.arg.props
-    if "diagonal" in props:
-        return "diagonal"
-    if props & {"symmetric", "spd"}:
-        return "symmetric"
-    return "full"
-
-
-def _project(G: np.ndarray, X: Any, layout: str, nx: int) -> np.ndarray:
-    """The unconstrained gradient G (scalar f) → the gradient on symmetric/diagonal
-    matrices: G + G' - diag(diag(G)), or diag(diag(G))."""
-    if G.ndim != 2:
-        return G
-    if "diagonal" in X.arg.props:
-        return np.diag(np.diag(G))
-    return G + G.T - np.diag(np.diag(G))
 
 
 # The lesson's examples, one click away on the page (and served at /api/examples).
