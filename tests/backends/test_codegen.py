@@ -89,7 +89,7 @@ OP_CASES: dict[str, Case] = {
     "pow": Case("pow", "sum(x .^ 3)", "x", domains={"x": "positive"}),
     "fill": Case("fill", "sum(exp(x - 1))", "x"),
     "block": Case("block", "[a^2 + b; sin(a*b)]", "a,b", {"a": "scalar", "b": "scalar"}),
-    "reshape": Case("reshape", "vec(X)'*vec(X)", "X", {"X": "matrix m n"}, {"order": 2}),
+    "reshape": Case("reshape", "sum(exp(vec(X)))", "X", {"X": "matrix m n"}, {"order": 2}),
     "transpose": Case("transpose", "tr(A'*X)", "X", {"A": "matrix m n", "X": "matrix m n"}),
     "mpow": Case("mpow", "tr(X^3)", "X", {"X": "matrix n n"}),
     "kron": Case("kron", "A*X*B", "X", {"A": "matrix p m", "X": "matrix m n",
@@ -336,7 +336,7 @@ def test_docstring_names_each_order():
     assert "(Jacobian)" in src
     src = generate(_derive(EXTRA[1]))
     assert "(derivative by a scalar)" in src
-    src = generate(_derive(HIGHER[8]))
+    src = generate(_derive(next(c for c in HIGHER if c.id == "index-kron")))
     assert "order 1 (first derivative, from the first differential on basis directions)" in src
     assert "df = kron(dX, B)" in src
 
@@ -390,8 +390,9 @@ def test_jax_equals_evaluator(case: Case):
     _check(case, "jax", lambda v: v, rtol=1e-8)
 
 
-@pytest.mark.parametrize("case", [ACCEPTANCE[3], ACCEPTANCE[-1], ACCEPTANCE[-2], HIGHER[0],
-                                  HIGHER[2], HIGHER[8]],
+@pytest.mark.parametrize("case", [ACCEPTANCE[3], ACCEPTANCE[-1], ACCEPTANCE[-2]] + [
+    c for c in HIGHER if c.id in ("order3-scalar-by-vector-kron", "order3-scalar-by-vector-index",
+                                  "index-kron")],
                          ids=["x'Ax", "logistic-hessian", "x'Ax-hessian", "order3-kron",
                               "order3-index", "index-kron"])
 def test_jax_code_jits(case: Case):

@@ -21,7 +21,13 @@ Contract:
 - The body is straight-line code, one operation per line, each shared subexpression
   computed once; what runs is the cheapest equal form (see emit.py). JAX code is
   jit-compatible (shape checks run at trace time).
-- Derivatives without a matrix form (form "index") raise MatdiffError.
+- Orders without a usable matrix form (form "index", and Kronecker forms of order 3 and
+  up other than the third derivative of a scalar by a column vector) are computed, as
+  `Derivative.evaluate` computes them, from the k-th differential `d.differentials[-1]`
+  (multilinear in `d.dvars`) evaluated on every combination of basis directions of the
+  variable: exact, not a finite difference. The generated code loops over the
+  directions (one nested loop per order), each part of the differential computed at the
+  outermost loop level it depends on; its cost grows as size(X)**k.
 """
 
 from __future__ import annotations
@@ -31,11 +37,11 @@ import linecache
 from collections.abc import Callable
 from typing import Any
 
-from ...diff.derivative import Derivative, take_derivative
+from ...diff.derivative import DENOMINATOR_TRANSPOSED, Derivative, take_derivative
 from ...errors import MatdiffError
 from ...ir import build as b
 from ...ir.dims import Dim, dim_mul
-from ...ir.node import Node
+from ...ir.node import Node, dvar_key
 from ...rewrite.driver import simplify
 from ..evaluate import dim_names, walk
 from ..text import to_text
@@ -63,17 +69,24 @@ def _orders(d: Derivative) -> list[Derivative]:
     return [*lower, d]
 
 
-def _numerator_form(d: Derivative) -> Node:
+def _numerator_form(d: Derivative, prev: Derivative | None) -> Node | None:
+    """The matrix form the code computes, in numerator layout; None when the order is
+    computed from its differential on basis directions instead."""
     if d.expr is None or d.form == "index":
-        raise MatdiffError(
-            f"no matrix form for this derivative of order {d.order}, so no code is "
-            "generated for it",
-            hint="its index form is available from d.evaluate(...) and the printed "
-            "differential",
-        )
-    if d.layout == "denominator" and d.form in ("jacobian", "by_scalar"):
+        return None
+    if d.form == "kronecker" and d.order >= 3 and not _third_of_scalar_by_column(d, prev):
+        return None
+    if d.layout == "denominator" and d.form in DENOMINATOR_TRANSPOSED:
         return simplify(b.transpose(d.expr))
     return d.expr
+
+
+def _third_of_scalar_by_column(d: Derivative, prev: Derivative | None) -> bool:
+    """The one Kronecker form of order 3 or more the engine gives: scalar f by a column x,
+    M = d vec(H)/dx with H the (Jacobian form) Hessian, n×n."""
+    return (d.order == 3 and prev is not None and prev.form == "jacobian"
+            and len(d.wrt) == 1 and kind(d.function.shape) == "scalar"
+            and kind(d.wrt[0].shape) == "col")
 
 
 def _variables(nodes: list[Node], wrt: tuple[Node, ...]) -> list[Node]:
@@ -152,8 +165,10 @@ def _entry(vars_: list[Node], sizes: _Sizes, backend: Backend) -> list[str]:
     return lines
 
 
-def _output(code: str, d: Derivative, k: int, em: Emitter, sizes: _Sizes) -> str:
-    """Lay a derivative's matrix-form value out as Derivative.evaluate does."""
+def _output(code: str, d: Derivative, k: int, em: Emitter, sizes: _Sizes,
+            prev_form: Node | None) -> str:
+    """Lay a derivative's matrix-form value out as Derivative.evaluate does (prev_form:
+    the previous order's numerator matrix form, the F of a Kronecker form of order > 1)."""
     be = em.be
     if d.form == "gradient_list":
         return code if kind(d.expr.shape) == "col" else f"{code}.reshape(-1)"
@@ -162,7 +177,7 @@ def _output(code: str, d: Derivative, k: int, em: Emitter, sizes: _Sizes) -> str
     f_shape = user_shape(d.function.shape)
     X = d.wrt[0]
     x_shape = user_shape(X.shape)
-    M = d.expr if not (d.layout == "denominator" and d.form in ("jacobian", "by_scalar")) \
+    M = d.expr if not (d.layout == "denominator" and d.form in DENOMINATOR_TRANSPOSED) \
         else b.transpose(d.expr)
     m_shape = user_shape(M.shape)
     if d.form in ("gradient", "by_scalar", "jacobian") and (k == 1 or d.form != "by_scalar"):
@@ -172,6 +187,9 @@ def _output(code: str, d: Derivative, k: int, em: Emitter, sizes: _Sizes) -> str
     else:  # Kronecker form: vec(dF) = M vec(dX), with F the previous order's matrix
         if k == 1:
             p, q = d.function.shape
+        elif k >= 3:  # F is the previous order's matrix form (the n×n Hessian)
+            assert prev_form is not None
+            p, q = prev_form.shape
         elif f_shape == ():
             p, q = X.shape
         else:
@@ -209,8 +227,9 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
     if not name.isidentifier() or keyword.iskeyword(name):
         raise MatdiffError(f"{name!r} is not a valid Python function name")
     ders = _orders(d)
-    forms = [_numerator_form(x) for x in ders]
-    roots = [d.function, *forms]
+    forms = [_numerator_form(x, ders[i - 1] if i else None) for i, x in enumerate(ders)]
+    roots = [d.function, *(f if f is not None else x.differentials[-1]
+                           for f, x in zip(forms, ders, strict=True))]
     vars_ = _variables(roots, d.wrt)
     reserved = {v.arg.name for v in vars_} | {name, be.module, "jax", "float"}
     reserved |= set(be.helpers)
@@ -221,39 +240,142 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
         em.bind(v, v.arg.name)
     outs = [_scalar_out(em.code(d.function), kind(d.function.shape), be)]
     for k, (der, form) in enumerate(zip(ders, forms, strict=True), start=1):
-        code = _output(em.code(form), der, k, em, sizes)
-        is_scalar_out = der.form in ("gradient", "by_scalar") and (
-            kind(d.function.shape) == "scalar" and kind(der.wrt[0].shape) == "scalar"
+        if form is None:
+            code = _by_basis(der, em, sizes)
+        else:
+            code = _output(em.code(form), der, k, em, sizes, forms[k - 2] if k > 1 else None)
+        is_scalar_out = kind(d.function.shape) == "scalar" and (
+            kind(der.wrt[0].shape) == "scalar" if form is None
+            else der.form in ("gradient", "by_scalar") and kind(der.wrt[0].shape) == "scalar"
         ) if len(der.wrt) == 1 else False
         outs.append(_scalar_out(code, "scalar" if is_scalar_out else "", be))
-    return _module(be, name, d, ders, vars_, entry, em, outs)
+    return _module(be, name, d, ders, forms, vars_, entry, em, outs)
 
 
-def _describe(d: Derivative, ders: list[Derivative]) -> list[str]:
+def _by_basis(d: Derivative, em: Emitter, sizes: _Sizes) -> str:
+    """The k-th derivative from the k-th differential L(dX_1, ..., dX_k), multilinear, on
+    every combination of basis directions: one nested loop per dX_j, each node of L
+    computed in the outermost loop whose directions it depends on. Laid out as
+    Derivative.evaluate lays it out (numerator: shape(f) + shape(X) * k)."""
+    be = em.be
+    L = d.differentials[-1]
+    X = d.wrt[0]
+    k = d.order
+    f_shape = user_shape(d.function.shape)
+    x_shape = user_shape(X.shape)
+    target = f_shape + x_shape * k
+    shape_code = ", ".join(sizes.code(x) for x in target)
+    keys = [dvar_key(v.arg) for v in d.dvars]
+
+    def level(n: Node) -> int:
+        return max((j + 1 for j, key in enumerate(keys) if key in n.free), default=0)
+
+    def layout(code: str) -> str:
+        if d.layout == "denominator" and f_shape and len(target) > len(f_shape):
+            nf = len(f_shape)
+            axes = list(range(nf, len(target))) + list(range(nf))
+            code = em.assign(be.permute.format(code, ", ".join(map(str, axes))),
+                             "denominator layout: the variable's axes first")
+        return code
+
+    if d.form == "zero" or level(L) == 0:  # d^k f = 0
+        return layout(em.assign(f"0.0 * {be.ones.format(_tuple(shape_code, len(target)))}",
+                                f"order {k}: d^{k}f = 0"))
+    nodes = walk([L])
+    levels = {n: level(n) for n in nodes}
+    needed_at: dict[int, list[Node]] = {}  # level -> its nodes that a deeper level uses
+    for n in nodes:
+        for c in n.children:
+            if levels[c] < levels[n]:
+                # diag(v) in a product runs as a scaling by v: hoist v, not diag(v)
+                if c.op == "diag" and kind(c.children[0].shape) in ("col", "row"):
+                    c = c.children[0]
+                if c not in needed_at.setdefault(levels[c], []):
+                    needed_at[levels[c]].append(c)
+    size = sizes.code(dim_mul(X.shape[0], X.shape[1]))
+    name = X.arg.name
+    dk = "df, linear in" if k == 1 else f"d^{k}f, multilinear in"
+    em.lines.append(f"# order {k}: {dk} {', '.join(to_text(v) for v in d.dvars)}, on every "
+                    f"combination of basis directions of {name}")
+    basis = em.assign(
+        f"{be.eye.format(size)}.reshape({', '.join([size, *map(sizes.code, x_shape)])})",
+        f"the basis directions of {name}, in C order")
+    values = em.assign("[]", f"d^{k}f at each combination of directions")
+    before = set(em.memo)
+    for j in range(k + 1):
+        start = len(em.lines)
+        if j:
+            direction = em.fresh()
+            em.lines.append(f"for {direction} in {basis}:  # {to_text(d.dvars[j - 1])}")
+            em.bind(d.dvars[j - 1], direction)
+        for n in needed_at.get(j, []):
+            em.code(n)
+        if j == k:
+            em.lines.append(f"{values}.append({em.code(L)})")
+        if j:  # the loop header, then its body
+            em.lines[start] = "    " * (j - 1) + em.lines[start]
+            start += 1
+        em.lines[start:] = ["    " * j + line for line in em.lines[start:]]
+    for n in set(em.memo) - before:  # names bound inside the loops stay there
+        del em.memo[n]
+    axis = "dim" if be.name == "torch" else "axis"
+    stacked = em.assign(f"{be.module}.stack({values}, {axis}=-1)")
+    return layout(em.assign(f"{stacked}.reshape({_tuple(shape_code, len(target))})",
+                            f"shape(f) + shape({name}) * {k}"))
+
+
+def _tuple(inner: str, count: int) -> str:
+    return f"({inner},)" if count == 1 else f"({inner})"
+
+
+_ORDINAL = {1: "first", 2: "second", 3: "third"}
+
+
+def _what(x: Derivative, k: int, form: Node | None) -> str:
+    """What order k is, in words."""
+    scalar_f = kind(x.function.shape) == "scalar"
+    if x.form == "zero":
+        return "zero"
+    if form is None:
+        nth = _ORDINAL.get(k, f"{k}th")
+        return f"{nth} derivative, from the {nth} differential on basis directions"
+    word = {"gradient": "gradient", "gradient_list": "gradient", "jacobian": "Jacobian",
+            "by_scalar": "derivative by a scalar", "kronecker": "Kronecker form"}.get(
+        x.form, x.form)
+    if scalar_f and k == 2:
+        return "Hessian" + (", Kronecker form" if x.form == "kronecker" else "")
+    return word
+
+
+def _describe(d: Derivative, ders: list[Derivative], forms: list[Node | None]) -> list[str]:
     wrt = ", ".join(w.arg.name for w in d.wrt)
     lines = [f"Value of {to_text(d.function)} and its derivatives by {wrt} "
              f"({d.layout} layout)."]
-    for k, x in enumerate(ders, start=1):
-        text = to_text(x.expr) if x.expr is not None else "?"
+    for k, (x, form) in enumerate(zip(ders, forms, strict=True), start=1):
+        if form is None:
+            text = ("df" if k == 1 else f"d^{k}f") + " = " + to_text(x.differentials[-1])
+        else:
+            text = to_text(x.expr) if x.expr is not None else "?"
         if len(text) > 70:
             text = text[:67] + "..."
-        lines.append(f"order {k} ({x.form}): {text}")
+        lines.append(f"order {k} ({_what(x, k, form)}): {text}")
     return lines
 
 
-def _module(be: Backend, name: str, d: Derivative, ders: list[Derivative], vars_: list[Node],
-            entry: list[str], em: Emitter, outs: list[str]) -> str:
+def _module(be: Backend, name: str, d: Derivative, ders: list[Derivative],
+            forms: list[Node | None], vars_: list[Node], entry: list[str], em: Emitter,
+            outs: list[str]) -> str:
     imports = list(be.imports)
     if be.name == "jax" and "expm" in em.used_ops:
         imports.append("import jax.scipy.linalg")
     helpers = ["_array", "_expect", *sorted(h for h in em.helpers if h in be.helpers)]
-    parts = ['"""Generated by matdiff. ' + _describe(d, ders)[0] + '"""', "",
+    doc = _describe(d, ders, forms)
+    parts = ['"""Generated by matdiff. ' + doc[0] + '"""', "",
              *imports]
     for h in helpers:
         parts += ["", "", be.helpers[h].strip("\n")]
     parts.append("")
     args = ", ".join(v.arg.name for v in vars_)
-    doc = _describe(d, ders)
     returns = "(value, " + ", ".join(
         "derivative" if len(ders) == 1 else f"order_{k}" for k in range(1, len(ders) + 1)
     ) + ")"
