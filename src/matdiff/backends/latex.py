@@ -8,22 +8,37 @@
 `\\operatorname{vec}(\\mathrm{d}F) = M \\operatorname{vec}(\\mathrm{d}X)`, and a result with
 no matrix form as its differential.
 
-Precedence follows the text printer (backends/text.py), low to high: 1 sums, 2
-products (juxtaposition, `\\odot`, `\\otimes`), 3 a leading minus, 4 powers, 5 atoms.
-A superscript cannot take a second superscript, so a base that already ends in one
-(`A^{\\top}`, `X^{-1}`) is parenthesised before `^{...}` is added.
+Precedence and the choice of subtractions and fractions are backends/layout.py's, shared
+with the other printers; levels low to high: sums, `\\odot` and `\\otimes`, products by
+juxtaposition, a leading minus, powers, atoms. A superscript cannot take a second
+superscript, so a base that already ends in one (`A^{\\top}`, `X^{-1}`) is parenthesised
+before `^{...}` is added.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..ir.build import const, const_value, neg, power
+from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
-from .text import format_number
-
-ADD, CIRC, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5, 6
+from .layout import (
+    ATOM,
+    CIRC,
+    MUL,
+    NEG,
+    POW,
+    block_cells,
+    format_number,
+    signed,
+    spell_quotient,
+    spell_sum,
+    split_coefficient,
+    split_fraction,
+    superscript_base,
+    wrap,
+)
+from .layout import function_letter as _fname
 
 GREEK = {
     "alpha",
@@ -121,33 +136,15 @@ def _paren(text: str) -> str:
 
 
 def _wrap(pr: Printed, min_level: int) -> str:
-    return _paren(pr[0]) if pr[1] < min_level else pr[0]
+    return wrap(pr, min_level, "\\left(", "\\right)")
+
+
+def _show(e: Node, min_level: int) -> str:
+    return _wrap(_p(e), min_level)
 
 
 def _base(pr: Printed) -> str:
-    """A base that takes a superscript: an atom without a superscript of its own."""
-    return _paren(pr[0]) if pr[1] < ATOM or pr[2] else pr[0]
-
-
-def _negative_coefficient(e: Node) -> bool:
-    if e.op == "const":
-        return e.arg < 0
-    if e.op == "mul" and e.children[0].op == "const":
-        return e.children[0].arg < 0
-    if e.op == "fill":
-        return _negative_coefficient(e.children[0])
-    return False
-
-
-def _negative_power(c: Node) -> bool:
-    if c.op != "pow":
-        return False
-    v = const_value(c.children[1])
-    return v is not None and is_scalar(c.children[1].shape) and v < 0
-
-
-def _invert(c: Node) -> Node:
-    return power(c.children[0], const(-float(const_value(c.children[1]) or 0.0)))
+    return superscript_base(pr, "\\left(", "\\right)")
 
 
 def _call(name: str, args: str) -> Printed:
@@ -204,10 +201,7 @@ def _p(e: Node) -> Printed:
             return f"{_base(_p(child.children[0]))}^{{-\\top}}", ATOM, True
         return f"{_base(_p(child))}^{{\\top}}", ATOM, True
     if op == "block":
-        rows, cols = e.arg
-        lines = [
-            " & ".join(_p(e.children[r * cols + c])[0] for c in range(cols)) for r in range(rows)
-        ]
+        lines = [" & ".join(_p(c)[0] for c in row) for row in block_cells(e)]
         return "\\begin{bmatrix} " + " \\\\ ".join(lines) + " \\end{bmatrix}", ATOM, False
     if op == "reshape":
         nr, nc = e.shape
@@ -243,29 +237,13 @@ def _fill(e: Node) -> Printed:
     )
     if const_value(v) == 1.0:
         return ones, ATOM, is_row(e.shape) or not is_column(e.shape)
-    pr = _p(v)
-    sign = ""
-    if _negative_coefficient(v):
-        sign, pr = "-", _p(neg(v))
-    return f"{sign}{_juxtapose([_wrap(pr, NEG), ones])}", (NEG if sign else MUL), False
+    minus, shown = signed(v)
+    sign = "-" if minus else ""
+    return f"{sign}{_juxtapose([_show(shown, NEG), ones])}", (NEG if sign else MUL), False
 
 
 def _add(e: Node) -> Printed:
-    pos = [t for t in e.children if not _negative_coefficient(t)]
-    negs = [t for t in e.children if _negative_coefficient(t)]
-    out = ""
-    for i, t in enumerate(pos + negs):
-        is_neg = _negative_coefficient(t)
-        shown = neg(t) if is_neg else t
-        if shown.op == "fill" and not is_scalar(e.shape):
-            text = _wrap(_p(shown.children[0]), MUL)  # a broadcast scalar: `1 - y`
-        else:
-            text = _wrap(_p(shown), CIRC if (is_neg or i > 0) else ADD)
-        if i == 0:
-            out = f"-{text}" if is_neg else text
-        else:
-            out += (" - " if is_neg else " + ") + text
-    return out, (ADD if len(e.children) > 1 else NEG), False
+    return *spell_sum(e, _show, CIRC), False
 
 
 def _juxtapose(parts: list[str]) -> str:
@@ -282,16 +260,10 @@ def _juxtapose(parts: list[str]) -> str:
 
 
 def _mul(e: Node) -> Printed:
-    children = list(e.children)
-    coef = 1.0
-    if children[0].op == "const":
-        coef = children[0].arg
-        children = children[1:]
-    scalars = [c for c in children if is_scalar(c.shape)]
-    matrix = [c for c in children if not is_scalar(c.shape)]
-    parts = [_p(c) for c in scalars if not _negative_power(c)]
-    den = [_invert(c) for c in scalars if _negative_power(c)]
-    tail = [_p(c) for c in matrix]
+    coef, children = split_coefficient(e)
+    scalars, den = split_fraction([c for c in children if is_scalar(c.shape)], elementwise=False)
+    parts = [_p(c) for c in scalars]
+    tail = [_p(c) for c in children if not is_scalar(c.shape)]
     level = min([NEG if coef < 0 else MUL] + [pr[1] for pr in parts + tail if pr[1] >= CIRC])
     num = [_wrap(pr, CIRC) for pr in parts]
     mag = format_number(abs(coef))
@@ -299,7 +271,7 @@ def _mul(e: Node) -> Printed:
         if all(pr[1] >= POW for pr in tail):  # a simple matrix joins the numerator
             num, tail = num + [pr[0] for pr in tail], []
         top = _juxtapose(([mag] if abs(coef) != 1.0 else []) + num) or "1"
-        bottom = _juxtapose([_wrap(_p(d), NEG) for d in den])
+        bottom = _juxtapose([_show(d, NEG) for d in den])
         text = _juxtapose([f"\\frac{{{top}}}{{{bottom}}}", *(_wrap(t, CIRC) for t in tail)])
     else:
         head = [mag] if abs(coef) != 1.0 or not (num or tail) else []
@@ -308,19 +280,12 @@ def _mul(e: Node) -> Printed:
 
 
 def _hadamard(e: Node) -> Printed:
-    num = [_wrap(_p(c), NEG) for c in e.children if not _negative_power(c)]
-    den = [_wrap(_p(_invert(c)), NEG) for c in e.children if _negative_power(c)]
-    text = " \\odot ".join(num) if num else r"\mathbf{1}"
-    for d in den:
-        text += " \\oslash " + d
-    return text, CIRC, False
+    num, den = split_fraction(e.children, elementwise=True)
+    num_text, den_text = [_show(c, NEG) for c in num], [_show(d, NEG) for d in den]
+    return spell_quotient(num_text, den_text, " \\odot ", " \\oslash ", r"\mathbf{1}"), CIRC, False
 
 
 # ------------------------------------------------------------------ derivative equations
-
-
-def _fname(f: Node) -> str:
-    return "F" if not (is_scalar(f.shape) or is_column(f.shape) or is_row(f.shape)) else "f"
 
 
 def _vec_of(name: str, shape: tuple) -> str:

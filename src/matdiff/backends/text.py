@@ -2,9 +2,9 @@
 
 `to_text(e)` is text that parses back to `e` (for every node the language can write;
 internal nodes such as differentials and commutation matrices print readably but are
-not meant to be read back). Precedence levels, low to high: 1 `+ -`, 2 `* / .* ./`,
-3 unary minus, 4 `^ .^`, 5 postfix `'`, calls and atoms. Terms with a negative
-coefficient are printed as subtractions after the positive ones.
+not meant to be read back). Precedence levels (backends/layout.py), low to high: ADD
+`+ -`, MUL `* / .* ./`, NEG unary minus, POW `^ .^`, ATOM postfix `'`, calls and atoms.
+Terms with a negative coefficient are printed as subtractions after the positive ones.
 """
 
 from __future__ import annotations
@@ -12,43 +12,27 @@ from __future__ import annotations
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
-
-ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
+from .layout import (
+    ATOM,
+    MUL,
+    NEG,
+    POW,
+    block_cells,
+    format_number,
+    spell_quotient,
+    spell_sum,
+    split_coefficient,
+    split_fraction,
+)
+from .layout import wrap as _wrap
 
 
 def to_text(e: Node) -> str:
     return _p(e)[0]
 
 
-def format_number(v: float) -> str:
-    if v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return repr(v)
-
-
-def _wrap(pair: tuple[str, int], min_level: int) -> str:
-    text, level = pair
-    return f"({text})" if level < min_level else text
-
-
 def b_const(e: Node) -> float | None:
     return e.arg if e.op == "const" else None
-
-
-def _negative_coefficient(e: Node) -> bool:
-    if e.op == "const":
-        return e.arg < 0
-    if e.op == "mul" and e.children[0].op == "const":
-        return e.children[0].arg < 0
-    if e.op == "fill":
-        return _negative_coefficient(e.children[0])
-    return False
-
-
-def _negate(e: Node) -> Node:
-    from ..ir.build import neg
-
-    return neg(e)
 
 
 def _p(e: Node) -> tuple[str, int]:
@@ -96,10 +80,7 @@ def _p(e: Node) -> tuple[str, int]:
     if op == "transpose":
         return f"{_wrap(_p(e.children[0]), ATOM)}'", ATOM
     if op == "block":
-        rows, cols = e.arg
-        lines = []
-        for r in range(rows):
-            lines.append(", ".join(_p(e.children[r * cols + c])[0] for c in range(cols)))
+        lines = [", ".join(_p(c)[0] for c in row) for row in block_cells(e)]
         return "[" + "; ".join(lines) + "]", ATOM
     if op == "reshape":
         r, c = e.shape
@@ -128,40 +109,21 @@ def _exponent(ex: Node) -> str:
     return f"({text})" if text.endswith("'") else text
 
 
+def _show(e: Node, min_level: int) -> str:
+    return _wrap(_p(e), min_level)
+
+
 def _add(e: Node) -> tuple[str, int]:
-    pos = [t for t in e.children if not _negative_coefficient(t)]
-    negs = [t for t in e.children if _negative_coefficient(t)]
-    out = ""
-    for i, t in enumerate(pos + negs):
-        is_neg = _negative_coefficient(t)
-        shown = _negate(t) if is_neg else t
-        if shown.op == "fill" and not is_scalar(e.shape):
-            text = _wrap(_p(shown.children[0]), MUL)  # a scalar broadcast: `1 - y`
-        else:
-            text = _wrap(_p(shown), MUL if (is_neg or i > 0) else ADD)
-        if i == 0:
-            out = f"-{text}" if is_neg else text
-        else:
-            out += (" - " if is_neg else " + ") + text
-    return out, (ADD if len(e.children) > 1 else NEG)
+    return spell_sum(e, _show, MUL)
 
 
 def _mul(e: Node) -> tuple[str, int]:
-    children = list(e.children)
-    coef = 1.0
-    if children[0].op == "const":
-        coef = children[0].arg
-        children = children[1:]
+    coef, children = split_coefficient(e)
+    # only scalar factors go under '/': the language's '/' divides by a scalar
+    factors, den = split_fraction(children, elementwise=False)
     num: list[str] = []
-    den: list[Node] = []
-    for c in children:
-        # only scalar factors can go under '/': the language's '/' divides by a scalar
-        if (c.op == "pow" and c.children[1].op == "const" and c.children[1].arg < 0
-                and is_scalar(c.shape)):
-            from ..ir.build import const, power
-
-            den.append(power(c.children[0], const(-c.children[1].arg)))
-        elif c.op == "matmul" and c is children[-1]:
+    for c in factors:
+        if c.op == "matmul" and c is children[-1]:
             # scalars commute, so `s*w*w'` reads back as the same product: no parentheses
             num.append(_wrap(_p(c), MUL))
         else:
@@ -187,16 +149,6 @@ def display_factors(e: Node) -> list[Node]:
 
 
 def _hadamard(e: Node) -> tuple[str, int]:
-    num: list[str] = []
-    den: list[str] = []
-    for c in display_factors(e):
-        if c.op == "pow" and c.children[1].op == "const" and c.children[1].arg < 0:
-            from ..ir.build import const, power
-
-            den.append(_wrap(_p(power(c.children[0], const(-c.children[1].arg))), NEG))
-        else:
-            num.append(_wrap(_p(c), MUL if not num else NEG))
-    text = " .* ".join(num) if num else "1"
-    for d in den:
-        text += " ./ " + d
-    return text, MUL
+    factors, den = split_fraction(display_factors(e), elementwise=True)
+    num = [_show(c, MUL if i == 0 else NEG) for i, c in enumerate(factors)]
+    return spell_quotient(num, [_show(d, NEG) for d in den], " .* ", " ./ ", "1"), MUL

@@ -5,7 +5,8 @@
 form as `vec(dF) = M vec(dX)`; a result with no matrix form in index notation (see
 backends/index_form.py), or as its differential where that is not available.
 
-Precedence is the text printer's (low to high: sums, products, a leading minus, powers,
+Precedence and the choice of subtractions and fractions are backends/layout.py's, shared
+with the other printers (low to high: sums, `⊙ ⊗`, products, a leading minus, powers,
 atoms). Products are written by juxtaposition, with a space where two names would run
 together (`A dX`, `W1 x`) and `·` between numbers. A base that already carries a
 superscript is parenthesised before another is added: `(Aᵀ)²`.
@@ -16,12 +17,26 @@ from __future__ import annotations
 import re
 
 from ..errors import MatdiffError
-from ..ir.build import const, const_value, neg, power
+from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
-from .text import format_number
-
-ADD, CIRC, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5, 6
+from .layout import (
+    ATOM,
+    CIRC,
+    MUL,
+    NEG,
+    POW,
+    block_cells,
+    format_number,
+    signed,
+    spell_quotient,
+    spell_sum,
+    split_coefficient,
+    split_fraction,
+)
+from .layout import function_letter as _fname
+from .layout import superscript_base as _base
+from .layout import wrap as _wrap
 
 Printed = tuple[str, int, bool]  # text, level, ends with a superscript
 
@@ -44,12 +59,8 @@ def to_unicode(e: Node) -> str:
     return _p(e)[0]
 
 
-def _wrap(pr: Printed, min_level: int) -> str:
-    return f"({pr[0]})" if pr[1] < min_level else pr[0]
-
-
-def _base(pr: Printed) -> str:
-    return f"({pr[0]})" if pr[1] < ATOM or pr[2] else pr[0]
+def _show(e: Node, min_level: int) -> str:
+    return _wrap(_p(e), min_level)
 
 
 def _sup(base: Printed, exponent: str) -> str:
@@ -57,27 +68,6 @@ def _sup(base: Printed, exponent: str) -> str:
     if s is not None:
         return f"{_base(base)}{s}"
     return f"{_base(base)}^({exponent})"
-
-
-def _negative_coefficient(e: Node) -> bool:
-    if e.op == "const":
-        return e.arg < 0
-    if e.op == "mul" and e.children[0].op == "const":
-        return e.children[0].arg < 0
-    if e.op == "fill":
-        return _negative_coefficient(e.children[0])
-    return False
-
-
-def _negative_power(c: Node) -> bool:
-    if c.op != "pow":
-        return False
-    v = const_value(c.children[1])
-    return v is not None and is_scalar(c.children[1].shape) and v < 0
-
-
-def _invert(c: Node) -> Node:
-    return power(c.children[0], const(-float(const_value(c.children[1]) or 0.0)))
 
 
 _DIGITS = set("0123456789")
@@ -128,12 +118,9 @@ def _p(e: Node) -> Printed:
     if op == "matmul":
         return juxtapose([_wrap(_p(c), MUL) for c in e.children]), MUL, False
     if op == "hadamard":
-        num = [_wrap(_p(c), NEG) for c in e.children if not _negative_power(c)]
-        den = [_wrap(_p(_invert(c)), NEG) for c in e.children if _negative_power(c)]
-        text = " ⊙ ".join(num) if num else "𝟙"
-        for d in den:
-            text += " ⊘ " + d
-        return text, CIRC, False
+        num, den = split_fraction(e.children, elementwise=True)
+        num_text, den_text = [_show(c, NEG) for c in num], [_show(d, NEG) for d in den]
+        return spell_quotient(num_text, den_text, " ⊙ ", " ⊘ ", "𝟙"), CIRC, False
     if op == "kron":
         a, c = (_wrap(_p(x), NEG) for x in e.children)
         return f"{a} ⊗ {c}", CIRC, False
@@ -157,10 +144,7 @@ def _p(e: Node) -> Printed:
             return f"{_base(_p(child.children[0]))}⁻ᵀ", ATOM, True
         return f"{_base(_p(child))}ᵀ", ATOM, True
     if op == "block":
-        rows, cols = e.arg
-        lines = [
-            ", ".join(_p(e.children[r * cols + c])[0] for c in range(cols)) for r in range(rows)
-        ]
+        lines = [", ".join(_p(c)[0] for c in row) for row in block_cells(e)]
         return "[" + "; ".join(lines) + "]", ATOM, False
     if op == "reshape":
         nr, nc = e.shape
@@ -193,55 +177,32 @@ def _fill(e: Node) -> Printed:
     ones = "𝟙" if is_column(e.shape) else ("𝟙ᵀ" if is_row(e.shape) else "𝟙𝟙ᵀ")
     if const_value(v) == 1.0:
         return ones, ATOM, not is_column(e.shape)
-    sign = ""
-    pr = _p(v)
-    if _negative_coefficient(v):
-        sign, pr = "-", _p(neg(v))
-    return f"{sign}{juxtapose([_wrap(pr, NEG), ones])}", (NEG if sign else MUL), False
+    minus, shown = signed(v)
+    sign = "-" if minus else ""
+    return f"{sign}{juxtapose([_show(shown, NEG), ones])}", (NEG if sign else MUL), False
 
 
 def _add(e: Node) -> Printed:
-    pos = [t for t in e.children if not _negative_coefficient(t)]
-    negs = [t for t in e.children if _negative_coefficient(t)]
-    out = ""
-    for i, t in enumerate(pos + negs):
-        is_neg = _negative_coefficient(t)
-        shown = neg(t) if is_neg else t
-        if shown.op == "fill" and not is_scalar(e.shape):
-            text = _wrap(_p(shown.children[0]), MUL)
-        else:
-            text = _wrap(_p(shown), CIRC if (is_neg or i > 0) else ADD)
-        if i == 0:
-            out = f"-{text}" if is_neg else text
-        else:
-            out += (" - " if is_neg else " + ") + text
-    return out, (ADD if len(e.children) > 1 else NEG), False
+    return *spell_sum(e, _show, CIRC), False
 
 
 def _mul(e: Node) -> Printed:
-    children = list(e.children)
-    coef = 1.0
-    if children[0].op == "const":
-        coef = children[0].arg
-        children = children[1:]
-    parts = [_p(c) for c in children if not _negative_power(c)]
+    coef, children = split_coefficient(e)
+    # unlike the other printers, a matrix power goes under the bar too: `a/X`, `1/(ax∘²)`
+    factors, den = split_fraction(children, elementwise=True)
+    parts = [_p(c) for c in factors]
     level = min([NEG if coef < 0 else MUL] + [pr[1] for pr in parts if pr[1] >= CIRC])
     num = [_wrap(pr, CIRC) for pr in parts]
-    den = [_invert(c) for c in children if _negative_power(c)]
     if abs(coef) != 1.0 or not num:
         num.insert(0, format_number(abs(coef)))
     text = juxtapose(num)
     if den:
-        dens = [_wrap(_p(d), POW if len(den) == 1 else NEG) for d in den]
+        dens = [_show(d, POW if len(den) == 1 else NEG) for d in den]
         text += "/" + (dens[0] if len(dens) == 1 else "(" + juxtapose(dens) + ")")
     return ("-" + text if coef < 0 else text), level, False
 
 
 # ------------------------------------------------------------------ derivative equations
-
-
-def _fname(f: Node) -> str:
-    return "f" if (is_scalar(f.shape) or is_column(f.shape) or is_row(f.shape)) else "F"
 
 
 def _vec_of(name: str, shape: tuple) -> str:
