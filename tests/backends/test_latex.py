@@ -196,6 +196,12 @@ def test_elementwise_functions_all_printed() -> None:
         (lambda: b.zeros(("n", "n")), r"\mathbf{0}"),
         (lambda: b.norm2(X), r"\left\|X\right\|_F"),
         (lambda: b.mul(b.const(2), b.const(3)), "6"),
+        # only scalars go under \frac; a matrix stays outside the denominator
+        (lambda: b.mul(s, b.power(X, b.const(-1))), r"s X^{\circ -1}"),
+        (lambda: b.mul(b.power(s, b.const(-1)), b.power(x, b.const(-2))),
+         r"\frac{x^{\circ -2}}{s}"),
+        (lambda: b.mul(s, b.power(t, b.const(-1)), b.power(X, b.const(-1))),
+         r"\frac{s X^{\circ -1}}{t}"),
     ],
 )
 def test_precedence(node, expected: str | tuple[str, ...]) -> None:

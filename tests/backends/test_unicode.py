@@ -112,6 +112,12 @@ def test_each_op(op: str) -> None:
         (lambda: b.matmul(A, b.dvar("x", ("n", 1))), "A dx"),
         (lambda: b.matmul(b.var("W1", ("n", "n")), x), "W1 x"),
         (lambda: b.mul(b.tr(A), B), "tr(A)B"),
+        # only scalars go under a product's '/': an elementwise inverse of a matrix stays
+        # a factor (this printed `s/X` and `1/(sx∘²)`, read as dividing by a matrix)
+        (lambda: b.mul(s, b.power(X, b.const(-1))), "sX∘⁻¹"),
+        (lambda: b.mul(b.power(s, b.const(-1)), b.power(x, b.const(-2))), "x∘⁻²/s"),
+        (lambda: b.mul(s, b.power(t, b.const(-1)), b.power(X, b.const(-1))), "sX∘⁻¹/t"),
+        (lambda: b.mul(b.const(-2), s, b.power(b.add(A, X), b.const(-1))), "-2s(A + X)∘⁻¹"),
     ],
 )
 def test_precedence(node, expected: str) -> None:
@@ -141,6 +147,13 @@ def test_juxtapose_spaces() -> None:
 def test_derivative_equations(f, wrt, variables, order, expected) -> None:
     d = matdiff.derivative(f, wrt=wrt, variables=variables or None, order=order)
     assert derivative_unicode(d) == expected
+
+
+def test_scaled_elementwise_inverse_is_not_a_division_by_a_matrix() -> None:
+    d = matdiff.derivative("a*sum(log(x))", wrt="x")
+    assert derivative_unicode(d) == "∂f/∂x = ax∘⁻¹"
+    d = matdiff.derivative("sum(log(x))/a", wrt="x")
+    assert derivative_unicode(d) == "∂f/∂x = x∘⁻¹/a"
 
 
 def test_index_form_without_einstein_notation_falls_back_to_the_differential() -> None:

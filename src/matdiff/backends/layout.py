@@ -13,11 +13,11 @@ The contract, shared by `to_text`, `to_latex` and `to_unicode`:
   as a subtraction of its negation, after all the added terms (`spell_sum`); so does a
   broadcast scalar whose value has a negative coefficient (`signed`).
 - Division bars: a factor raised to a negative constant power goes under the bar as
-  its positive power (`split_fraction`); in a product's `/` only scalar factors do,
-  in an elementwise quotient any factor. (The Unicode printer's products are the one
-  exception: they put a matrix power under the bar too, `a/X` for `a*X.^-1`.) A
-  product's constant coefficient is written apart from its factors
-  (`split_coefficient`).
+  its positive power (`split_fraction`); in a product's `/` (every printer) only
+  scalar factors do, in an elementwise quotient any factor. So `a*X.^-1` keeps its
+  elementwise inverse as a factor (`a*(1 ./ X)`, `aX∘⁻¹`, `a X^{\\circ -1}`) and never
+  reads as a division by a matrix. A product's constant coefficient is written apart
+  from its factors (`split_coefficient`).
 - Numbers are spelled the same everywhere (`format_number`), and the function of a
   derivative equation is `f` unless it is a matrix (`function_letter`).
 """

@@ -188,8 +188,9 @@ def _add(e: Node) -> Printed:
 
 def _mul(e: Node) -> Printed:
     coef, children = split_coefficient(e)
-    # unlike the other printers, a matrix power goes under the bar too: `a/X`, `1/(ax∘²)`
-    factors, den = split_fraction(children, elementwise=True)
+    # only scalar factors go under '/', as in the other printers: an elementwise inverse
+    # of a matrix stays a factor, `aX∘⁻¹` (not `a/X`, which reads as dividing by X)
+    factors, den = split_fraction(children, elementwise=False)
     parts = [_p(c) for c in factors]
     level = min([NEG if coef < 0 else MUL] + [pr[1] for pr in parts if pr[1] >= CIRC])
     num = [_wrap(pr, CIRC) for pr in parts]

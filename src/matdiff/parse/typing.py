@@ -151,10 +151,12 @@ class _Typer:
             return
         (only,) = sizes.values()
         for node, _ in self.sized:
+            def unsized(span: s.Span = node.span) -> MatdiffError:
+                return self.error("cannot size this from the expression's variables", span)
+
             for d in self.shapes[id(node)]:
                 if not self.solver.anchored(d):
-                    self.solver.equate(d, only, lambda node=node: self.error(
-                        "cannot size this from the expression's variables", node.span))
+                    self.solver.equate(d, only, unsized)
 
     # ------------------------------------------------------------------ walking
 
@@ -416,10 +418,10 @@ class _Typer:
             if isinstance(a, s.Group):
                 return size_term(a.inner)
             if isinstance(a, s.Chain) and all(st.op == "*" for st in a.steps):
-                t = size_term(a.first)
+                total = size_term(a.first)
                 for st in a.steps:
-                    t = normal(Prod(t, size_term(st.operand)))
-                return t
+                    total = normal(Prod(total, size_term(st.operand)))
+                return total
             raise self.error(f"the size in {n}(...) must be a whole number or a size name "
                              "such as n", a.span, hint=f"write {n}(n), {n}(3) or {n}(m*n)")
 

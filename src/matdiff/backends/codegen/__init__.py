@@ -165,21 +165,20 @@ def _entry(vars_: list[Node], sizes: _Sizes, backend: Backend) -> list[str]:
     return lines
 
 
-def _output(code: str, d: Derivative, k: int, em: Emitter, sizes: _Sizes,
+def _output(code: str, form: Node, d: Derivative, k: int, em: Emitter, sizes: _Sizes,
             prev_form: Node | None) -> str:
-    """Lay a derivative's matrix-form value out as Derivative.evaluate does (prev_form:
-    the previous order's numerator matrix form, the F of a Kronecker form of order > 1)."""
+    """Lay a derivative's matrix-form value out as Derivative.evaluate does (code: the
+    value of form, d's numerator matrix form from _numerator_form; prev_form: the previous
+    order's, the F of a Kronecker form of order > 1)."""
     be = em.be
     if d.form == "gradient_list":
-        return code if kind(d.expr.shape) == "col" else f"{code}.reshape(-1)"
+        return code if kind(form.shape) == "col" else f"{code}.reshape(-1)"
     if len(d.wrt) > 1:
         return code
     f_shape = user_shape(d.function.shape)
     X = d.wrt[0]
     x_shape = user_shape(X.shape)
-    M = d.expr if not (d.layout == "denominator" and d.form in DENOMINATOR_TRANSPOSED) \
-        else b.transpose(d.expr)
-    m_shape = user_shape(M.shape)
+    m_shape = user_shape(form.shape)
     if d.form in ("gradient", "by_scalar", "jacobian") and (k == 1 or d.form != "by_scalar"):
         target = f_shape + x_shape * k
     elif d.form == "by_scalar":
@@ -243,7 +242,8 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
         if form is None:
             code = _by_basis(der, em, sizes)
         else:
-            code = _output(em.code(form), der, k, em, sizes, forms[k - 2] if k > 1 else None)
+            code = _output(em.code(form), form, der, k, em, sizes,
+                           forms[k - 2] if k > 1 else None)
         is_scalar_out = kind(d.function.shape) == "scalar" and (
             kind(der.wrt[0].shape) == "scalar" if form is None
             else der.form in ("gradient", "by_scalar") and kind(der.wrt[0].shape) == "scalar"

@@ -248,9 +248,9 @@ class Emitter:
                 and self.uses[x] <= 1 and kind(x.children[-1].shape) == "mat"
                 and kind(x.children[0].shape) == "mat")
 
-    def _signed_terms(self, n: Node) -> list[tuple[float, Node | None, list[Node]]]:
+    def _signed_terms(self, n: Node) -> list[tuple[float, Node, list[Node]]]:
         """Each term as (coefficient, the term itself, its non-constant factors)."""
-        out = []
+        out: list[tuple[float, Node, list[Node]]] = []
         for t in n.children:
             if t.op == "mul" and t.children[0].op == "const":
                 out.append((float(t.children[0].arg), t, list(t.children[1:])))
