@@ -12,6 +12,9 @@ pitfalls (PITFALLS): the transposed layout, the quadratic form without its trans
 (right only for a symmetric A), `A` for `A'` in tr(A*X), X⁻¹ / X⁻ᵀ / the symmetric
 form for log det, chain-rule factors in the wrong order (the answer does not type-check
 or has the wrong shape), a missing product-rule term, a dropped factor 2, a sign.
+For a symmetric X the structured derivative (--structured, 2*inv(X) - diag(diag(inv(X)))
+for log det) and the unconstrained one (inv(X)) are told apart both ways. A scalar
+function's second derivative is called its Hessian.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends.text import to_text
+from ..diff.derivative import Derivative
 from ..errors import MatdiffError, ShapeError
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
@@ -154,10 +158,14 @@ def _env_of(expr: str | Node, variables: Mapping[str, str] | None) -> tuple[Node
     return parse_with_env(expr, variables)
 
 
-def _what(form: str) -> str:
+def _what(d: Derivative) -> str:
+    """What the derivative is called: a scalar function's second derivative is its
+    Hessian (the Jacobian of its gradient, but called the Hessian)."""
+    if d.order == 2 and len(d.wrt) == 1 and is_scalar(d.function.shape):
+        return "Hessian (Kronecker form)" if d.form == "kronecker" else "Hessian"
     return {"gradient": "gradient", "gradient_list": "gradient", "jacobian": "Jacobian",
             "by_scalar": "derivative", "kronecker": "derivative (Kronecker form)"}.get(
-                form, "derivative")
+                d.form, "derivative")
 
 
 def check_answer(
@@ -185,7 +193,7 @@ def check_answer(
     for k, v in (variables or {}).items():
         decls.setdefault(k, v)
     expected = d.expr
-    what = _what(d.form)
+    what = _what(d)
     if not isinstance(answer, str) or not answer.strip():
         raise MatdiffError("the answer is empty", hint="write a derivative, e.g. 2*A*x")
     try:
@@ -369,22 +377,36 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                        + _TRACE_NOTE,
                        "trace-transpose", cond, **base)
     # 2. the derivative on symmetric matrices (log det's 2*inv(X) - diag(diag(inv(X))))
-    if d.form == "gradient" and X.shape[0] == X.shape[1] and not is_scalar(X.shape) \
-            and not d.structured:
+    #    given for the unconstrained one, or the other way round
+    square_X = X.shape[0] == X.shape[1] and not is_scalar(X.shape)
+    if d.form == "gradient" and square_X and d.structured:
+        got = _unconstrained_for_structured(d, nodes, s, A, X, has_logdet, what)
+        if got is not None:
+            return Verdict(False, "numerical", got[0], got[1], got[2], **base)
+    if d.form == "gradient" and square_X and not d.structured:
         structured = b.sub(b.add(expected, b.transpose(expected)),
                            b.diag(b.diag(expected)))
         ssym = _Samples(nodes, trials, seed + 5, frozenset({X.arg.name}))
         if _close(ssym.values(ans), ssym.values(structured)):
             pit = "logdet-inverse" if has_logdet else "symmetric-structured"
-            return Verdict(False, "numerical",
-                           "your answer is the derivative on symmetric matrices, G + G' - "
-                           f"diag(diag(G)) with G = {to_text(expected)} (each X_ij = X_ji "
-                           f"counted once, Cookbook 138). For a general {X.arg.name} (all "
-                           f"entries independent) the gradient is {to_text(expected)}; "
-                           f"declare {X.arg.name} symmetric and ask for the structured "
-                           "derivative to get yours",
-                           pit, f"right when {X.arg.name} is symmetric and the derivative is "
-                           "taken on symmetric matrices (--structured)", **base)
+            n, g = X.arg.name, to_text(expected)
+            msg = ("your answer is the derivative on symmetric matrices, G + G' - "
+                   f"diag(diag(G)) with G = {g} (each {n}_ij = {n}_ji counted once, "
+                   "Cookbook 138). ")
+            if _is_symmetric(X):
+                plain = _unconstrained_text(d)
+                same = f" (= {plain} for symmetric {n})" if plain and plain != g else ""
+                msg += (f"{n} is declared symmetric, so that is the structured derivative: "
+                        "ask for it with --structured. Without it the derivative is the "
+                        f"unconstrained one (all entries independent): {g}{same}")
+                cond = "right with --structured (the derivative on symmetric matrices)"
+            else:
+                msg += (f"For a general {n} (all entries independent) the gradient is {g}; "
+                        f"declare {n} symmetric and ask for the structured derivative "
+                        "(--structured) to get yours")
+                cond = (f"right when {n} is symmetric and the derivative is taken on "
+                        "symmetric matrices (--structured)")
+            return Verdict(False, "numerical", msg, pit, cond, **base)
     # 3. right only for symmetric matrices
     if sym is not None:
         names = sym[1]
@@ -400,7 +422,7 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                     "each occurrence; the second brings a transpose")
         return Verdict(False, "numerical", msg, pit, cond, **base)
     # 4. a constant multiple
-    c = _ratio(A, E)
+    c = _ratio(A, E) if E is not None else None
     if c is not None:
         if abs(c - 0.5) < 1e-6 or abs(c - 2.0) < 1e-6:
             msg = ("your answer is half the " if c < 1 else "your answer is twice the ") + \
@@ -414,12 +436,66 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                            f"your answer is {c:.6g} times the {what}", "constant-factor",
                            cond, **base)
     # 5. product-rule terms missing or with the wrong sign
-    got = _term_combination(d, s, A)
-    if got is not None:
-        return Verdict(False, "numerical", got[0], got[1], cond, **base)
+    terms = _term_combination(d, s, A)
+    if terms is not None:
+        return Verdict(False, "numerical", terms[0], terms[1], cond, **base)
     return Verdict(False, "numerical",
                    f"your answer differs from the {what} at random inputs "
                    "(no known pitfall explains the difference)", None, cond, **base)
+
+
+def _is_symmetric(X: Node) -> bool:
+    return bool(X.arg.props & {"symmetric", "spd"})
+
+
+def _unconstrained_text(d: Derivative) -> str:
+    """The unconstrained derivative as it reads before the declared properties simplify
+    it (inv(X)' for log det): the derivative of the property-free twin."""
+    from ..diff.derivative import replace_vars, take_derivative, unconstrained_twins
+
+    twins = unconstrained_twins([d.function, *d.wrt])
+    if not twins:
+        return ""
+    try:
+        plain = take_derivative(replace_vars(d.function, twins),
+                                [twins.get(v, v) for v in d.wrt], order=d.order,
+                                layout=d.layout)
+    except MatdiffError:
+        return ""
+    return to_text(plain.expr) if plain.expr is not None else ""
+
+
+def _unconstrained_for_structured(
+    d: Derivative, nodes: list[Node], s: _Samples, A: list[np.ndarray], X: Node,
+    has_logdet: bool, what: str,
+) -> tuple[str, str, str | None] | None:
+    """With --structured: an answer that is the unconstrained gradient G (log det's
+    inv(X)), or G + G' with the diagonal counted twice. (message, pitfall, condition)"""
+    from ..diff.derivative import take_derivative
+
+    try:
+        G = take_derivative(d.function, list(d.wrt), order=d.order, layout=d.layout).expr
+    except MatdiffError:
+        return None
+    if G is None:
+        return None
+    n, g = X.arg.name, to_text(G)
+    pit = "logdet-inverse" if has_logdet else "symmetric-structured"
+    struct = f"G + G' - diag(diag(G)) = {to_text(d.expr)}" if d.expr is not None else ""
+    if _close(A, s.values(G)):
+        plain = _unconstrained_text(d)
+        same = f" (= {plain} for symmetric {n})" if plain and plain != g else ""
+        return (f"your answer is the unconstrained gradient G = {g}{same}, with all "
+                f"entries of {n} independent. With --structured the derivative is taken "
+                f"on symmetric matrices, each {n}_ij = {n}_ji one variable (Cookbook 138): "
+                f"the {what} is {struct}",
+                pit, "right without --structured (the unconstrained derivative)")
+    if _close(A, s.values(b.add(G, b.transpose(G)))):
+        return (f"your answer is G + G' with G = {g}, which counts the diagonal twice: "
+                f"an off-diagonal variable {n}_ij = {n}_ji appears twice in {n}, a "
+                f"diagonal {n}_ii once, so subtract diag(diag(G)): {struct} "
+                "(Cookbook 138)", "symmetric-structured", None)
+    return None
 
 
 _TRACE_NOTE = ("The gradient G is read off df = tr(G'*dX), so the factor M in front of dX "
@@ -458,6 +534,13 @@ def _ratio(A: list[np.ndarray], E: list[np.ndarray]) -> float | None:
     return None
 
 
+def _combine(signs: tuple[int, ...], values: list[np.ndarray]) -> np.ndarray:
+    out = np.zeros_like(values[0], dtype=float)
+    for sg, v in zip(signs, values, strict=True):
+        out = out + sg * v
+    return out
+
+
 def _term_combination(d, s: _Samples, A: list[np.ndarray]) -> tuple[str, str] | None:
     """The answer as the product rule's contributions with some dropped or negated."""
     import itertools
@@ -471,18 +554,20 @@ def _term_combination(d, s: _Samples, A: list[np.ndarray]) -> tuple[str, str] | 
     except MatdiffError:
         return None
     terms = [(st.lhs, st.rhs) for st in der.steps
-             if st.section == "identification" and st.relation in ("identify", "jacobian",
-                                                                   "by_scalar")]
+             if st.section == "identification" and st.lhs is not None
+             and st.relation in ("identify", "jacobian", "by_scalar")]
     if not 2 <= len(terms) <= 5:
         return None
-    vals = [s.values(c) for _, c in terms]
-    if any(v is None for v in vals):
-        return None
+    vals: list[list[np.ndarray]] = []
+    for _, c in terms:
+        v = s.values(c)
+        if v is None:
+            return None
+        vals.append(v)
     for signs in itertools.product((1, 0, -1), repeat=len(terms)):
         if all(x == 1 for x in signs) or all(x == 0 for x in signs):
             continue
-        combo = [sum(sg * v[k] for sg, v in zip(signs, vals, strict=True))
-                 for k in range(len(A))]
+        combo = [_combine(signs, [v[k] for v in vals]) for k in range(len(A))]
         if _close(A, combo):
             missing = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == 0]
             flipped = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == -1]

@@ -130,11 +130,15 @@ def practice_main(argv: Sequence[str]) -> int:
     args = _parse(p, argv)
     if isinstance(args, int):
         return args
+    for option, value in (("--count", args.count), ("--tries", args.tries)):
+        if value < 1:
+            raise MatdiffError(f"{option} must be 1 or more, got {value}",
+                               hint=f"e.g. {option} {3 if option == '--tries' else 1}")
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
     rng = random.Random(seed)
     print(f"Practice, level {args.level} (seed {seed}; --seed {seed} repeats it).")
     solved = 0
-    for k in range(1, max(1, args.count) + 1):
+    for k in range(1, args.count + 1):
         prob = make_problem(rng, args.level)
         print(f"\nProblem {k}: {prob.statement()}")
         tries = 0
@@ -173,5 +177,5 @@ def practice_main(argv: Sequence[str]) -> int:
         d = derivative(prob.function, wrt=prob.wrt, variables=prob.variables)
         print("\nThe derivation:")
         print(derivation(d).text())
-    print(f"\nSolved {solved} of {max(1, args.count)}.")
+    print(f"\nSolved {solved} of {args.count}.")
     return 0

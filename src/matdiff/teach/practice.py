@@ -22,13 +22,13 @@ TEMPLATES: dict[int, list[_T]] = {
     1: [
         ("{a}'*{x}", "x", {"a": "vector n", "x": "vector n"}, "a linear form"),
         ("{x}'*{a}", "x", {"a": "vector n", "x": "vector n"}, "a linear form"),
-        ("{c}*{x}'*{x}", "x", {"x": "vector n"}, "the squared norm"),
+        ("{c}*{x}'*{x}", "x", {"x": "vector n"}, "{times}the squared norm ||{x}||²"),
         ("{A}*{x}", "x", {"A": "matrix m n", "x": "vector n"}, "a Jacobian"),
         ("tr({A}*{X})", "X", {"A": "matrix n m", "X": "matrix m n"}, "a trace"),
         ("tr({X}'*{A})", "X", {"A": "matrix m n", "X": "matrix m n"}, "a trace"),
         ("{a}'*{X}*{b}", "X", {"a": "vector m", "X": "matrix m n", "b": "vector n"},
          "a bilinear form"),
-        ("norm2({X})^2", "X", {"X": "matrix m n"}, "the Frobenius norm"),
+        ("norm2({X})^2", "X", {"X": "matrix m n"}, "the squared Frobenius norm"),
     ],
     2: [
         ("{x}'*{A}*{x}", "x", {"A": "matrix n n", "x": "vector n"}, "a quadratic form"),
@@ -83,10 +83,34 @@ class PracticeProblem:
     variables: dict[str, str]
 
     def statement(self) -> str:
-        decls = ", ".join(f"{k}: {v}" for k, v in sorted(self.variables.items()))
+        from ..ir.dims import format_shape, is_scalar
+        from ..parse import parse_with_env
+        from ..report import describe_variables
+
+        f, env = parse_with_env(self.function, self.variables)
+        decls = describe_variables([f, *env.values()])
+        x = env[self.wrt]
+        if is_scalar(f.shape):
+            layout = (f"the gradient has the shape of {self.wrt} "
+                      f"({format_shape(x.shape)})")
+        else:
+            fs, xs = format_shape(f.shape), format_shape(x.shape)
+            layout = (f"the Jacobian of f ({fs}) by {self.wrt} ({xs}) is "
+                      f"{_rows(f.shape)}×{_rows(x.shape)}")
         return (f"Find the derivative of f = {self.function} with respect to {self.wrt} "
-                f"({self.topic}).\n  where {decls}\n  Numerator layout: a gradient has the "
-                f"shape of {self.wrt}; a Jacobian of f (m) by x (n) is m×n.")
+                f"({self.topic}).\n  where {decls}\n  Numerator layout: {layout}.")
+
+
+def _rows(shape: tuple) -> str:
+    """The length of a vector (its rows), as the Jacobian's side: n, or m*n for a matrix
+    (its vec)."""
+    from ..ir.dims import format_dim
+
+    r, c = shape
+    return format_dim(r) if c == 1 else f"{format_dim(r)}*{format_dim(c)}"
+
+
+_TIMES = {1: "", 2: "twice ", 3: "3 times "}
 
 
 def make_problem(seed: int | random.Random, level: int = 1) -> PracticeProblem:
@@ -110,7 +134,9 @@ def make_problem(seed: int | random.Random, level: int = 1) -> PracticeProblem:
             used.add(names[k])
         c = rng.choice([1, 2, 3]) if "{c}" in text else 1
         function = text.format(c=c, **names)
-        function = function.replace("1*", "") if function.startswith("1*") else function
+        if function.startswith("1*"):
+            function = function[2:]
+        topic = topic.format(times=_TIMES[c], **names)
         variables = {names[k]: v for k, v in decls.items()}
         wrt = names[wrt_key]
         d = derivative(function, wrt=wrt, variables=variables)

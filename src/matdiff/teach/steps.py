@@ -14,7 +14,10 @@ A `Derivation` has four sections, each a list of `DerivationStep`:
    its contribution G_i with term = tr(G_i'*dX) (or J_i*dx for a Jacobian, ...), then
    the first identification theorem: df = tr(G'*dX) => df/dX = G;
 3. simplification: the named rewrite rules that bring the sum of contributions to the
-   printed form (and the symmetric-structure and layout adjustments when asked for);
+   printed form; the declared properties (as the engine does, a symmetric, diagonal or
+   orthogonal variable is differentiated as a property-free twin, and the property
+   simplifies the result at the end: "G = inv(X)' = inv(X) [since X is symmetric]");
+   and the symmetric-structure and layout adjustments when asked for;
 4. the result (the engine's `Derivative.expr`).
 
 Every step carries the nodes it relates and how (`relation`): "d" (rhs is the
@@ -24,7 +27,8 @@ sum(rhs .* dX), i.e. tr(rhs'*dX)), "jacobian" (vec(lhs) = rhs*vec(dX)), "by_scal
 check that the steps form a valid chain.
 
 Hessians (order 2) show the first-order derivation and then the differential of the
-gradient: dg = H*dx, so d²f = dx'*H*dx.
+gradient: dg = H*dx, so d²f = dx'*H*dx; a scalar function's second derivative is called
+its Hessian (by a matrix, in Kronecker form).
 """
 
 from __future__ import annotations
@@ -37,7 +41,13 @@ import numpy as np
 
 from ..backends.text import to_text
 from ..diff.adjoint import adjoint, vec_jacobian
-from ..diff.derivative import Derivative, take_derivative
+from ..diff.derivative import (
+    STRUCTURE_PROPS,
+    Derivative,
+    replace_vars,
+    take_derivative,
+    unconstrained_twins,
+)
 from ..diff.differential import Step, differential
 from ..errors import MatdiffError, NoMatrixForm
 from ..ir import build as b
@@ -70,9 +80,10 @@ class DerivationStep:
     stage: int = 1  # 2 for the second-order part of a Hessian
 
     def text(self) -> str:
-        left = self.label or (to_text(self.lhs) if self.lhs is not None else "")
+        lhs = to_text(self.lhs) if self.lhs is not None else ""
+        left = self.label or lhs
         if self.relation == "d":
-            body = f"d({to_text(self.lhs)}) = {to_text(self.rhs)}"
+            body = f"d({lhs}) = {to_text(self.rhs)}"
         elif self.relation == "note":
             body = self.label
         elif self.relation in ("identify", "jacobian", "by_scalar"):
@@ -112,6 +123,8 @@ class Derivation:
                 if steps:
                     title = SECTION_TITLES[sec]
                     if len(stages) > 1 and sec != "result":
+                        if stage == 2:
+                            title = title.replace("df", "dg")
                         title = ("First order: " if stage == 1 else
                                  "Second order (differentiate g again): ") + title
                     out.append((title, steps))
@@ -354,11 +367,63 @@ def _intro(d: Derivative) -> list[str]:
 
     names = ",".join(v.arg.name for v in d.wrt)
     order = "" if d.order == 1 else f" (order {d.order})"
-    return [
+    what = f"df/d{names}"
+    if _is_hessian(d):
+        what = f"the Hessian d²f/d{names}²"
+    lines = [
         f"f = {to_text(d.function)}",
         f"  where {describe_variables([d.function, *d.wrt])}",
-        f"Find df/d{names}{order}; {LAYOUT_NOTE[d.layout]}.",
+        f"Find {what}{order}; {LAYOUT_NOTE[d.layout]}.",
     ]
+    X = d.wrt[0]
+    if len(d.wrt) == 1 and X.op == "var" and X.arg.props & STRUCTURE_PROPS:
+        n = X.arg.name
+        lines.append(
+            f"{_property_phrase([X])}: f is differentiated with all entries of {n} "
+            f"independent (a direction d{n} need not keep the property), and the result "
+            "is simplified with the property at the end.")
+    return lines
+
+
+def _is_hessian(d: Derivative) -> bool:
+    """A scalar function's second derivative (by one variable)."""
+    return d.order == 2 and len(d.wrt) == 1 and is_scalar(d.function.shape)
+
+
+_PROP_WORDS = {
+    "spd": "symmetric positive definite",
+    "symmetric": "symmetric",
+    "diagonal": "diagonal",
+    "orthogonal": "orthogonal",
+}
+_PROP_FACTS = {
+    "spd": "{n}' = {n}",
+    "symmetric": "{n}' = {n}",
+    "diagonal": "{n}' = {n}, diag(diag({n})) = {n}",
+    "orthogonal": "inv({n}) = {n}', {n}'*{n} = I",
+}
+
+
+def _property_phrase(variables: list[Node], facts: bool = False) -> str:
+    """'X is symmetric' / 'A is symmetric and Q is orthogonal', optionally with the
+    identities used ('X is symmetric (X' = X)')."""
+    parts = []
+    for v in sorted(variables, key=lambda v: v.arg.name):
+        name = v.arg.name
+        props = [p for p in ("spd", "symmetric", "diagonal", "orthogonal")
+                 if p in v.arg.props & STRUCTURE_PROPS]
+        if "spd" in props and "symmetric" in props:
+            props.remove("symmetric")
+        if not props:
+            continue
+        words = " and ".join(_PROP_WORDS[p] for p in props)
+        part = f"{name} is {words}"
+        if facts:
+            part += " (" + "; ".join(_PROP_FACTS[p].format(n=name) for p in props) + ")"
+        parts.append(part)
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _derivation(d: Derivative) -> Derivation:
@@ -367,14 +432,20 @@ def _derivation(d: Derivative) -> Derivation:
         _scalar_list(der, d)
         return der
     X = d.wrt[0]
+    # As the engine does: variables with a structure (symmetric, diagonal, orthogonal)
+    # are differentiated as property-free twins, and the property is used at the end.
+    twins = unconstrained_twins([d.function, *d.wrt])
+    f = replace_vars(d.function, twins) if twins else d.function
+    X0 = twins.get(X, X)
     if d.order == 1:
-        _first(der, d.function, X, d.dvars[0] if d.dvars else b.dvar(X.arg.name, X.shape),
+        _first(der, f, X0, d.dvars[0] if d.dvars else b.dvar(X.arg.name, X.shape),
                d.steps_trace, d)
-        _finish(der, d)
+        last = _with_properties(der, twins)
+        _finish(der, d, last)
         return der
     # Hessians and higher: the first-order derivation, then the differential of it.
-    d1 = take_derivative(d.function, [X], order=1, layout="numerator")
-    _first(der, d.function, X, d1.dvars[0], d1.steps_trace, d1)
+    d1 = take_derivative(f, [X0], order=1, layout="numerator")
+    _first(der, f, X0, d1.dvars[0], d1.steps_trace, d1)
     g = d1.expr
     if g is None or d.order > 2:
         der.steps.append(DerivationStep(
@@ -387,11 +458,41 @@ def _derivation(d: Derivative) -> Derivation:
         g, "note", label=f"g = {to_text(g)}  (the first derivative, above)"))
     dX2 = d.dvars[1] if len(d.dvars) > 1 else b.dvar(X.arg.name, X.shape, 2)
     start = len(der.steps) - 1
-    _first(der, g, X, dX2, None, d, second=True)
+    _first(der, g, X0, dX2, None, d, second=True)
+    last = _with_properties(der, twins)
     for s in der.steps[start:]:
         s.stage = 2
-    _finish(der, d)
+    _finish(der, d, last)
     return der
+
+
+def _last_equal(der: Derivation) -> Node | None:
+    return next((s.rhs for s in reversed(der.steps) if s.relation == "="), None)
+
+
+def _with_properties(der: Derivation, twins: dict[Node, Node]) -> Node | None:
+    """The step that brings the declared properties back into the result of the
+    property-free derivation ("inv(X)' = inv(X) since X is symmetric"), and the rule
+    steps that simplify with them; the simplified result (None without one)."""
+    last = _last_equal(der)
+    if not twins or last is None:
+        return last
+    back = {t: v for v, t in twins.items()}
+    used = [v for v in twins if v.arg.name in last.free]
+    restored = replace_vars(last, back)
+    final = simplify(restored)
+    if to_text(final) == to_text(last):
+        return final  # the properties change nothing in this result
+    sym = next((s.label for s in reversed(der.steps)
+                if s.relation == "=" and s.label in ("G", "J", "M", "H")), "")
+    where = f"{sym} = " if sym else ""
+    der.steps.append(DerivationStep(
+        "simplification", "since " + _property_phrase(used, facts=True), last, restored,
+        "=", label=where + to_text(last)))
+    if restored is not final:
+        steps, final = _simplification_steps("simplification", restored, where=where)
+        der.steps.extend(steps)
+    return final
 
 
 def _differential_steps(
@@ -412,9 +513,10 @@ def _differential_steps(
         return None
     raw = trace[-1].result
     if trace[-1].expr is not f:  # a shared root differentiated earlier
-        raw = differential(f, X, dX)
-        if raw is None:
+        again = differential(f, X, dX)
+        if again is None:
             return None
+        raw = again
     steps, df = _simplification_steps("differentials", raw, where=f"d{fname} = ")
     der.steps.extend(steps)
     der.steps.append(DerivationStep("differentials", "the differential of the whole "
@@ -483,6 +585,9 @@ def _first(
                        f"and d²f = d{X.arg.name}'*H*d{X.arg.name}")
         elif is_column(f.shape) and is_column(X.shape):
             theorem = f"d{fname} = J*d{X.arg.name} ⇒ the Jacobian ∂{fname}/∂{X.arg.name} = J"
+        elif second and is_scalar(der.derivative.function.shape):
+            theorem = (f"vec(d{fname}) = M*vec(d{X.arg.name}) ⇒ the Hessian (Kronecker "
+                       f"form) is M, and d²f = vec(d{X.arg.name})'*M*vec(d{X.arg.name})")
         else:
             theorem = (f"vec(d{fname}) = M*vec(d{X.arg.name}) ⇒ the derivative (Kronecker "
                        "form) is M")
@@ -494,8 +599,9 @@ def _first(
     der.steps.extend(steps)
 
 
-def _finish(der: Derivation, d: Derivative) -> None:
-    last = next((s.rhs for s in reversed(der.steps) if s.relation == "="), None)
+def _finish(der: Derivation, d: Derivative, last: Node | None = None) -> None:
+    if last is None:
+        last = _last_equal(der)
     if d.structured and d.expr is not None and d.order == 1:
         X = d.wrt[0]
         G = last if last is not None else d.expr
@@ -525,8 +631,12 @@ def _finish(der: Derivation, d: Derivative) -> None:
         order = "" if d.order == 1 else f"^{d.order}"
         from ..report import FORM_NOTE
 
+        form_note = FORM_NOTE.get(d.form, d.form)
+        if _is_hessian(d):
+            form_note = ("Hessian (Kronecker form M with vec(dG) = M*vec(dX), G the "
+                         "gradient)" if d.form == "kronecker" else "Hessian")
         der.steps.append(DerivationStep(
-            "result", FORM_NOTE.get(d.form, d.form) + f", {format_shape(d.expr.shape)}",
+            "result", form_note + f", {format_shape(d.expr.shape)}",
             None, d.expr, "=", label=f"d{order}f/d{names}{order}"))
     else:
         der.steps.append(DerivationStep(
@@ -564,8 +674,12 @@ def _scalar_list(der: Derivation, d: Derivative) -> None:
             "stack the partial derivatives into the gradient (a column)")
     if d.layout == "denominator" and d.form == "jacobian":
         rule += "; denominator layout transposes it"
-    der.steps.append(DerivationStep("result", rule, None, d.expr, "=",
-                                    label="df/d(" + ",".join(v.arg.name for v in d.wrt) + ")"))
+    label = "df/d(" + ",".join(v.arg.name for v in d.wrt) + ")"
+    if d.expr is None:
+        der.steps.append(DerivationStep("result", "index form", None, d.differentials[-1],
+                                        "=", label="df"))
+        return
+    der.steps.append(DerivationStep("result", rule, None, d.expr, "=", label=label))
 
 
 # ----------------------------------------------------------------- numerical checks
