@@ -53,10 +53,28 @@ def evaluate(
     from .backends.evaluate import evaluate as evaluate_node
     from .backends.evaluate import to_user
 
-    node = parse(expr, variables) if isinstance(expr, str) else expr
+    if isinstance(expr, str):
+        node = parse(expr, variables)
+    elif isinstance(expr, Node):
+        node = expr
+    else:
+        raise MatdiffError(
+            f"evaluate needs an expression (text or a matdiff expression), got "
+            f"{type(expr).__name__}"
+        )
+    if values is not None and not isinstance(values, Mapping):
+        raise MatdiffError(f"values must map names to values, got {type(values).__name__}")
+    for name, size in (sizes or {}).items():
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_SIZE:
+            raise MatdiffError(
+                f"the size {name} must be a whole number from 1 to {MAX_SIZE}, got {size!r}"
+            )
     merged = dict(values or {})
     merged.update(kw)
     return to_user(evaluate_node(node, merged, sizes=sizes), node.shape)
+
+
+MAX_SIZE = 100_000
 
 
 def _free_vars(node: Node) -> dict[str, Node]:
@@ -165,6 +183,29 @@ def _resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Vari
     return node, out
 
 
+def _as_typed(text: str, env: dict[str, Node]) -> Node | None:
+    """`text` parsed with every variable declared as the first parse inferred it, but
+    without symmetric/diagonal/orthogonal properties, so `S'` stays a transpose."""
+    from .diff.derivative import STRUCTURE_PROPS
+
+    if not any(v.arg.props & STRUCTURE_PROPS for v in env.values()):
+        return None
+    decls: dict[str, str] = {}
+    for name, v in env.items():
+        r, c = v.shape
+        if not all(isinstance(d, int) or str(d).isidentifier() for d in (r, c)):
+            return None  # a size such as m*n cannot be declared
+        if (r, c) == (1, 1):
+            kind = "scalar"
+        elif c == 1:
+            kind = f"vector {r}"
+        else:
+            kind = f"matrix {r} {c}"
+        decls[name] = " ".join([kind, *sorted(v.arg.props - STRUCTURE_PROPS)])
+    node, _ = parse_with_env(text, decls)
+    return node
+
+
 def derivative(
     expr: Expr,
     wrt: str | Node | Sequence[str | Node],
@@ -177,7 +218,22 @@ def derivative(
     node, wrt_nodes = _resolve(expr, wrt, variables)
     if not isinstance(order, int) or isinstance(order, bool):
         raise DiffError(f"order must be a whole number, got {order!r}")
-    return take_derivative(node, wrt_nodes, order=order, layout=layout, structured=structured)
+    as_typed = None
+    if isinstance(expr, str) and len(wrt_nodes) == 1:
+        as_typed = _as_typed(expr, variables_of(expr, _declarations(expr, wrt, variables)))
+    return take_derivative(node, wrt_nodes, order=order, layout=layout, structured=structured,
+                           as_typed=as_typed)
+
+
+def _declarations(expr: str, wrt: Any, variables: Variables) -> Variables:
+    """The declarations _resolve parsed with (a wrt list types its names as scalars)."""
+    names = [n for n in _wrt_names(wrt) if isinstance(n, str)]
+    if len(names) <= 1:
+        return variables
+    decls = dict(variables or {})
+    for n in names:
+        decls.setdefault(n, "scalar")
+    return decls
 
 
 def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Derivative:

@@ -75,7 +75,7 @@ def derivative_from_args(args: argparse.Namespace):
     from .api import derivative
 
     return derivative(
-        args.expression,
+        args.expression.strip(),
         wrt=args.wrt,
         variables=variables_from(args.var) or None,
         order=args.order,
@@ -136,8 +136,19 @@ def _main_derivative(argv: Sequence[str]) -> int:
     return status
 
 
+def _protect_leading_minus(argv: list[str]) -> list[str]:
+    """`matdiff "-y'*log(softmax(z))" ...` and `--answer "-2*x"`: text that starts with a
+    minus is an expression, not an option; a leading space keeps argparse off it (the
+    parser ignores the space)."""
+    out = []
+    for tok in argv:
+        is_option = tok.startswith("--") or (len(tok) == 2 and tok[1].isalpha())
+        out.append(" " + tok if tok.startswith("-") and not is_option else tok)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _protect_leading_minus(list(sys.argv[1:] if argv is None else argv))
     try:
         if argv and argv[0] in COMMANDS:
             module, func = COMMANDS[argv[0]].split(":")
@@ -153,6 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except MemoryError:
+        print(
+            "error: out of memory: the sizes or the order are too large for this machine",
+            file=sys.stderr,
+        )
+        return 2
     except BrokenPipeError:  # `matdiff ... | head`: the reader left; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

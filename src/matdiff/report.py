@@ -49,7 +49,8 @@ def describe_variables(nodes: list[Node]) -> str:
 def report(d: Derivative) -> str:
     names = ",".join(v.arg.name for v in d.wrt)
     order = "" if d.order == 1 else f"^{d.order}"
-    lines = [f"f = {to_text(d.function)}", f"  where {describe_variables([d.function, *d.wrt])}"]
+    shown = d.as_typed if d.as_typed is not None else d.function
+    lines = [f"f = {to_text(shown)}", f"  where {describe_variables([d.function, *d.wrt])}"]
     head = f"d{order}f/d{names}{order}"
     if d.expr is not None:
         lines.append(f"{head} = {to_text(d.expr)}")

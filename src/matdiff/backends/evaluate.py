@@ -502,7 +502,9 @@ def _elementwise_product(n: Node, k: list[Array], s: Mapping[str, int]) -> Array
 _RULES.update({
     "const": lambda n, k, s: _scalar(n.arg),
     "eye": lambda n, k, s: np.eye(_shape(n, s)[0]),
-    "commutation": lambda n, k, s: commutation_matrix(resolve(n.arg[0], s), resolve(n.arg[1], s)),
+    "commutation": lambda n, k, s: commutation_matrix(
+        *concrete_shape((n.arg[0], n.arg[1]), s)
+    ),
     "add": lambda n, k, s: sum(k, np.zeros(_shape(n, s))),
     "mul": _elementwise_product,
     "hadamard": _elementwise_product,

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..errors import DiffError, NoMatrixForm
+from ..errors import DiffError, LimitError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key
@@ -49,6 +49,9 @@ class Derivative:
     dvars: tuple[Node, ...]
     steps_trace: list[Step] = field(default_factory=list)
     note: str = ""
+    # The function as typed, with variables free of symmetric/diagonal/orthogonal
+    # properties (S' kept as S'): what the unconstrained derivative differentiates.
+    as_typed: Node | None = None
 
     def __str__(self) -> str:
         from ..backends.text import to_text
@@ -74,8 +77,13 @@ class Derivative:
     def check(self, trials: int = 3, seed: int = 0) -> Any:
         """Compare with central finite differences at random inputs honouring the
         declared properties; the result is truthy when it passes, and prints one line."""
+        from ..errors import MatdiffError
         from ..verify.check import check_derivative
 
+        for name, v in (("trials", trials), ("seed", seed)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "trials" else 0):
+                raise MatdiffError(f"{name} must be a whole number"
+                                   f"{' of 1 or more' if name == 'trials' else ''}, got {v!r}")
         return check_derivative(self, trials=trials, seed=seed)
 
     def to_code(self, backend: str = "numpy", name: str | None = None) -> str:
@@ -205,23 +213,32 @@ def replace_vars(expr: Node, mapping: dict[Node, Node]) -> Node:
     return go(expr)
 
 
+MAX_ORDER = 12
+
+
 def take_derivative(
     f: Node,
     wrt: Sequence[Node],
     order: int = 1,
     layout: str = "numerator",
     structured: bool = False,
+    as_typed: Node | None = None,
 ) -> Derivative:
+    """The derivative of f by wrt. `as_typed` is f as written, built with variables free
+    of structure properties: a declared symmetric S makes the builders read S' as S, which
+    is right for values but not for the unconstrained derivative (d tr(S'*B)/dS is B)."""
     if layout not in LAYOUTS:
         raise DiffError(f"unknown layout {layout!r}", hint="use 'numerator' or 'denominator'")
     if order < 1:
         raise DiffError(f"order must be 1 or more, got {order}")
+    if order > MAX_ORDER:
+        raise LimitError(f"order {order} is above matdiff's limit of {MAX_ORDER}")
     if len(wrt) > 1:
         return _by_scalar_list(f, tuple(wrt), order, layout)
     twins = unconstrained_twins([f, *wrt])
     if twins:
-        plain = _take(replace_vars(f, twins), [twins.get(wrt[0], wrt[0])], order, layout,
-                      structured=False)
+        source = as_typed if as_typed is not None else replace_vars(f, twins)
+        plain = _take(source, [twins.get(wrt[0], wrt[0])], order, layout, structured=False)
         back = {t: v for v, t in twins.items()}
         expr = plain.expr
         if expr is not None:
@@ -236,6 +253,7 @@ def take_derivative(
             structured=structured,
             expr=expr,
             differentials=tuple(simplify(replace_vars(dk, back)) for dk in plain.differentials),
+            as_typed=source,
         )
     return _take(f, wrt, order, layout, structured)
 

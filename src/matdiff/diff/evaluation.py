@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..backends.evaluate import bind_sizes, evaluate
+from ..backends.evaluate import bind_sizes, concrete_shape, evaluate
 from ..errors import LimitError
-from ..ir.dims import concrete
 from ..ir.node import dvar_key
 
 UserShape = tuple[int, ...]
@@ -37,14 +36,14 @@ def user_shape(shape: tuple[int, int]) -> UserShape:
 
 def evaluate_derivative(d: Any, values: dict[str, Any]) -> Any:
     sizes = bind_sizes([d.function, *d.wrt], values)
-    f_shape = concrete(d.function.shape, sizes)
+    f_shape = concrete_shape(d.function.shape, sizes)
     fu = user_shape(f_shape)
     if len(d.wrt) > 1:
         # By a list of scalars: a stacked gradient (a column) or a Jacobian/Hessian grid,
         # already in the requested layout.
         out = evaluate(d.expr, values, sizes=sizes)
         return out.reshape(-1) if d.form == "gradient_list" else out
-    x_shape = concrete(d.wrt[0].shape, sizes)
+    x_shape = concrete_shape(d.wrt[0].shape, sizes)
     xu = user_shape(x_shape)
     # The function itself first: values outside its domain (log of a negative, logdet of
     # a matrix that is not positive definite) are an error, not a derivative.

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..errors import NoMatrixForm
+from ..errors import LimitError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 
 Diffs = Sequence[Node | None]
 RuleFn = Callable[[Node, Sequence[Node], Diffs], Node | None]
+MAX_EXPANDED_POWER = 64
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,12 @@ def _mpow(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
     if dX is None:
         return None
     k = x.arg
+    if k > MAX_EXPANDED_POWER:
+        raise LimitError(
+            f"d(X^{k}) expands into {k} terms; matdiff expands powers up to "
+            f"X^{MAX_EXPANDED_POWER}",
+            hint="use a smaller power",
+        )
     return b.add(
         *(b.matmul_chain([b.mpower(X, i), dX, b.mpower(X, k - 1 - i)]) for i in range(k))
     )

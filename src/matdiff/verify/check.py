@@ -206,14 +206,23 @@ Reference = Callable[[Mapping[str, Any], Mapping[str, int]], np.ndarray]
 
 def _reference(d: Any, space: str, h: float) -> Reference:
     """A function of (values, sizes) giving the finite-difference derivative, numerator."""
+    from ..diff.derivative import replace_vars, take_derivative, unconstrained_twins
+
     names = [v.arg.name for v in d.wrt]
+    # Unconstrained derivatives are of the function as typed (S' a transpose even for a
+    # symmetric S), and the higher ones of the unconstrained lower derivative: the
+    # gradient of logdet(S) is inv(S)' off the symmetric matrices, though inv(S) on them.
+    twins = {} if d.structured else unconstrained_twins([d.function, *d.wrt])
+    source = d.function
+    if twins:
+        source = d.as_typed if d.as_typed is not None else replace_vars(d.function, twins)
     if d.order == 1:
         fd_space = "symmetric" if space == "symmetric" else "full"
 
         def first(values: Mapping[str, Any], sizes: Mapping[str, int]) -> np.ndarray:
             parts = [
                 np.asarray(
-                    fd_derivative(d.function, n, values, h=h, space=fd_space, sizes=sizes),
+                    fd_derivative(source, n, values, h=h, space=fd_space, sizes=sizes),
                     dtype=float,
                 )
                 for n in names
@@ -223,13 +232,8 @@ def _reference(d: Any, space: str, h: float) -> Reference:
 
         return first
 
-    from ..diff.derivative import replace_vars, take_derivative, unconstrained_twins
-
-    # Unconstrained higher derivatives differentiate the unconstrained lower one: the
-    # gradient of logdet(S) is inv(S)' off the symmetric matrices, though inv(S) on them.
-    twins = {} if d.structured else unconstrained_twins([d.function, *d.wrt])
     lower = take_derivative(
-        replace_vars(d.function, twins),
+        source,
         [twins.get(v, v) for v in d.wrt],
         order=d.order - 1,
         layout="numerator",
