@@ -20,7 +20,7 @@ from .diff.derivative import Derivative, take_derivative
 from .errors import DeclarationError, DiffError, MatdiffError
 from .ir import build as b
 from .ir.dims import format_shape, is_scalar
-from .ir.node import PROPERTIES, Node, as_node
+from .ir.node import PROPERTIES, Node, as_node, variables_in
 from .parse import parse_with_env
 
 Expr = str | Node
@@ -78,18 +78,7 @@ MAX_SIZE = 100_000
 
 
 def _free_vars(node: Node) -> dict[str, Node]:
-    found: dict[str, Node] = {}
-    stack = [node]
-    seen: set[int] = set()
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        if n.op == "var":
-            found[n.arg.name] = n
-        stack.extend(n.children)
-    return found
+    return variables_in([node])
 
 
 def _wrt_names(wrt: Any) -> list[str | Node]:

@@ -11,7 +11,7 @@ from .backends.text import to_text
 from .diff.derivative import Derivative
 from .errors import MatdiffError
 from .ir.dims import format_shape, is_scalar, kind_of
-from .ir.node import Node
+from .ir.node import Node, variables_in
 
 LAYOUT_NOTE = {
     "numerator": "numerator layout (gradients have the variable's shape; Jacobians are m×n)",
@@ -29,13 +29,7 @@ FORM_NOTE = {
 
 
 def describe_variables(nodes: list[Node]) -> str:
-    seen: dict[str, Node] = {}
-    stack = list(nodes)
-    while stack:
-        n = stack.pop()
-        if n.op == "var":
-            seen.setdefault(n.arg.name, n)
-        stack.extend(n.children)
+    seen = variables_in(nodes)
     parts = []
     for name in sorted(seen):
         v = seen[name]

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputValueError
-from ..ir.dims import Dim, Shape, format_shape, is_column, is_row, is_scalar, is_square
+from ..ir.dims import Dim, Shape, format_shape, is_column, is_row, is_square, kind_of
 from ..ir.node import Node, dvar_key
 from .text import to_text
 
@@ -42,14 +42,7 @@ Values = Mapping[str, Any]
 # ------------------------------------------------------------------------ user <-> internal
 
 
-def _kind(shape: Shape) -> str:
-    if is_scalar(shape):
-        return "scalar"
-    if is_column(shape):
-        return "vector"
-    if is_row(shape):
-        return "row vector"
-    return "matrix"
+_kind = kind_of
 
 
 def describe(shape: Shape) -> str:

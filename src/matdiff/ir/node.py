@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,6 +214,22 @@ def _times(a: Node, c: Node) -> Node:
     if a.shape == (1, 1) or c.shape == (1, 1):
         return build.mul(a, c)
     return build.hadamard(a, c)
+
+
+def variables_in(nodes: Iterable[Node]) -> dict[str, Node]:
+    """The `var` nodes under `nodes`, by name (the first met), without recursion."""
+    found: dict[str, Node] = {}
+    stack = list(nodes)
+    seen: set[int] = set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.op == "var":
+            found.setdefault(n.arg.name, n)
+        stack.extend(n.children)
+    return found
 
 
 def dvar_key(arg: tuple[str, int]) -> str:

@@ -29,7 +29,7 @@ from ..diff.derivative import Derivative
 from ..errors import MatdiffError, ShapeError
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
-from ..ir.node import Node
+from ..ir.node import Node, variables_in
 from ..rewrite.driver import simplify
 
 # name -> (title, what the lesson says)
@@ -263,14 +263,7 @@ class _Samples:
 
 
 def _leaf_vars(nodes: list[Node]) -> list[Node]:
-    seen: dict[str, Node] = {}
-    stack = list(nodes)
-    while stack:
-        n = stack.pop()
-        if n.op == "var":
-            seen.setdefault(n.arg.name, n)
-        stack.extend(n.children)
-    return list(seen.values())
+    return list(variables_in(nodes).values())
 
 
 def _close(a: list[np.ndarray] | None, c: list[np.ndarray] | None, rtol: float = 1e-7) -> bool:
