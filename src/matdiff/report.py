@@ -10,6 +10,7 @@ from __future__ import annotations
 from .backends.text import to_text
 from .diff.derivative import Derivative
 from .errors import MatdiffError
+from .ir import build as b
 from .ir.dims import format_shape, is_scalar, kind_of
 from .ir.node import Node, variables_in
 
@@ -47,7 +48,10 @@ def report(d: Derivative) -> str:
     lines = [f"f = {to_text(shown)}", f"  where {describe_variables([d.function, *d.wrt])}"]
     head = f"d{order}f/d{names}{order}"
     if d.expr is not None:
-        lines.append(f"{head} = {to_text(d.expr)}")
+        short, names = abbreviate(d.expr, set(variables_in([d.function])))
+        lines.append(f"{head} = {to_text(short)}")
+        for name, sub in names:
+            lines.append(f"  where {name} = {to_text(sub)}")
         lines.append(f"  {describe_form(d)}, {LAYOUT_NOTE[d.layout]}")
         if d.structured:
             lines.append("  on the space of symmetric matrices (entries X_ij = X_ji move together)")
@@ -78,3 +82,55 @@ def describe_form(d: Derivative) -> str:
             return "Hessian in Kronecker form: d²f = vec(dX)'*H*vec(dX)"
         return "Hessian"
     return FORM_NOTE.get(d.form, d.form)
+
+
+_SHORT_NAMES = ("s", "u", "v", "r", "q", "p", "g", "h")
+
+
+def abbreviate(e: Node, taken: set[str], width: int = 60) -> tuple[Node, list[tuple[str, Node]]]:
+    """A long result with its largest repeated subexpressions named: the logistic Hessian
+    reads `X'*diag(y.^2 .* s .* (1 - s))*X` where s = sigmoid(-y .* (X*w)). Only for
+    display: `str(d)` stays the whole, pasteable expression."""
+    named: list[tuple[str, Node]] = []
+    free = [n for n in _SHORT_NAMES if n not in taken]
+    while len(to_text(e)) > width and free:
+        counts: dict[Node, int] = {}
+        stack = [e]
+        while stack:  # occurrences in the tree, shared nodes counted each time they appear
+            n = stack.pop()
+            counts[n] = counts.get(n, 0) + 1
+            stack.extend(n.children)
+        repeated = [n for n, k in counts.items()
+                    if k >= 2 and n.size >= 4 and n.op not in ("var", "const", "fill")]
+        if not repeated:
+            break
+        best = max(repeated, key=lambda n: (n.size * counts[n], n.key))
+        name = free.pop(0)
+        stand_in = b.var(name, best.shape)
+        e = _replace_node(e, best, stand_in)
+        named.append((name, best))
+    # Each definition in terms of the names chosen after it, smallest first:
+    # u = tanh(W*x), then s = 1 - u.^2.
+    out: list[tuple[str, Node]] = []
+    for i, (name, sub) in enumerate(named):
+        for later, node in named[i + 1 :]:
+            sub = _replace_node(sub, node, b.var(later, node.shape))
+        out.append((name, sub))
+    return e, out[::-1]
+
+
+def _replace_node(e: Node, target: Node, value: Node) -> Node:
+    memo: dict[Node, Node] = {}
+
+    def go(n: Node) -> Node:
+        if n is target:
+            return value
+        got = memo.get(n)
+        if got is None:
+            kids = [go(c) for c in n.children]
+            same = all(k is c for k, c in zip(kids, n.children, strict=True))
+            got = n if same else b.rebuild(n, kids)
+            memo[n] = got
+        return got
+
+    return go(e)
