@@ -48,9 +48,9 @@ def report(d: Derivative) -> str:
     lines = [f"f = {to_text(shown)}", f"  where {describe_variables([d.function, *d.wrt])}"]
     head = f"d{order}f/d{names}{order}"
     if d.expr is not None:
-        short, names = abbreviate(d.expr, set(variables_in([d.function])))
+        short, abbreviations = abbreviate(d.expr, set(variables_in([d.function])))
         lines.append(f"{head} = {to_text(short)}")
-        for name, sub in names:
+        for name, sub in abbreviations:
             lines.append(f"  where {name} = {to_text(sub)}")
         lines.append(f"  {describe_form(d)}, {LAYOUT_NOTE[d.layout]}")
         if d.structured:
