@@ -6,7 +6,8 @@ Contract (`create_app(settings)`):
   structured} → {result, latex, unicode, form, layout, variables, report, differential,
   ...}; `POST /api/variables` {expression, variables}; `POST /api/steps`;
   `POST /api/code` (+ backend); `POST /api/check` (+ seed); `POST /api/check-answer`
-  (+ answer); `GET /api/examples`, `GET /api/health`. OpenAPI at /openapi.json.
+  (+ answer); `GET /api/examples`, `GET /api/health`. OpenAPI at /openapi.json, read
+  by the API page at /docs (served from static/, no CDN: it works offline).
 - Every error is JSON `{"error": {"message", "hint", "column", "span", "text", ...}}`
   with the message and caret column the command line shows: 422 for input matdiff
   rejects, 413 for a body over `max_body` bytes, 501 for a part of matdiff not written
@@ -65,7 +66,9 @@ class VariablesRequest(BaseModel):
 class DerivativeRequest(VariablesRequest):
     wrt: str = Field("", description="the variable, or a comma list of scalars")
     order: int = Field(1, description=f"1 for the first derivative, up to {MAX_ORDER}")
-    layout: Literal["numerator", "denominator"] = "numerator"
+    layout: Literal["numerator", "denominator"] = Field(
+        "numerator", description="numerator (gradients have the variable's shape) or denominator"
+    )
     structured: bool = Field(
         False, description="derivative on the space of symmetric/diagonal matrices"
     )
@@ -237,6 +240,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Symbolic matrix calculus: derivatives of matrix expressions",
         version=_version(),
         lifespan=lifespan,
+        # Swagger UI and ReDoc load from a CDN and show a blank page offline: /docs is
+        # the page's own API page (static/docs.html), reading /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.pool = pool
@@ -358,7 +365,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def examples() -> dict:
         return {"examples": EXAMPLES}
 
-    @app.get("/api/health")
+    @app.get("/api/health", summary="The server's version and its workers")
     async def health() -> dict:
         return {"ok": True, "version": _version(), "workers": pool.size,
                 "timeouts": pool.timeouts, "restarts": pool.restarts}
@@ -366,6 +373,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

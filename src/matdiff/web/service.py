@@ -16,6 +16,7 @@ data that pickles.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -150,24 +151,44 @@ def _head(d: Any) -> tuple[str, str]:
 # ------------------------------------------------------------------------ the jobs
 
 
+# The names a person gives the unknown they differentiate by (the parameter, not the
+# data): in X*w it is w, in norm2(A*x - b)^2 it is x, in relu(W*x) it is W.
+PARAMETER_NAMES = ("w", "W", "theta", "beta", "x", "X", "z", "Z", "t", "S", "P", "U", "V")
+
+
+def suggest_wrt(env: Mapping[str, Any]) -> str:
+    """The variable a person most likely means to differentiate by: a conventional
+    parameter name first (w before X in X*w), then a vector, a matrix, a scalar."""
+    from ..ir.dims import kind_of
+
+    for name in PARAMETER_NAMES:
+        if name in env:
+            return name
+    names = sorted(env, key=lambda s: (s.lower(), s))
+    for kind in ("vector", "matrix", "scalar"):
+        for name in names:
+            if kind_of(env[name].shape) == kind:
+                return name
+    return names[0] if names else ""
+
+
 def variables_job(expression: str, variables: Mapping[str, str] | None = None, **_: Any) -> dict:
-    """The variables of an expression with inferred kinds, sizes and properties."""
-    from ..api import variables_of
+    """The variables of an expression with inferred kinds, sizes and properties, and the
+    variable the page differentiates by until the user picks one (`suggested_wrt`)."""
+    from ..api import parse, variables_of
     from ..backends.text import to_text
+    from ..ir.dims import format_shape, kind_of
 
     decls = _declarations(variables)
     env = variables_of(expression, decls)
-    from ..api import parse
-
     node = parse(expression, decls)
-    from ..ir.dims import format_shape, kind_of
-
     return {
         "expression": expression,
         "function": to_text(node),
         "function_kind": kind_of(node.shape),
         "function_size": format_shape(node.shape),
         "variables": _variables_list(env, decls),
+        "suggested_wrt": suggest_wrt(env),
     }
 
 
@@ -175,7 +196,7 @@ def derivative_job(**request: Any) -> dict:
     """The derivative with everything the page shows at once."""
     from ..api import variables_of
     from ..backends.text import to_text
-    from ..report import FORM_NOTE, LAYOUT_NOTE, report
+    from ..report import LAYOUT_NOTE, describe_form, report
 
     d = _derive(request)
     decls = _declarations(request.get("variables"))
@@ -209,7 +230,8 @@ def derivative_job(**request: Any) -> dict:
         "latex": latex,
         "unicode": unicode,
         "form": d.form,
-        "form_note": FORM_NOTE.get(d.form, d.form),
+        "form_note": describe_form(d),
+        "display": _display(d),
         "layout": d.layout,
         "layout_note": LAYOUT_NOTE.get(d.layout, d.layout),
         "structured": d.structured,
@@ -222,17 +244,107 @@ def derivative_job(**request: Any) -> dict:
     }
 
 
+def _display(d: Any) -> dict | None:
+    """The result as the page typesets it: a long result with its repeated parts named,
+    `X'*diag(s .* (1 - s))*X` where s = sigmoid(...), as the command line's report shows
+    it, so that it fits a narrow screen. None when the result is short (or has no matrix
+    form): the page then typesets `latex` as it is."""
+    if d.expr is None:
+        return None
+    try:
+        from ..ir.node import variables_in
+        from ..report import abbreviate
+
+        short, named = abbreviate(d.expr, set(variables_in([d.function])))
+    except Exception:  # a display nicety: never cost the user the derivative
+        return None
+    if not named:
+        return None
+    head_latex = _head(d)[1]
+    result = _try_latex(short)
+    where = [{"name": n, "text": str(sub), "latex": _try_latex(sub)} for n, sub in named]
+    if result is None or any(w["latex"] is None for w in where):
+        return None
+    return {"latex": f"{head_latex} = {result}", "where": where}
+
+
 def steps_job(**request: Any) -> dict:
+    """The derivation as text, and as sections of steps (each with its typeset equation
+    and the rule that justifies it) that the page lays out one under another."""
     derivation_of = _optional("matdiff.teach.steps", "derivation", "step-by-step derivations")
     d = _derive(request)
     derivation = derivation_of(d)
-    latex = None
-    if hasattr(derivation, "latex"):
-        try:
-            latex = str(derivation.latex())
-        except ImportError:
+    try:
+        sections = _step_sections(derivation)
+    except Exception:  # the page falls back to the text
+        sections = None
+    return {
+        "text": str(derivation.text()),
+        "intro": [str(line).strip() for line in getattr(derivation, "intro", [])],
+        "function_latex": _try_latex(d.function),
+        "sections": sections,
+        "conclusion": [str(line).strip() for line in getattr(derivation, "conclusion", [])],
+    }
+
+
+def _step_sections(derivation: Any) -> list[dict]:
+    out = []
+    for title, steps in derivation._groups():
+        out.append({"title": str(title), "steps": [_step_payload(s) for s in steps]})
+    return out
+
+
+def _step_payload(s: Any) -> dict:
+    """One step: its equation as LaTeX (None where it cannot be typeset; `text` is
+    always there), why it holds, and a note."""
+    from ..backends.latex import to_latex
+
+    text = str(s.text()).strip().split("\n")[0].strip()
+    why = s.rule + (f"; {s.cite}" if s.cite else "")
+    try:
+        lhs = to_latex(s.lhs) if s.lhs is not None else ""
+        rhs = to_latex(s.rhs)
+        if s.relation == "d":
+            latex = rf"\mathrm{{d}}\left({lhs}\right) = {rhs}"
+        elif s.relation == "note":
             latex = None
-    return {"text": str(derivation.text()), "latex": latex}
+        elif s.relation in ("identify", "jacobian", "by_scalar"):
+            left = lhs or _label_tex(s.label)
+            latex = rf"{left} \;\Rightarrow\; {_label_tex(s.note_symbol())} = {rhs}"
+        else:
+            left = lhs or (_label_tex(s.label) if s.label else "")
+            latex = rf"{left} = {rhs}"
+    except Exception:
+        latex = None
+    return {"text": text, "latex": latex, "why": why, "note": s.note or None,
+            "relation": s.relation}
+
+
+_HEAD = re.compile(r"d(?:\^(\d+))?f/d([A-Za-z][A-Za-z0-9_,]*?)(?:\^\d+)?$")
+
+
+def _label_tex(label: str) -> str:
+    """A step's left side written in words ("df", "df/dX", "G1") as mathematics."""
+    if label == "df":
+        return r"\mathrm{d}f"
+    m = _HEAD.match(label)
+    if m:
+        k, names = m.groups()
+        if k:
+            return rf"\frac{{\partial^{{{k}}} f}}{{\partial {names}^{{{k}}}}}"
+        return rf"\frac{{\partial f}}{{\partial {names}}}"
+    m = re.fullmatch(r"([A-Za-z])(\d+)", label)
+    if m:
+        return f"{m.group(1)}_{{{m.group(2)}}}"
+    if re.fullmatch(r"[A-Za-z]", label):
+        return label
+    return _tex_text(label)
+
+
+def _tex_text(s: str) -> str:
+    """Plain words inside math: KaTeX's \\text with its special characters escaped."""
+    out = "".join("\\" + c if c in "_&%#${}" else c for c in s)
+    return r"\text{" + out.replace("^", r"\^{}") + "}"
 
 
 def code_job(backend: str = "numpy", **request: Any) -> dict:
@@ -293,14 +405,19 @@ def _fd_by_entries(f, x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
     return out
 
 
+# Random inputs per check: the same as `matdiff --check` and `Derivative.check()`.
+CHECK_TRIALS = 3
+
+
 def check_job(seed: int = 0, **request: Any) -> dict:
-    """The derivative at one random input (honouring declared properties) against central
-    finite differences: matdiff.verify.check, as `d.check()` and `matdiff --check`."""
+    """The derivative at CHECK_TRIALS random inputs (honouring declared properties)
+    against central finite differences: matdiff.verify.check, as `d.check()` and
+    `matdiff --check` do, with the same message."""
     from ..verify.check import check_derivative
 
     d = _derive(request)
     rtol, atol = 1e-5, 1e-7
-    r = check_derivative(d, trials=1, seed=int(seed), rtol=rtol, atol=atol)
+    r = check_derivative(d, trials=CHECK_TRIALS, seed=int(seed), rtol=rtol, atol=atol)
     symbolic = r.details.get("symbolic")
     numeric = r.details.get("numeric")
     values = r.details.get("values") or {}
@@ -313,6 +430,7 @@ def check_job(seed: int = 0, **request: Any) -> dict:
         "space": r.space,
         "values": {k: _rounded(np.asarray(v)) for k, v in sorted(values.items())
                    if not k.startswith("d:")},
+        "trials": CHECK_TRIALS,
         "passed": bool(r.passed),
         "message": r.message,
         "max_abs_error": None if np.isnan(r.max_abs_error) else float(r.max_abs_error),

@@ -1,13 +1,19 @@
-// The matdiff page: vanilla JS over the JSON API (no build step).
+// The matdiff page: vanilla JS over the JSON API (no build step); render.js holds the
+// rendering helpers ($, el, typeset, showError, renderSteps, renderCheck).
 // State lives in the URL query (expr, wrt, order, layout, structured, var=NAME: DECL,
-// tab) so a result can be shared; every change re-derives and rewrites the URL.
+// tab, hide) so a result can be shared; every change re-derives and rewrites the URL.
+//
+// Declarations and options follow the expression: when a new expression gives a
+// declared name another role (log(det(X)) -> X*w: X was square, now it is the data), the
+// declaration is dropped; when the expression's variables change, "by" goes back to the
+// variable a person would pick (the server's suggested_wrt), the order to 1 and the
+// answer box is emptied. A choice of "by" holds while the variables stay the same.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-
 const state = {
-  expression: "",
+  expression: null, // the expression the page shows (null before the first refresh)
   wrt: "",
+  wrtChosen: false, // the user (or the URL, or an example) picked "by"
   order: 1,
   layout: "numerator",
   structured: false,
@@ -15,8 +21,12 @@ const state = {
   tab: "text",
   backend: "numpy",
   variables: [], // from the last /api/variables
+  roles: null, // name -> kind and squareness inferred without declarations
   result: null, // the last /api/derivative
   seed: 0,
+  hide: false, // test yourself: the result stays hidden until answered
+  revealed: false,
+  answerFor: null, // the (expression, by, order) the answer box belongs to
 };
 
 const loaded = {}; // tab -> key of the request its content belongs to
@@ -62,60 +72,7 @@ function request(extra) {
 }
 
 const requestKey = () => JSON.stringify(request());
-
-// ---------------------------------------------------------------- rendering
-
-function el(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") e.className = v;
-    else if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (v === true) e.setAttribute(k, "");
-    else if (v !== false && v != null) e.setAttribute(k, v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
-
-function typeset(target, latex, fallbackText) {
-  target.replaceChildren();
-  if (latex && window.katex) {
-    try {
-      window.katex.render(latex, target, { displayMode: true, throwOnError: true, strict: false });
-      return true;
-    } catch (e) {
-      /* fall through to the source */
-    }
-  }
-  target.append(el("div", { class: "fallback", text: fallbackText || latex || "" }));
-  return false;
-}
-
-// An error with the offending part of the text marked and a caret under it.
-function showError(box, err, input) {
-  box.replaceChildren();
-  box.hidden = false;
-  if (input) input.classList.add("invalid");
-  box.append(el("div", { class: "message", text: err.message || "error" }));
-  const text = err.text;
-  if (text != null && err.column != null && !text.includes("\n")) {
-    const start = Math.max(0, Math.min(err.column, text.length));
-    const span = err.span || [start, start + 1];
-    const end = Math.max(start + 1, Math.min(span[1], text.length + 1));
-    const pre = el("div", { class: "caret-text" });
-    pre.append(text.slice(0, start), el("mark", { text: text.slice(start, end) || " " }), text.slice(end));
-    box.append(pre);
-    box.append(el("div", { class: "caret-text caret-line", text: " ".repeat(start) + "^".repeat(end - start) }));
-  }
-  if (err.hint) box.append(el("div", { class: "hint", text: "hint: " + err.hint }));
-}
-
-function clearError(box, input) {
-  box.hidden = true;
-  box.replaceChildren();
-  if (input) input.classList.remove("invalid");
-}
+const questionKey = () => JSON.stringify([state.expression, state.wrt, state.order]);
 
 // ------------------------------------------------------------------ variables
 
@@ -176,16 +133,8 @@ function renderVariables() {
   }
 }
 
-function pickWrt(variables) {
-  const names = variables.map((v) => v.name);
-  if (names.includes(state.wrt)) return state.wrt;
-  for (const n of ["x", "X", "w", "W", "z", "t"]) if (names.includes(n)) return n;
-  for (const kind of ["vector", "matrix", "scalar"]) {
-    const v = variables.find((x) => x.kind === kind);
-    if (v) return v.name;
-  }
-  return names[0] || "";
-}
+
+// -------------------------------------------------------------------- "by"
 
 function renderWrt() {
   const sel = $("wrt");
@@ -193,6 +142,8 @@ function renderWrt() {
   for (const v of state.variables) {
     sel.append(el("option", { value: v.name, text: v.name, selected: v.name === state.wrt }));
   }
+  $("wrt-hint").textContent = state.wrtChosen || state.variables.length < 2
+    ? "" : `the parameter, not the data, by default: pick another variable here`;
   const w = state.variables.find((v) => v.name === state.wrt);
   const symmetric = w && w.props.some((p) => ["symmetric", "spd", "diagonal"].includes(p));
   $("structured-label").hidden = !symmetric;
@@ -200,39 +151,97 @@ function renderWrt() {
   $("structured").checked = state.structured;
 }
 
-// --------------------------------------------------------------- derivation
+// ------------------------------------------------- declarations follow the expression
 
 function pruneDecls() {
   const names = new Set(state.expression.match(/[A-Za-z][A-Za-z0-9_]*/g) || []);
-  for (const k of Object.keys(state.decls)) if (!names.has(k)) delete state.decls[k];
+  const dropped = [];
+  for (const k of Object.keys(state.decls)) {
+    if (!names.has(k)) { dropped.push(k); delete state.decls[k]; }
+  }
+  return dropped;
 }
 
-async function refresh() {
+function rolesOf(variables) {
+  const roles = {};
+  for (const v of variables) {
+    const square = v.dims.length === 2 && v.dims[0] === v.dims[1];
+    roles[v.name] = v.kind + (square ? " square" : "");
+  }
+  return roles;
+}
+
+// A new expression (its variables are not the old ones): drop the declarations of names
+// that are gone or play another role (X square in log(det(X)), the data in X*w), and
+// reset the options chosen for the old expression. An edit that keeps the variables
+// (x'*A*x -> x'*A) keeps everything. Returns a note saying what was reset.
+async function followExpression(before) {
+  const dropped = pruneDecls();
+  const notes = [];
+  const free = await api("/api/variables", { expression: state.expression, variables: {} });
+  if (free.ok) {
+    const roles = rolesOf(free.data.variables);
+    const sameNames = before && Object.keys(roles).sort().join() === Object.keys(before).sort().join();
+    if (before && !sameNames) {
+      for (const name of Object.keys(state.decls)) {
+        if (roles[name] !== before[name]) { dropped.push(name); delete state.decls[name]; }
+      }
+      if (state.wrtChosen) notes.push(`"by" back to the default`);
+      state.wrtChosen = false;
+      if (state.order !== 1) notes.push("order back to 1");
+      state.order = 1;
+      $("order").value = "1";
+      state.structured = false;
+    }
+    state.roles = roles;
+  }
+  if (dropped.length) notes.unshift(`the declarations of ${dropped.join(", ")} were dropped`);
+  return notes.length ? "New expression: " + notes.join("; ") + "." : "";
+}
+
+// ---------------------------------------------------------------- derivation
+
+async function refresh(options) {
   const gen = ++generation;
-  state.expression = $("expression").value;
+  const expression = $("expression").value;
+  const changed = expression !== state.expression;
+  const before = state.expression === null ? null : state.roles;
+  state.expression = expression;
   writeUrl();
-  if (!state.expression.trim()) {
+  if (!expression.trim()) {
     clearError($("expr-error"), $("expression"));
     $("result-panel").hidden = true;
     return;
   }
-  const vars = await api("/api/variables", { expression: state.expression, variables: state.decls });
+  if (changed) {
+    const first = !!(options && options.first);
+    const note = await followExpression(first ? null : before);
+    if (gen !== generation) return;
+    $("reset-note").textContent = note;
+    $("reset-note").hidden = !note;
+  }
+  const vars = await api("/api/variables", { expression, variables: state.decls });
   if (gen !== generation) return;
   if (!vars.ok) {
     showError($("expr-error"), vars.error, vars.error.field === "expression" || vars.error.field == null ? $("expression") : null);
-    $("result-panel").classList.add("stale");
+    $("result-panel").classList.add("stale"); // still typing: the last result, faded
     return;
   }
   state.variables = vars.data.variables;
-  state.wrt = pickWrt(state.variables);
+  if (!state.wrtChosen || !state.variables.some((v) => v.name === state.wrt)) {
+    state.wrt = vars.data.suggested_wrt || (state.variables[0] || {}).name || "";
+    state.wrtChosen = false;
+  }
   renderVariables();
   renderWrt();
   writeUrl();
   const res = await api("/api/derivative", request());
   if (gen !== generation) return;
   if (!res.ok) {
+    // No old result under the error: it belongs to other options or another expression.
     showError($("expr-error"), res.error, res.error.field === "expression" ? $("expression") : null);
-    $("result-panel").classList.add("stale");
+    $("result-panel").hidden = true;
+    state.result = null;
     return;
   }
   clearError($("expr-error"), $("expression"));
@@ -245,12 +254,7 @@ function renderResult() {
   $("result-panel").hidden = false;
   $("result-panel").classList.remove("stale");
   typeset($("function-math"), d.function_latex ? "f = " + d.function_latex : null, "f = " + d.function);
-  let latex = d.latex;
-  if (!latex && d.result_latex) latex = d.head_latex + " = " + d.result_latex;
-  if (!latex && d.differential_latex) latex = "\\mathrm{d}f = " + d.differential_latex;
-  const shown = typeset($("result-math"), latex, `${d.head} = ${d.result}`);
-  if (!latex) $("result-math").append(el("div", { class: "muted small", text: "(LaTeX printer not available yet: plain text shown)" }));
-  else if (!shown) $("result-math").append(el("div", { class: "muted small", text: "(KaTeX could not typeset this: LaTeX source shown)" }));
+  const latex = renderResultMath($("result-math"), d);
   const notes = [`${d.form_note}; ${d.layout_note}.`];
   if (d.space) notes.push(`Derivative ${d.structured ? "on the space of " : ""}${d.space}.`);
   if (d.note) notes.push(d.note + ".");
@@ -261,8 +265,36 @@ function renderResult() {
   $("report").textContent = d.report;
   $("latex-source").textContent = latex || "(the LaTeX printer is not available yet)";
   for (const k of Object.keys(loaded)) delete loaded[k];
-  $("answer-out").replaceChildren();
-  clearError($("answer-error"), $("answer"));
+  if (state.answerFor !== questionKey()) {
+    // Another question: the old answer and its verdict do not belong to it.
+    state.answerFor = questionKey();
+    state.revealed = false;
+    $("answer").value = "";
+    $("answer-out").replaceChildren();
+    clearError($("answer-error"), $("answer"));
+  }
+  applyHidden();
+  showTab(state.tab);
+}
+
+// ------------------------------------------------------------- test yourself
+
+function hidden() {
+  return state.hide && !state.revealed;
+}
+
+// While hidden only the function and the "Check my answer" tab are shown.
+function applyHidden() {
+  const h = hidden();
+  $("result-panel").classList.toggle("quiz", h);
+  $("hidden-note").hidden = !h;
+  for (const b of document.querySelectorAll(".tabs button")) b.hidden = h && b.dataset.tab !== "answer";
+  if (h && state.tab !== "answer") state.tab = "answer";
+}
+
+function reveal() {
+  state.revealed = true;
+  applyHidden();
   showTab(state.tab);
 }
 
@@ -278,13 +310,6 @@ function showTab(name) {
   if (state.result) loadTab(name);
 }
 
-// A section whose request failed: "not available yet" (501) or the error with its hint.
-function unavailable(target, r) {
-  const err = r.error;
-  const hint = err.hint && r.status !== 501 ? " — hint: " + err.hint : "";
-  target.replaceChildren(el("p", { class: "unavailable", text: (err.message || "error") + hint }));
-}
-
 async function loadTab(name, force) {
   const key = requestKey() + (name === "code" ? state.backend : "") + (name === "check" ? state.seed : "");
   if (!force && loaded[name] === key) return;
@@ -298,52 +323,22 @@ async function loadTab(name, force) {
   } else if (name === "steps") {
     $("steps-note").replaceChildren(el("p", { class: "busy", text: "deriving…" }));
     $("steps-text").textContent = "";
-    $("steps-math").replaceChildren();
+    $("steps-view").replaceChildren();
     const r = await api("/api/steps", request());
     if (gen !== generation || loaded[name] !== key) return;
     $("steps-note").replaceChildren();
     if (!r.ok) {
       unavailable($("steps-note"), r);
-      $("steps-latex-box").hidden = true;
       return;
     }
     $("steps-text").textContent = r.data.text;
-    $("steps-latex-box").hidden = !r.data.latex;
-    if (r.data.latex) typeset($("steps-math"), r.data.latex, r.data.latex);
+    if (r.data.sections) renderSteps($("steps-view"), r.data);
+    $("steps-text-box").open = !r.data.sections;
   } else if (name === "check") {
     $("check-out").replaceChildren(el("p", { class: "busy", text: "checking…" }));
     const r = await api("/api/check", request({ seed: state.seed }));
     if (gen !== generation || loaded[name] !== key) return;
-    renderCheck(r);
-  }
-}
-
-function fmt(x) {
-  return x == null ? "—" : Number(x).toPrecision(3);
-}
-
-function renderCheck(r) {
-  const out = $("check-out");
-  out.replaceChildren();
-  if (!r.ok) {
-    unavailable(out, r);
-    return;
-  }
-  const c = r.data;
-  const sizes = Object.entries(c.sizes).map(([k, v]) => `${k} = ${v}`).join(", ") || "—";
-  const box = el("div", { class: "verdict " + (c.passed ? "good" : "bad") },
-    el("p", { class: "title", text: (c.passed ? "✓ " : "✗ ") + c.message }),
-    el("p", { text: `sizes: ${sizes}; result shape (${c.shape.join(", ")}); seed ${c.seed}` }),
-    el("p", { text: `largest difference ${fmt(c.max_abs_error)} (relative ${fmt(c.max_rel_error)}), tolerance rtol ${c.rtol}` }));
-  out.append(box);
-  if (c.symbolic != null && c.numeric != null) {
-    const flat = (a) => (Array.isArray(a) ? a.flat(Infinity) : [a]);
-    const s = flat(c.symbolic), n = flat(c.numeric);
-    const table = el("table", { class: "numbers" }, el("tr", {}, el("th", { text: "symbolic" }), el("th", { text: "finite differences" })));
-    for (let i = 0; i < Math.min(s.length, 8); i++) {
-      table.append(el("tr", {}, el("td", { text: String(s[i]) }), el("td", { text: String(n[i]) })));
-    }
-    out.append(el("details", {}, el("summary", { text: `First entries (of ${s.length})` }), table));
+    renderCheck($("check-out"), r);
   }
 }
 
@@ -361,12 +356,15 @@ async function checkAnswer() {
     return;
   }
   const v = r.data;
+  // While the result is hidden, a verdict must not give it away.
+  const mask = (text) => (hidden() && state.result ? text.split(state.result.result).join("[the derivative]") : text);
   const box = el("div", { class: "verdict " + (v.correct ? "good" : "bad") },
     el("p", { class: "title", text: v.correct ? "✓ Correct" : "✗ Not quite" }));
-  if (v.message) box.append(el("p", { text: v.message }));
+  if (v.message) box.append(el("p", { text: mask(v.message) }));
   if (v.pitfall) box.append(el("p", { text: "Pitfall: " + v.pitfall.replaceAll("-", " ") }));
-  if (v.condition) box.append(el("p", { text: "Right when: " + v.condition }));
+  if (v.condition) box.append(el("p", { text: "Right when: " + mask(v.condition) }));
   out.append(box);
+  if (v.correct && hidden()) reveal();
 }
 
 // ------------------------------------------------------------ URL and wiring
@@ -374,32 +372,35 @@ async function checkAnswer() {
 function writeUrl() {
   const q = new URLSearchParams();
   if (state.expression) q.set("expr", state.expression);
-  if (state.wrt) q.set("wrt", state.wrt);
+  if (state.wrt && state.wrtChosen) q.set("wrt", state.wrt);
   if (state.order !== 1) q.set("order", String(state.order));
   if (state.layout !== "numerator") q.set("layout", state.layout);
   if (state.structured) q.set("structured", "1");
   for (const [k, v] of Object.entries(state.decls)) q.append("var", `${k}: ${v}`);
   if (state.tab !== "text") q.set("tab", state.tab);
+  if (state.hide) q.set("hide", "1");
   const url = location.pathname + (q.toString() ? "?" + q.toString() : "");
   if (url !== location.pathname + location.search) history.replaceState(null, "", url);
 }
 
 function readUrl() {
   const q = new URLSearchParams(location.search);
-  state.expression = q.get("expr") || "x'*A*x";
+  $("expression").value = q.get("expr") || "x'*A*x";
   state.wrt = q.get("wrt") || "";
+  state.wrtChosen = !!state.wrt;
   state.order = Math.min(4, Math.max(1, parseInt(q.get("order") || "1", 10) || 1));
   state.layout = q.get("layout") === "denominator" ? "denominator" : "numerator";
   state.structured = q.get("structured") === "1";
   state.tab = q.get("tab") || "text";
   if (!document.querySelector(`.tabs button[data-tab="${state.tab}"]`)) state.tab = "text";
+  state.hide = q.get("hide") === "1";
   state.decls = {};
   for (const v of q.getAll("var")) {
     const i = v.indexOf(":");
     if (i > 0) state.decls[v.slice(0, i).trim()] = v.slice(i + 1).trim();
   }
-  $("expression").value = state.expression;
   $("order").value = String(state.order);
+  $("hide-result").checked = state.hide;
   document.querySelector(`input[name="layout"][value="${state.layout}"]`).checked = true;
 }
 
@@ -414,13 +415,17 @@ async function loadExamples() {
     $("examples").append(el("button", {
       type: "button", text: ex.expression, title: `d/d${ex.wrt}`,
       onclick: () => {
+        // An example is a fresh start: its own declarations, "by" and options.
         $("expression").value = ex.expression;
+        state.expression = null;
         state.decls = Object.assign({}, ex.variables);
         state.wrt = ex.wrt;
+        state.wrtChosen = true;
         state.order = 1;
         $("order").value = "1";
         state.structured = false;
-        refresh();
+        $("reset-note").hidden = true;
+        refresh({ first: true });
       },
     }));
   }
@@ -448,18 +453,32 @@ function debounce(fn, ms) {
   return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
 }
 
+
 function init() {
   readUrl();
-  const later = debounce(() => { pruneDecls(); refresh(); }, 350);
+  const later = debounce(() => refresh(), 350);
   $("expression").addEventListener("input", later);
-  $("expression").addEventListener("keydown", (e) => { if (e.key === "Enter") { pruneDecls(); refresh(); } });
-  $("go").addEventListener("click", () => { pruneDecls(); refresh(); });
-  $("wrt").addEventListener("change", () => { state.wrt = $("wrt").value; state.structured = false; refresh(); });
+  $("expression").addEventListener("keydown", (e) => { if (e.key === "Enter") refresh(); });
+  $("go").addEventListener("click", () => refresh());
+  $("wrt").addEventListener("change", () => {
+    state.wrt = $("wrt").value;
+    state.wrtChosen = true;
+    state.structured = false;
+    refresh();
+  });
   $("order").addEventListener("change", () => { state.order = parseInt($("order").value, 10); refresh(); });
   for (const r of document.querySelectorAll('input[name="layout"]')) {
     r.addEventListener("change", () => { state.layout = r.value; refresh(); });
   }
   $("structured").addEventListener("change", () => { state.structured = $("structured").checked; refresh(); });
+  $("hide-result").addEventListener("change", () => {
+    state.hide = $("hide-result").checked;
+    state.revealed = false;
+    if (state.hide) state.tab = "answer";
+    applyHidden();
+    showTab(state.tab);
+  });
+  $("show-result").addEventListener("click", reveal);
   for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   for (const r of document.querySelectorAll('input[name="backend"]')) {
     r.addEventListener("change", () => { state.backend = r.value; loadTab("code"); });
@@ -469,7 +488,7 @@ function init() {
   $("check-answer").addEventListener("click", checkAnswer);
   $("answer").addEventListener("keydown", (e) => { if (e.key === "Enter") checkAnswer(); });
   loadExamples();
-  refresh();
+  refresh({ first: true });
 }
 
 document.addEventListener("DOMContentLoaded", init);
