@@ -226,6 +226,15 @@ def _declarations(expr: str, wrt: Any, variables: Variables) -> Variables:
 
 
 def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Derivative:
+    """The gradient of a scalar function: `derivative(expr, wrt, variables, order=1)`,
+    with an error if the function is not a scalar.
+
+        >>> str(matdiff.grad("x'*A*x", wrt="x"))
+        "(A + A')*x"
+
+    The result has the variable's shape (in both layouts). Keyword arguments (`layout`,
+    `structured`) are those of `derivative`.
+    """
     d = derivative(expr, wrt, variables, order=1, **kw)
     if not is_scalar(d.function.shape):
         raise DiffError(
@@ -236,10 +245,26 @@ def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Deriva
 
 
 def jacobian(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Derivative:
+    """The first derivative of a vector (or matrix) function: the Jacobian m×n in
+    numerator layout, n×m with `layout="denominator"`; a Kronecker form for matrices.
+
+        >>> str(matdiff.jacobian("A*x", wrt="x"))
+        'A'
+
+    Same as `derivative(expr, wrt, variables, order=1, **kw)`.
+    """
     return derivative(expr, wrt, variables, order=1, **kw)
 
 
 def hessian(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Derivative:
+    """The second derivative: by a vector, the n×n Hessian; by a matrix, the Hessian in
+    Kronecker form (d²f = vec(dX)'*H*vec(dX)).
+
+        >>> str(matdiff.hessian("x'*A*x", wrt="x"))
+        "A + A'"
+
+    Same as `derivative(expr, wrt, variables, order=2, **kw)`.
+    """
     return derivative(expr, wrt, variables, order=2, **kw)
 
 
@@ -282,15 +307,32 @@ def _symbol(name: str, shape: tuple[Any, Any], props: tuple[str, ...]) -> Node:
 
 
 def scalar(name: str, *props: str) -> Node:
+    """A scalar variable for building expressions with operators, e.g.
+    `matdiff.scalar("t", "positive")`; properties as in declarations."""
     return _symbol(name, (1, 1), props)
 
 
 def vector(name: str, n: str | int = "n", *props: str) -> Node:
+    """A column vector variable of size `n` (a name such as "n" or a number), with
+    optional properties ("positive", "onehot", "simplex"):
+
+        >>> x = matdiff.vector("x", "n")
+        >>> str(matdiff.derivative(x.T @ x, wrt=x))
+        '2*x'
+    """
     (d,) = _dims([n])
     return _symbol(name, (d, 1), props)
 
 
 def matrix(name: str, m: str | int = "n", n: str | int | None = None, *props: str) -> Node:
+    """An m×n matrix variable (square n×n when `n` is left out), with optional properties
+    ("symmetric", "spd", "diagonal", "orthogonal", "positive"):
+
+        >>> A = matdiff.matrix("A", "n", "n", "symmetric")
+        >>> x = matdiff.vector("x", "n")
+        >>> str(matdiff.derivative(x.T @ A @ x, wrt=x))
+        '2*A*x'
+    """
     r, c = _dims([m, m if n is None else n])
     return _symbol(name, (r, c), props)
 
@@ -332,8 +374,10 @@ softplus = _unary("softplus")
 
 
 def sum(x: Any) -> Node:  # noqa: A001 - the language's name
+    """sum(x) as in the expression language: the sum of all entries (a scalar)."""
     return b.sum_(_node(x))
 
 
 def kron(a: Any, c: Any) -> Node:
+    """kron(a, c) as in the expression language: the Kronecker product."""
     return b.kron(_node(a), _node(c))

@@ -14,9 +14,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 
+from . import __version__
 from .errors import MatdiffError
 
 # command name -> "module:function" taking argv (after the command name), returning status
@@ -92,6 +94,7 @@ def _main_derivative(argv: Sequence[str]) -> int:
         + ", ".join(COMMANDS)
         + " (run 'matdiff COMMAND --help'). Example: matdiff \"x'*A*x\" --wrt x",
     )
+    p.add_argument("--version", action="version", version=f"matdiff {__version__}")
     add_derivative_arguments(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--plain", action="store_true", help="print only the result expression")
@@ -147,6 +150,24 @@ def _protect_leading_minus(argv: list[str]) -> list[str]:
     return out
 
 
+_PY_DECLS = re.compile(r"variables=\{([^{}]*)\}")
+_PY_DECL = re.compile(r"'([^']*)': '([^']*)'")
+
+
+def cli_hint(hint: str | None) -> str | None:
+    """A hint as the command line spells it: the API's `variables={'y': 'vector n'}`
+    becomes `--var "y: vector n"` (a hint that gives both keeps the command line's)."""
+    if not hint:
+        return hint
+    hint = re.sub(r" \(in Python variables=\{[^{}]*\}\)", "", hint)
+
+    def as_options(m: re.Match) -> str:
+        pairs = _PY_DECL.findall(m.group(1))
+        return " ".join(f'--var "{name}: {decl}"' for name, decl in pairs) or m.group(0)
+
+    return _PY_DECLS.sub(as_options, hint)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _protect_leading_minus(list(sys.argv[1:] if argv is None else argv))
     try:
@@ -160,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(handler(argv[1:]) or 0)
         return _main_derivative(argv)
     except MatdiffError as e:
+        e.hint = cli_hint(e.hint)
         print(str(e), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

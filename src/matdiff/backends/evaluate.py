@@ -232,6 +232,12 @@ def bind_sizes(
             raise InputValueError(f"no value for {label} ({describe(leaf.shape)})")
         arr = to_internal(values[key], leaf.shape, label)
         desc = _value_desc(arr, leaf.shape)
+        if leaf.shape[0] == leaf.shape[1] and arr.shape[0] != arr.shape[1]:
+            # The value itself is wrong (not square), whatever the other values say:
+            # name it, not the variable that happened to bind the size first.
+            raise InputValueError(f"{label} is a square matrix ({describe(leaf.shape)}) but "
+                                  f"its value is {arr.shape[0]}×{arr.shape[1]}",
+                                  hint="give a square 2-D array")
         for axis in (0, 1):
             d, actual = leaf.shape[axis], arr.shape[axis]
             if isinstance(d, int):

@@ -28,6 +28,8 @@ from .layout import wrap as _wrap
 
 
 def to_text(e: Node) -> str:
+    """An expression in the input language, with the fewest parentheses that keep its
+    meaning: `to_text(d.expr)` pastes back in (`"(A + A')*x"`)."""
     return _p(e)[0]
 
 

@@ -4,7 +4,7 @@ A differential `L` is linear in `dX`. Two ways to read a derivative off it:
 
 - `adjoint(L, dX, cot)`: transpose the linear map dX -> L (reverse mode). With `cot = 1`
   for a scalar L this is the gradient G with `L = tr(G'*dX)`. Per op the adjoint is a
-  one-liner (MATH.md): A*dX*B -> A'*G*B', dX' -> G', M .* dX -> M .* G, tr(dX) -> G*eye.
+  one-liner: A*dX*B -> A'*G*B', dX' -> G', M .* dX -> M .* G, tr(dX) -> G*eye.
 - `vec_jacobian(L, dX)`: the matrix M with `vec(L) = M*vec(dX)`. For a vector L and a
   vector x this is the Jacobian; otherwise it is the Kronecker form
   (`vec(A*dX*B) = kron(B', A)*vec(dX)`).

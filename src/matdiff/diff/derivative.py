@@ -7,7 +7,7 @@
   vector x: J with df = J*dx), "kronecker" (the rest: M with vec(dF) = M*vec(dX)), or
   "index" when no matrix form exists; the differential `df` is always there.
 - `expr` is the simplified matrix form (None for "index").
-- `evaluate(values)` follows SPEC's conventions for values (shape(f) + shape(wrt) in
+- `evaluate(values)` follows the README's conventions for values (shape(f) + shape(wrt) in
   numerator layout, wrt axes first in denominator layout). Without a matrix form it
   evaluates the (multilinear) differential on basis directions, which is exact.
 
@@ -38,6 +38,15 @@ DENOMINATOR_TRANSPOSED = ("jacobian", "by_scalar", "kronecker")
 
 @dataclass
 class Derivative:
+    """A derivative matdiff found: what `matdiff.derivative` (and `grad`, `jacobian`,
+    `hessian`) return.
+
+    `str(d)` is the result in the input language (it pastes back in), `d.expr` the same
+    as an expression node, `d.form` what it is ("gradient", "jacobian", "by_scalar",
+    "kronecker", "index", "zero"), `d.differential` the differential df. Methods:
+    `evaluate`, `check`, `steps`, `to_code`, `to_latex`, `to_unicode`.
+    """
+
     function: Node
     wrt: tuple[Node, ...]
     order: int
@@ -66,6 +75,7 @@ class Derivative:
 
     @property
     def differential(self) -> Node:
+        """The first differential df, linear in dX (for a Hessian, the first of d^k f)."""
         return self.differentials[0]
 
     def steps(self) -> Any:
@@ -93,11 +103,14 @@ class Derivative:
         return generate(self, backend, name)
 
     def to_latex(self) -> str:
+        """The derivative as LaTeX, head included:
+        `\\frac{\\partial f}{\\partial x} = \\left(A + A^{\\top}\\right) x`."""
         from ..backends.latex import derivative_latex
 
         return derivative_latex(self)
 
     def to_unicode(self) -> str:
+        """The derivative in Unicode mathematics: `∂f/∂x = (A + Aᵀ)x`."""
         from ..backends.unicode import derivative_unicode
 
         return derivative_unicode(self)
@@ -110,7 +123,15 @@ class Derivative:
         return f"<Derivative d{'^' + str(self.order) if self.order > 1 else ''}f/d{names}: {self}>"
 
     def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
-        """The value at the given variables' values, laid out as SPEC.md says."""
+        """The value at the given variables' values (NumPy arrays; vectors 1-D), laid
+        out as the README's Conventions say: shape(f) + shape(wrt) in numerator layout
+        (a gradient has the variable's shape, a Jacobian is m×n, a Hessian by a vector
+        n×n), the wrt axes first in denominator layout.
+
+            >>> d = matdiff.derivative("x'*A*x", wrt="x")
+            >>> d.evaluate(x=np.ones(3), A=np.eye(3))
+            array([2., 2., 2.])
+        """
         from ..errors import InputValueError
         from .evaluation import evaluate_derivative
 

@@ -1,4 +1,4 @@
-"""Numerical values of a derivative, laid out as SPEC.md says.
+"""Numerical values of a derivative, laid out as the README's Conventions say.
 
 Numerator layout: shape(f) + shape(wrt), each in user shapes (scalars dropped, vectors
 1-D, a row-vector function laid out like a column). Denominator layout: the wrt axes

@@ -38,6 +38,12 @@ class VarInfo:
 
 
 class Node:
+    """An expression: what `matdiff.parse` returns and `matdiff.vector`/`matrix`/`scalar`
+    build. `op` names the operation, `children` are its operands, `shape` its (symbolic)
+    shape; nodes are immutable and interned. Operators follow NumPy: `@` the matrix
+    product, `*` scaling or the elementwise product, `**` the elementwise power, `.T` the
+    transpose; `str(node)` is the input language."""
+
     __slots__ = (
         "op", "children", "arg", "shape", "_key", "_free", "_size", "_tsize", "__weakref__"
     )
@@ -182,6 +188,7 @@ class Node:
 
     @property
     def T(self) -> Node:  # noqa: N802 - NumPy's name
+        """The transpose, `x'` in the language."""
         from . import build
 
         return build.transpose(self)

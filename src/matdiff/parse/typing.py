@@ -306,10 +306,12 @@ class _Typer:
 
     def mpower(self, ln: s.Ast, a: TShape, rn: s.Ast, b: TShape, span: s.Span) -> TShape:
         if not is_scalar(b):
+            hint = f"use {self.src(ln)} .^ {self.src(rn)} for an elementwise power"
+            if self.src(rn) == "T":  # x^T as on paper: the transpose is x'
+                hint = (f"the transpose is written with a quote: {self.src(ln)}' "
+                        "(here T is read as a matrix named T)")
             raise self.error(f"the exponent of ^ must be a scalar, but "
-                             f"{self.describe(rn, b)} is not one", span,
-                             hint=f"use {self.src(ln)} .^ {self.src(rn)} for an elementwise "
-                                  "power")
+                             f"{self.describe(rn, b)} is not one", span, hint=hint)
         if is_scalar(a):
             return a
         what = "a vector" if is_column(a) or is_row(a) else "not square"

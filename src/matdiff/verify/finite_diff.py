@@ -5,11 +5,11 @@ Contract:
 - `directional_fd(f, x, direction, h)` is the central difference
   (f(x + h·d) − f(x − h·d)) / 2h, with h relative to the size of x.
 - `fd_derivative(node, wrt, values)` is the full numerical derivative of an expression
-  by one variable, entry by entry with the reference evaluator, laid out as SPEC says:
+  by one variable, entry by entry with the reference evaluator, laid out as the README says:
   shape(f) + shape(wrt) in user shapes (scalar (), vector (n,), matrix (m, n); a row
   vector is laid out like a column). So a gradient has the variable's shape, a Jacobian
   of f (m) by x (n) is m×n, and a matrix by a matrix is D[i,j,k,l] = ∂F_ij/∂X_kl.
-  Entries move independently (the unconstrained derivative, SPEC's default) and the
+  Entries move independently (the unconstrained derivative, matdiff's default) and the
   declared properties are not enforced while they move; `space="symmetric"` moves
   X_kl and X_lk together, giving the derivative on symmetric matrices
   (G + G' − diag(diag(G))).

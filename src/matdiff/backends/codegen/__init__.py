@@ -14,7 +14,7 @@ Contract:
   and every other input is checked against them: a ValueError names the input, the
   expected shape in symbols and numbers, and the shape it got.
 - The value and each derivative of order 1..k come back as a tuple, laid out as
-  `Derivative.evaluate` lays them out (SPEC §2: scalars as floats (NumPy) or 0-d
+  `Derivative.evaluate` lays them out (the README's Conventions: scalars as floats (NumPy) or 0-d
   arrays, vectors 1-D, a gradient the variable's shape, a Jacobian m×n, Kronecker forms
   reshaped to (p, q, m, n), a Hessian n×n or (m, n, m, n)). Order k > 1 also computes
   the lower orders' matrix forms, sharing what they have in common.

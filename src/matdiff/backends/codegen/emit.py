@@ -4,7 +4,7 @@ Contract: `Emitter(backend, dim_code).code(node)` returns the code of a node's v
 (a name or a short inline expression) and appends the lines that compute it. Nodes are
 interned, so a node reached twice (within one root or across the value and the
 derivatives) is computed once and named (CSE over the DAG). What is run is the cheapest
-equal form, not the printed one (MATH.md, "Cost of evaluation"):
+equal form, not the printed one (what a person writes is not always cheapest to run):
 
 - matrix chains are ordered by the matrix-chain DP; when the best order depends on the
   sizes (tried at several sizes), the decision is left to run time (`multi_dot`);
