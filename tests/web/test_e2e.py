@@ -1,5 +1,6 @@
 """The page end to end in headless Chromium (Debian's /usr/bin/chromium driven by
-Playwright for Python) against `matdiff serve` on a free loopback port.
+Playwright for Python) against `matdiff serve` on a free loopback port (fixtures in
+conftest.py).
 
 Skips with a reason when Chromium, Playwright or the web extra is missing. Playwright's
 own browser download is never used: the browser is launched from /usr/bin/chromium.
@@ -21,32 +22,7 @@ pytest.importorskip("uvicorn", reason="the web extra (uvicorn) is not installed"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
-TIMEOUT = 20_000  # ms; the first request also warms the workers up
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
-    pg = ctx.new_page()
-    pg.set_default_timeout(TIMEOUT)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.base = live_server  # type: ignore[attr-defined]
-    yield pg
-    ctx.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+TIMEOUT = 20_000  # ms
 
 
 def open_page(page, query: str = "") -> None:
