@@ -231,7 +231,7 @@ def derivative_job(**request: Any) -> dict:
         "unicode": unicode,
         "form": d.form,
         "form_note": describe_form(d),
-        "display": _display(d),
+        "display": _display(d, latex),
         "layout": d.layout,
         "layout_note": LAYOUT_NOTE.get(d.layout, d.layout),
         "structured": d.structured,
@@ -244,7 +244,7 @@ def derivative_job(**request: Any) -> dict:
     }
 
 
-def _display(d: Any) -> dict | None:
+def _display(d: Any, latex: str | None) -> dict | None:
     """The result as the page typesets it: a long result with its repeated parts named,
     `X'*diag(s .* (1 - s))*X` where s = sigmoid(...), as the command line's report shows
     it, so that it fits a narrow screen. None when the result is short (or has no matrix
@@ -260,7 +260,8 @@ def _display(d: Any) -> dict | None:
         return None
     if not named:
         return None
-    head_latex = _head(d)[1]
+    # The head as the full result's LaTeX writes it (a Hessian by w: ∂²f/∂w∂wᵀ).
+    head_latex = latex.split(" = ", 1)[0] if latex and " = " in latex else _head(d)[1]
     result = _try_latex(short)
     where = [{"name": n, "text": str(sub), "latex": _try_latex(sub)} for n, sub in named]
     if result is None or any(w["latex"] is None for w in where):

@@ -255,6 +255,7 @@ function renderResult() {
   $("result-panel").classList.remove("stale");
   typeset($("function-math"), d.function_latex ? "f = " + d.function_latex : null, "f = " + d.function);
   const latex = renderResultMath($("result-math"), d);
+  fitWidth($("result-math"));
   const notes = [`${d.form_note}; ${d.layout_note}.`];
   if (d.space) notes.push(`Derivative ${d.structured ? "on the space of " : ""}${d.space}.`);
   if (d.note) notes.push(d.note + ".");

@@ -35,6 +35,19 @@ function typeset(target, latex, fallbackText) {
   return false;
 }
 
+// A long equation on a narrow screen: smaller type first (down to 70%), and only then a
+// sideways scroll inside its own box (KaTeX cannot break inside parentheses).
+function fitWidth(node) {
+  const fit = () => {
+    node.style.fontSize = "";
+    for (let size = 90; node.scrollWidth > node.clientWidth + 1 && size >= 70; size -= 10) {
+      node.style.fontSize = size + "%";
+    }
+  };
+  fit();
+  if (document.fonts) document.fonts.ready.then(fit); // KaTeX's fonts change the widths
+}
+
 function mathSpan(latex, fallbackText) {
   const span = el("span", { class: "eq" });
   typeset(span, latex, fallbackText);
@@ -116,6 +129,7 @@ function renderSteps(target, data) {
     target.append(list);
   }
   for (const line of data.conclusion || []) target.append(el("p", { class: "steps-conclusion", text: line }));
+  for (const eq of target.querySelectorAll(".step-eq")) fitWidth(eq);
 }
 
 function fmt(x) {
