@@ -158,7 +158,7 @@ def test_a_non_square_value_is_named_for_itself():
     d = matdiff.derivative("x'*A*x", wrt="x")
     with pytest.raises(MatdiffError) as e:
         d.evaluate(x=np.ones(3), A=np.ones((3, 2)))
-    assert e.value.message.startswith("A is a square matrix")
+    assert e.value.message.startswith("A is 3×2 but it is a square matrix n×n")
     assert "3×2" in e.value.message and not re.search(r"\bx\b", e.value.message)
 
 

@@ -235,8 +235,8 @@ def bind_sizes(
         if leaf.shape[0] == leaf.shape[1] and arr.shape[0] != arr.shape[1]:
             # The value itself is wrong (not square), whatever the other values say:
             # name it, not the variable that happened to bind the size first.
-            raise InputValueError(f"{label} is a square matrix ({describe(leaf.shape)}) but "
-                                  f"its value is {arr.shape[0]}×{arr.shape[1]}",
+            raise InputValueError(f"{label} is {arr.shape[0]}×{arr.shape[1]} but it is a "
+                                  f"square {describe(leaf.shape)}",
                                   hint="give a square 2-D array")
         for axis in (0, 1):
             d, actual = leaf.shape[axis], arr.shape[axis]
