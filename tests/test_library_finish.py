@@ -121,6 +121,13 @@ def test_docstring_examples_hold():
     assert d.to_unicode() == "∂f/∂x = (A + Aᵀ)x"
 
 
+def test_printed_steps_read_as_the_derivation():
+    d = matdiff.derivative("log(det(X))", wrt="X")
+    printed = str(d.steps())
+    assert printed == d.steps().text()
+    assert printed.startswith("f = log(det(X))") and "DerivationStep(" not in printed
+
+
 # ------------------------------------------------------------------------- hints
 
 

@@ -106,6 +106,9 @@ class Derivation:
     intro: list[str] = field(default_factory=list)
     conclusion: list[str] = field(default_factory=list)
 
+    def __str__(self) -> str:  # print(d.steps()) reads as the derivation, not a dataclass
+        return self.text()
+
     @property
     def result(self) -> Node | None:
         return self.derivative.expr
