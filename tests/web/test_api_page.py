@@ -133,3 +133,12 @@ def test_docs_page_is_served_locally(client):
     spec = client.get("/openapi.json").json()
     assert "/api/derivative" in spec["paths"]
     assert client.get("/redoc").status_code == 404  # no CDN-backed page left behind
+
+
+def test_ill_typed_expression_suggests_scalar_declarations(client):
+    r = client.post("/api/variables", json={"expression": "t*x"})
+    assert r.status_code == 422
+    hint = r.json()["error"]["hint"]
+    assert '--var "t: scalar"' in hint and '--var "x: scalar"' in hint
+    fixed = post(client, "/api/variables", expression="t*x", variables={"t": "scalar"})
+    assert {v["name"]: v["kind"] for v in fixed["variables"]} == {"t": "scalar", "x": "vector"}

@@ -272,3 +272,16 @@ def test_hide_checkbox_and_show_button(page):
 def test_numerical_check_uses_three_inputs_as_the_cli_does(page):
     open_page(page, q("x'*A*x", "tab=check"))
     expect(page.locator("#check-out .verdict.good")).to_contain_text("3 random inputs")
+
+
+def test_a_hint_to_declare_a_scalar_is_a_button(page):
+    """`t*x` types t as a vector by its first letter: the page offers the declaration
+    as a button, in no command line's or Python's syntax."""
+    open_page(page, q("t*x"))
+    hint = page.locator("#expr-error .hint")
+    expect(hint.get_by_role("button", name="declare t: scalar")).to_be_visible()
+    assert "--var" not in hint.inner_text() and "variables=" not in hint.inner_text()
+    hint.get_by_role("button", name="declare t: scalar").click()
+    expect(page.locator("#expr-error")).to_be_hidden()
+    expect(page.locator("#plain-result")).to_have_text("t*eye(n)")
+    assert "var=t%3A+scalar" in page.url

@@ -172,6 +172,27 @@ def suggest_wrt(env: Mapping[str, Any]) -> str:
     return names[0] if names else ""
 
 
+# Undeclared names that the first-letter rule makes vectors (h-z), not called as functions.
+_VECTOR_BY_LETTER = re.compile(r"(?<![A-Za-z0-9_.])([h-z][A-Za-z0-9_]*)\b(?!\s*\()")
+
+
+def _scalar_fixes(expression: str, decls: Mapping[str, str] | None) -> list[str]:
+    """The names that, declared scalar one at a time, make an ill-typed expression type-
+    check (`t*x`: t or x): what a person who meant a scalar would declare."""
+    from ..api import parse
+
+    names = sorted({m.group(1) for m in _VECTOR_BY_LETTER.finditer(expression)}
+                   - set(decls or {}))
+    fixes = []
+    for name in names[:8]:
+        try:
+            parse(expression, {**(decls or {}), name: "scalar"})
+        except MatdiffError:
+            continue
+        fixes.append(name)
+    return fixes
+
+
 def variables_job(expression: str, variables: Mapping[str, str] | None = None, **_: Any) -> dict:
     """The variables of an expression with inferred kinds, sizes and properties, and the
     variable the page differentiates by until the user picks one (`suggested_wrt`)."""
@@ -180,7 +201,14 @@ def variables_job(expression: str, variables: Mapping[str, str] | None = None, *
     from ..ir.dims import format_shape, kind_of
 
     decls = _declarations(variables)
-    env = variables_of(expression, decls)
+    try:
+        env = variables_of(expression, decls)
+    except MatdiffError as e:
+        fixes = _scalar_fixes(expression, decls)
+        if fixes:  # the page turns these into "declare t: scalar" buttons
+            e.hint = ((e.hint + " Or " if e.hint else "") + "declare a scalar: "
+                      + " ".join(f'--var "{n}: scalar"' for n in fixes))
+        raise
     node = parse(expression, decls)
     return {
         "expression": expression,

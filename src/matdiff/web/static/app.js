@@ -199,6 +199,12 @@ async function followExpression(before) {
   return notes.length ? "New expression: " + notes.join("; ") + "." : "";
 }
 
+// A declaration an error's hint suggested (t: scalar where t*x needs it).
+function declare(name, decl) {
+  state.decls[name] = decl;
+  refresh();
+}
+
 // ---------------------------------------------------------------- derivation
 
 async function refresh(options) {
@@ -223,7 +229,7 @@ async function refresh(options) {
   const vars = await api("/api/variables", { expression, variables: state.decls });
   if (gen !== generation) return;
   if (!vars.ok) {
-    showError($("expr-error"), vars.error, vars.error.field === "expression" || vars.error.field == null ? $("expression") : null);
+    showError($("expr-error"), vars.error, vars.error.field === "expression" || vars.error.field == null ? $("expression") : null, declare);
     $("result-panel").classList.add("stale"); // still typing: the last result, faded
     return;
   }
@@ -239,7 +245,7 @@ async function refresh(options) {
   if (gen !== generation) return;
   if (!res.ok) {
     // No old result under the error: it belongs to other options or another expression.
-    showError($("expr-error"), res.error, res.error.field === "expression" ? $("expression") : null);
+    showError($("expr-error"), res.error, res.error.field === "expression" ? $("expression") : null, declare);
     $("result-panel").hidden = true;
     state.result = null;
     return;

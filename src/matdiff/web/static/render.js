@@ -54,8 +54,35 @@ function mathSpan(latex, fallbackText) {
   return span;
 }
 
+// The declarations a hint suggests, in the command line's spelling (--var "t: scalar")
+// or Python's (variables={'t': 'scalar'}): [[name, declaration], ...].
+function suggestedDeclarations(hint) {
+  const cli = [...hint.matchAll(/--var "([A-Za-z]\w*): ([^"]+)"/g)].map((m) => [m[1], m[2]]);
+  if (cli.length) return cli;
+  const py = hint.match(/variables=\{([^{}]*)\}/);
+  return py ? [...py[1].matchAll(/'([A-Za-z]\w*)': '([^']+)'/g)].map((m) => [m[1], m[2]]) : [];
+}
+
+// A hint for the page: the declarations it suggests become buttons that make them (the
+// command line's and Python's spellings of them mean nothing here).
+function hintLine(hint, onDeclare) {
+  const decls = onDeclare ? suggestedDeclarations(hint) : [];
+  if (!decls.length) return el("div", { class: "hint", text: "hint: " + hint });
+  const words = hint
+    .replace(/ ?\(in Python variables=\{[^{}]*\}\)/, "")
+    .replace(/\(?(e\.g\. )?variables=\{[^{}]*\}\)?/, "")
+    .replace(/(--var "[^"]+"[ ,]*)+/, "")
+    .replace(/\s+/g, " ").replace(/[\s:,]+$/, "").trim();
+  const line = el("div", { class: "hint", text: "hint: " + words + ": " });
+  for (const [name, decl] of decls) {
+    line.append(el("button", { type: "button", class: "declare", text: `declare ${name}: ${decl}`,
+      onclick: () => onDeclare(name, decl) }), " ");
+  }
+  return line;
+}
+
 // An error with the offending part of the text marked and a caret under it.
-function showError(box, err, input) {
+function showError(box, err, input, onDeclare) {
   box.replaceChildren();
   box.hidden = false;
   if (input) input.classList.add("invalid");
@@ -70,7 +97,7 @@ function showError(box, err, input) {
     box.append(pre);
     box.append(el("div", { class: "caret-text caret-line", text: " ".repeat(start) + "^".repeat(end - start) }));
   }
-  if (err.hint) box.append(el("div", { class: "hint", text: "hint: " + err.hint }));
+  if (err.hint) box.append(hintLine(err.hint, onDeclare));
 }
 
 function clearError(box, input) {
