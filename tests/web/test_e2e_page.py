@@ -106,6 +106,15 @@ def test_declarations_and_options_follow_a_new_expression(page):
     expect(page.locator("#expr-error")).to_be_hidden()
 
 
+def test_a_new_variable_keeps_the_others_declarations_and_by(page):
+    open_page(page, q("x'*A*x", "wrt=A", "var=" + quote("A: matrix n n symmetric")))
+    expect(page.locator("#plain-result")).to_have_text("x*x'")
+    type_expression(page, "x'*A*x + u'*x")
+    expect(page.locator("#wrt")).to_have_value("A")
+    expect(page.locator("tr[data-name=A] input.prop-box[value=symmetric]")).to_be_checked()
+    expect(page.locator("#plain-result")).to_have_text("x*x'")
+
+
 def test_an_edit_that_keeps_the_variables_keeps_the_declarations(page):
     open_page(page, q("x'*A*x", "var=" + quote("A: matrix n n symmetric"), "order=2"))
     expect(page.locator("#plain-result")).to_have_text("2*A")

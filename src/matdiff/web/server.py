@@ -20,7 +20,7 @@ from collections.abc import Sequence
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="matdiff serve",
-        description="Serve the matdiff web page and JSON API (OpenAPI at /docs).",
+        description="Serve the matdiff web page and JSON API (described at /docs).",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free)")

@@ -4,10 +4,10 @@
 // tab, hide) so a result can be shared; every change re-derives and rewrites the URL.
 //
 // Declarations and options follow the expression: when a new expression gives a
-// declared name another role (log(det(X)) -> X*w: X was square, now it is the data), the
-// declaration is dropped; when the expression's variables change, "by" goes back to the
-// variable a person would pick (the server's suggested_wrt), the order to 1 and the
-// answer box is emptied. A choice of "by" holds while the variables stay the same.
+// declared name another role (log(det(X)) -> X*w: X was square, now it is the data), its
+// declaration is dropped, and a chosen "by" in that case goes back to the variable a
+// person would pick (the server's suggested_wrt); the answer box belongs to one
+// (expression, by, order) and is emptied when they change.
 "use strict";
 
 const state = {
@@ -172,9 +172,10 @@ function rolesOf(variables) {
 }
 
 // A new expression (its variables are not the old ones): drop the declarations of names
-// that are gone or play another role (X square in log(det(X)), the data in X*w), and
-// reset the options chosen for the old expression. An edit that keeps the variables
-// (x'*A*x -> x'*A) keeps everything. Returns a note saying what was reset.
+// that are gone or play another role (X square in log(det(X)), the data in X*w), and a
+// chosen "by" (with "on symmetric matrices") in the same case. An edit that keeps the
+// variables (x'*A*x -> x'*A) keeps everything; the order and layout always stay.
+// Returns a note saying what was reset.
 async function followExpression(before) {
   const dropped = pruneDecls();
   const notes = [];
@@ -186,12 +187,11 @@ async function followExpression(before) {
       for (const name of Object.keys(state.decls)) {
         if (roles[name] !== before[name]) { dropped.push(name); delete state.decls[name]; }
       }
-      if (state.wrtChosen) notes.push(`"by" back to the default`);
-      state.wrtChosen = false;
-      if (state.order !== 1) notes.push("order back to 1");
-      state.order = 1;
-      $("order").value = "1";
-      state.structured = false;
+      if (state.wrtChosen && roles[state.wrt] !== before[state.wrt]) {
+        notes.push(`"by" back to the default`);
+        state.wrtChosen = false;
+        state.structured = false;
+      }
     }
     state.roles = roles;
   }
