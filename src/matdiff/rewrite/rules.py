@@ -367,3 +367,238 @@ def expand_elementwise(n: Node) -> Node | None:
         return None
     expanded = b.add(*(u for t in n.children for u in _expand(t)))
     return expanded if expanded.size < n.size else None
+
+
+# --- elementwise identities of the activation functions (issue 11, item 3) -------------
+
+
+@rule(
+    "relu-times-step",
+    "hadamard",
+    "relu(u) .* step(u) = relu(u): the step is 1 wherever relu is nonzero",
+    ("relu(x) .* step(x)", {}),
+    ("y .* relu(x) .* step(x)", {}),
+)
+def relu_times_step(n: Node) -> Node | None:
+    fs = list(n.children)
+    for i, f in enumerate(fs):
+        if f.op == "step" and b.func("relu", f.children[0]) in fs:
+            return b.hadamard(*(g for j, g in enumerate(fs) if j != i))
+    return None
+
+
+@rule(
+    "step-power",
+    "pow",
+    "step(u).^k = step(u) for k > 0: a step is 0 or 1",
+    ("step(x).^2", {}),
+    ("y .* step(x).^3", {}),
+)
+def step_power(n: Node) -> Node | None:
+    base, k = n.children
+    value = b.const_value(k)
+    if base.op == "step" and value is not None and value > 0:
+        return base
+    return None
+
+
+@rule(
+    "sign-times-self-elementwise",
+    "hadamard",
+    "u .* sign(u) = abs(u) entry by entry",
+    ("x .* sign(x)", {}),
+    ("y .* sign(x) .* x", {}),
+)
+def sign_times_self_elementwise(n: Node) -> Node | None:
+    fs = list(n.children)
+    for i, f in enumerate(fs):
+        if f.op == "sign" and f.children[0] in fs:
+            u = f.children[0]
+            rest = [g for j, g in enumerate(fs) if j != i]
+            rest.remove(u)
+            return b.hadamard(*rest, b.func("abs", u))
+    return None
+
+
+def _sigmoid_factors(t: Node) -> list[Node]:
+    """The sigmoids that are the term t or an elementwise factor of it."""
+    base = b._split_coefficient(t)[1]
+    factors = base.children if base.op == "hadamard" else (base,)
+    return [f for f in factors if f.op == "sigmoid"]
+
+
+def _complement_sigmoid(x: Node, present: set[Node]) -> Node | None:
+    """1 - sigmoid(u) for x = sigmoid(-u) when sigmoid(u) is in `present`; else None."""
+    if x.op != "sigmoid":
+        return None
+    c, base = b._split_coefficient(x.children[0])
+    positive = b.func("sigmoid", b.scale(-c, base))
+    if c >= 0 or positive not in present:
+        return None
+    return b.sub(b.ONE, positive)
+
+
+def _with_sigmoids_complemented(t: Node, present: set[Node]) -> Node:
+    """The term t with each sigmoid(-u) factor (whole term or elementwise factor) written
+    as 1 - sigmoid(u), where sigmoid(u) is in `present`."""
+    c, base = b._split_coefficient(t)
+    if base.op == "hadamard":
+        kids = [_complement_sigmoid(f, present) or f for f in base.children]
+        return b.scale(c, b.hadamard(*kids))
+    swapped = _complement_sigmoid(base, present)
+    return b.scale(c, swapped) if swapped is not None else t
+
+
+@rule(
+    "sigmoid-of-negative-in-sum",
+    "add",
+    "sigmoid(-u) = 1 - sigmoid(u), used in a sum where sigmoid(u) appears too and the "
+    "result is shorter (sigmoid(z) + sigmoid(-z) = 1)",
+    ("sigmoid(x) + sigmoid(-x)", {}),
+    ("y .* sigmoid(x) + y .* sigmoid(-x)", {}),
+)
+def sigmoid_of_negative_in_sum(n: Node) -> Node | None:
+    present = {f for t in n.children for f in _sigmoid_factors(t)}
+    swapped = [_with_sigmoids_complemented(t, present) for t in n.children]
+    if all(u is t for u, t in zip(swapped, n.children, strict=True)):
+        return None
+    out = b.add(*swapped)
+    if out.op == "add":
+        out = expand_elementwise(out) or out
+    return out if out.size < n.size else None
+
+
+# --- softmax written out (issue 11, item 4) ----------------------------------------------
+
+
+def _softmax_once(f: Node, z: Node) -> Node | None:
+    """f with one factor exp(z) (itself, an elementwise factor, a factor of a product
+    chain, or transposed there) replaced by softmax(z); None if f holds none."""
+    e = b.func("exp", z)
+    if f is e:
+        return b.softmax(z)
+    if f.op in ("hadamard", "matmul"):
+        for i, g in enumerate(f.children):
+            if g is e or (g.op == "transpose" and g.children[0] is e):
+                s = b.softmax(z) if g is e else b.transpose(b.softmax(z))
+                kids = [*f.children[:i], s, *f.children[i + 1 :]]
+                return b.hadamard(*kids) if f.op == "hadamard" else b.matmul_chain(kids)
+    return None
+
+
+@rule(
+    "softmax-written-out",
+    "mul",
+    "exp(z)/sum(exp(z)) = softmax(z), also when exp(z) is a factor of an elementwise or "
+    "matrix product, once per power of the denominator",
+    ("exp(x)/sum(exp(x))", {}),
+    ("y .* exp(x)/sum(exp(x))", {}),
+    ("y'*exp(x)*exp(x)/(sum(exp(x))^2)", {}),
+)
+def softmax_written_out(n: Node) -> Node | None:
+    fs = list(n.children)
+    for i, p in enumerate(fs):
+        if p.op != "pow" or p.children[0].op != "sum":
+            continue
+        k, inner = b.const_value(p.children[1]), p.children[0].children[0]
+        if k is None or k >= 0 or not k.is_integer() or inner.op != "exp":
+            continue
+        z = inner.children[0]
+        if not is_column(z.shape):
+            continue
+        rest, power = [f for j, f in enumerate(fs) if j != i], int(k)
+        for j, f in enumerate(rest):
+            while power < 0:
+                swapped = _softmax_once(f, z)
+                if swapped is None:
+                    break
+                f, power = swapped, power + 1
+            rest[j] = f
+        if power == int(k):
+            continue
+        tail = [b.power(p.children[0], b.const(power))] if power else []
+        return b.mul(*rest, *tail)
+    return None
+
+
+@rule(
+    "softmax-from-logsumexp",
+    "exp",
+    "exp(z - logsumexp(z)) = softmax(z)",
+    ("exp(x - logsumexp(x))", {}),
+)
+def softmax_from_logsumexp(n: Node) -> Node | None:
+    arg = n.children[0]
+    if arg.op != "add" or len(arg.children) != 2:
+        return None
+    for i, t in enumerate(arg.children):
+        z = arg.children[1 - i]
+        if t.op == "fill" and is_column(z.shape) and t.children[0] is b.neg(b.logsumexp(z)):
+            return b.softmax(z)
+    return None
+
+
+# --- common factors (issue 11, items 2 and 3) --------------------------------------------
+
+
+@rule(
+    "collect-common-elementwise-factor",
+    "add",
+    "a .* c + b .* c = (a + b) .* c: pull out an elementwise factor common to several terms "
+    "when the result is shorter",
+    ("x .* (1 - z.^2) + y .* (1 - z.^2)", {}),
+    ("u .* x .* (1 - z.^2) - 2*y .* (1 - z.^2) + w", {}),
+)
+def collect_common_elementwise_factor(n: Node) -> Node | None:
+    split = [b._split_coefficient(t) for t in n.children]
+    counts: dict[Node, list[int]] = {}
+    for i, (_, base) in enumerate(split):
+        for f in set(base.children if base.op == "hadamard" else ()):
+            counts.setdefault(f, []).append(i)
+    best = max(counts.items(), key=lambda kv: (len(kv[1]), kv[0].size), default=None)
+    if best is None or len(best[1]) < 2:
+        return None
+    factor, idx = best
+    inner = []
+    for i in idx:
+        c, base = split[i]
+        rest = list(base.children)
+        rest.remove(factor)
+        inner.append(b.scale(c, b.hadamard(*rest)))
+    others = [t for i, t in enumerate(n.children) if i not in idx]
+    out = b.add(b.hadamard(b.add(*inner), factor), *others)
+    return out if out.size < n.size else None
+
+
+@rule(
+    "common-fraction-factor",
+    "add",
+    "c*A + c*B = c*(A + B) for a non-integer coefficient c shared by every term "
+    "(A/3 + A'/3 = (A + A')/3)",
+    ("A/3 + A'/3", {}),
+    ("-x/3 - y/3", {}),
+)
+def common_fraction_factor(n: Node) -> Node | None:
+    coefs = [_coefficient(t) for t in n.children]
+    c = abs(coefs[0])
+    if c.is_integer() or c == 0 or any(abs(abs(k) - c) > 1e-15 * c for k in coefs):
+        return None
+    sign = -1.0 if all(k < 0 for k in coefs) else 1.0
+    return b.scale(sign * c, b.add(*(b.scale(sign / c, t) for t in n.children)))
+
+
+@rule(
+    "diag-times-vector",
+    "matmul",
+    "diag(u)*v = u .* v for vectors u, v: an elementwise product, not a matrix one",
+    ("diag(x)*y", {}),
+    ("A*diag(x)*y", {}),
+)
+def diag_times_vector(n: Node) -> Node | None:
+    fs = list(n.children)
+    if len(fs) < 2 or not is_column(fs[-1].shape):
+        return None
+    d = fs[-2]
+    if d.op != "diag" or not is_column(d.children[0].shape):
+        return None
+    return b.matmul_chain([*fs[:-2], b.hadamard(d.children[0], fs[-1])])
