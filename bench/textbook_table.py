@@ -94,7 +94,9 @@ add("norm2(X*w - y)^2 + c*norm2(w)^2", "w", "2*X'*(X*w - y) + 2*c*w", "ML ridge"
     X=MN, w=N, y="vector m", c="scalar")
 add("0.5*norm2(relu(W*x) - y)^2", "x", "W'*((relu(W*x) - y) .* step(W*x))", "L",
     W=MN, x=N, y="vector m")
-add("sum(softplus(X*w) - y .* (X*w))", "w", "X'*(sigmoid(X*w) - y)", "ML logistic loss in softplus form", X=MN, w=N, y="vector m")
+add("sum(softplus(X*w) - y .* (X*w))", "w", "X'*(sigmoid(X*w) - y)",
+    "ML logistic loss in softplus form",
+    X=MN, w=N, y="vector m")
 add("-y'*log(softmax(W*x))", "x", "W'*(softmax(W*x) - y)", "ML softmax regression",
     W=MN, x=N, y="vector m onehot")
 add("sum(exp(A*x))", "x", "A'*exp(A*x)", "ML", A=MN, x=N)
