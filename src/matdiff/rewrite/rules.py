@@ -602,3 +602,138 @@ def diag_times_vector(n: Node) -> Node | None:
     if d.op != "diag" or not is_column(d.children[0].shape):
         return None
     return b.matmul_chain([*fs[:-2], b.hadamard(d.children[0], fs[-1])])
+
+
+# --- Kronecker products back to matrix form (issue 11, item 1) ----------------------------
+
+
+def _is_row(x: Node) -> bool:
+    return x.shape[0] == 1 and not is_scalar(x.shape)
+
+
+def _is_col(x: Node) -> bool:
+    return x.shape[1] == 1 and not is_scalar(x.shape)
+
+
+@rule(
+    "kron-times-vec",
+    "matmul",
+    "kron(A, B)*vec(X) = vec(B*X*A') (MC 520): apply a Kronecker product as two matrix "
+    "products, never forming it",
+    ("kron(A, B)*vec(X)", {"A": "matrix n n", "B": "matrix m m", "X": "matrix m n"}),
+    ("y'*kron(A, B)*vec(X)", {"A": "matrix p n", "B": "matrix q m", "X": "matrix m n"}),
+)
+def kron_times_vec(n: Node) -> Node | None:
+    fs = list(n.children)
+    for i in range(len(fs) - 1):
+        k, v = fs[i], fs[i + 1]
+        if k.op == "kron" and v.op == "vec":
+            A, B = k.children
+            X = v.children[0]
+            if B.shape[1] == X.shape[0] and X.shape[1] == A.shape[1]:
+                applied = b.vec(b.matmul_chain([B, X, b.transpose(A)]))
+                return b.matmul_chain([*fs[:i], applied, *fs[i + 2 :]])
+    return None
+
+
+@rule(
+    "bilinear-form-as-trace",
+    "matmul",
+    "vec(U)'*vec(V) = tr(U'*V): an inner product of vecs is a trace",
+    ("vec(X)'*vec(Y)", {"X": "matrix m n", "Y": "matrix m n"}),
+)
+def bilinear_form_as_trace(n: Node) -> Node | None:
+    fs = list(n.children)
+    if len(fs) != 2 or not is_scalar(n.shape):
+        return None
+    left, right = fs
+    if left.op == "transpose" and left.children[0].op == "vec" and right.op == "vec":
+        return b.tr(b.matmul(b.transpose(left.children[0].children[0]), right.children[0]))
+    return None
+
+
+@rule(
+    "kron-absorb",
+    "matmul",
+    "C*kron(a', B) = kron(a', C*B) for a row a', and kron(a, B)*C = kron(a, B*C) for a "
+    "column a (the mixed product with kron(1, C))",
+    ("C*kron(x', B)", {"C": "matrix p m", "x": "vector k", "B": "matrix m q"}),
+    ("kron(x, B)*C", {"C": "matrix q p", "x": "vector k", "B": "matrix m q"}),
+)
+def kron_absorb(n: Node) -> Node | None:
+    fs = list(n.children)
+    for i in range(len(fs) - 1):
+        c, k = fs[i], fs[i + 1]
+        if k.op == "kron" and c.op != "kron" and _is_row(k.children[0]):
+            merged = b.kron(k.children[0], b.matmul(c, k.children[1]))
+            return b.matmul_chain([*fs[:i], merged, *fs[i + 2 :]])
+        k, c = fs[i], fs[i + 1]
+        if k.op == "kron" and c.op != "kron" and _is_col(k.children[0]):
+            merged = b.kron(k.children[0], b.matmul(k.children[1], c))
+            return b.matmul_chain([*fs[:i], merged, *fs[i + 2 :]])
+    return None
+
+
+def _outer(x: Node) -> tuple[Node, Node] | None:
+    """(u, v) for x = u*v' with columns u, v."""
+    if x.op == "matmul" and len(x.children) == 2:
+        u, vt = x.children
+        if _is_col(u) and vt.op == "transpose" and _is_col(vt.children[0]):
+            return u, vt.children[0]
+    return None
+
+
+@rule(
+    "column-times-vec-row",
+    "matmul",
+    "s*vec(u*v')' = kron(v', s*u') for columns s, u, v (vec(u*v') = kron(v, u))",
+    ("s*vec(u*x')'", {"s": "vector m", "u": "vector m", "x": "vector n"}),
+)
+def column_times_vec_row(n: Node) -> Node | None:
+    fs = list(n.children)
+    for i in range(len(fs) - 1):
+        s, r = fs[i], fs[i + 1]
+        if _is_col(s) and r.op == "transpose" and r.children[0].op == "vec":
+            uv = _outer(r.children[0].children[0])
+            if uv is not None:
+                u, v = uv
+                merged = b.kron(b.transpose(v), b.matmul(s, b.transpose(u)))
+                return b.matmul_chain([*fs[:i], merged, *fs[i + 2 :]])
+    return None
+
+
+@rule(
+    "kron-common-argument",
+    "add",
+    "kron(A, B) + kron(A, C) = kron(A, B + C), and likewise for a common second argument",
+    ("kron(x', A) - 2*kron(x', B)", {"x": "vector k", "A": "matrix m m", "B": "matrix m m"}),
+    ("kron(A, C) + kron(B, C)", {"A": "matrix p p", "B": "matrix p p", "C": "matrix q q"}),
+)
+def kron_common_argument(n: Node) -> Node | None:
+    split = [b._split_coefficient(t) for t in n.children]
+    for side in (0, 1):
+        groups: dict[Node, list[int]] = {}
+        for i, (_, base) in enumerate(split):
+            if base.op == "kron":
+                groups.setdefault(base.children[side], []).append(i)
+        for common, idx in groups.items():
+            if len(idx) < 2:
+                continue
+            inner = b.add(*(b.scale(split[i][0], split[i][1].children[1 - side]) for i in idx))
+            merged = b.kron(common, inner) if side == 0 else b.kron(inner, common)
+            others = [t for i, t in enumerate(n.children) if i not in idx]
+            return b.add(merged, *others)
+    return None
+
+
+@rule(
+    "sum-of-kron",
+    "sum",
+    "sum(kron(A, B)) = sum(A)*sum(B)",
+    ("sum(kron(A, B))", {"A": "matrix p q", "B": "matrix m n"}),
+)
+def sum_of_kron(n: Node) -> Node | None:
+    k = n.children[0]
+    if k.op != "kron":
+        return None
+    return b.mul(b.sum_(k.children[0]), b.sum_(k.children[1]))
