@@ -737,3 +737,60 @@ def sum_of_kron(n: Node) -> Node | None:
     if k.op != "kron":
         return None
     return b.mul(b.sum_(k.children[0]), b.sum_(k.children[1]))
+
+
+# --- powers of one base combined (issue 11, item 3) ---------------------------------------
+
+
+def _base_and_exponent(f: Node) -> tuple[Node, float]:
+    """f = base^p with sqrt read as the power 1/2: sqrt(u)^-3 is (u, -1.5)."""
+    p = 1.0
+    if f.op == "pow" and f.children[1].op == "const":
+        f, p = f.children[0], float(f.children[1].arg)
+    if f.op == "sqrt":
+        f, p = f.children[0], p / 2
+    return f, p
+
+
+def _scalar_factors(t: Node) -> tuple[float, list[Node]]:
+    c, base = b._split_coefficient(t)
+    return c, list(base.children) if base.op == "mul" else [base]
+
+
+@rule(
+    "factor-lowest-power",
+    "add",
+    "u^p*a + u^q*b = u^p*(a + u^(q-p)*b) for a scalar sum u, expanding u^1 so that terms "
+    "cancel, when shorter (u^-1/2 - t^2*u^-3/2 = c^2*u^-3/2 with u = t^2 + c^2)",
+    ("sqrt(c^2 + a^2)^-1 - a^2/(sqrt(c^2 + a^2)^3)", {}),
+    ("(a^2 + b)^-1 - a^2*(a^2 + b)^-2", {}),
+)
+def factor_lowest_power(n: Node) -> Node | None:
+    if not is_scalar(n.shape):
+        return None
+    terms = [_scalar_factors(t) for t in n.children]
+    exponents: dict[Node, list[float]] = {}
+    for _, fs in terms:
+        seen: dict[Node, float] = {}
+        for f in fs:
+            base, p = _base_and_exponent(f)
+            if base.op == "add":
+                seen[base] = seen.get(base, 0.0) + p
+        for base, p in seen.items():
+            exponents.setdefault(base, []).append(p)
+    for u, ps in exponents.items():
+        if len(ps) != len(terms) or len(set(ps)) < 2:
+            continue
+        low = min(ps)
+        inner: list[Node] = []
+        for c, fs in terms:
+            rest = [f for f in fs if _base_and_exponent(f)[0] is not u]
+            p = sum(_base_and_exponent(f)[1] for f in fs if _base_and_exponent(f)[0] is u)
+            if p - low == 1.0:
+                inner.extend(b.mul(b.const(c), *rest, part) for part in u.children)
+            else:
+                inner.append(b.mul(b.const(c), *rest, b.power(u, b.const(p - low))))
+        out = b.mul(b.power(u, b.const(low)), b.add(*inner))
+        if out.size < n.size:
+            return out
+    return None
