@@ -36,7 +36,7 @@ def transposes(d: Derivative) -> bool:
     return d.order == 1 and d.form in TRANSPOSED_FORMS
 
 
-@dataclass
+@dataclass(repr=False)  # Derivative's own repr: <Derivative df/dX: A>
 class StrictDerivative(Derivative):
     """A derivative in strict numerator layout (see the module docstring)."""
 

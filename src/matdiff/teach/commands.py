@@ -57,7 +57,9 @@ def check_answer_main(argv: Sequence[str]) -> int:
     p.add_argument("--answer", required=True, help="your derivative, e.g. \"2*A*x\"")
     p.add_argument("--var", action="append", default=[], metavar="DECL",
                    help='declare a variable, e.g. --var "A: matrix n n symmetric"')
-    p.add_argument("--layout", choices=["numerator", "denominator"], default="numerator")
+    p.add_argument("--layout", choices=["numerator", "denominator", "strict"],
+                   default="numerator",
+                   help="strict: strict numerator layout (a gradient is a row for a vector)")
     p.add_argument("--order", type=int, default=1)
     p.add_argument("--structured", action="store_true")
     p.add_argument("--hide", action="store_true", help="do not show the right derivative")
