@@ -114,7 +114,8 @@ def applied(node: Node, kids: Sequence[Node], ds: Sequence[Node | None]) -> Node
     if not live:
         return None
     if op in ("mul", "matmul", "hadamard"):
-        if all(kids[j].op == "const" for j in range(len(kids)) if ds[j] is None):
+        fixed = [kids[j] for j in range(len(kids)) if ds[j] is None]
+        if len(live) == 1 and all(k.op == "const" for k in fixed):
             return None  # c*dY: nothing to show between the rule and its result
         terms = [_raw(op, [*kids[:i], d, *kids[i + 1:]], node.shape) for i, d in live]
         return _raw_sum(terms, node.shape)
