@@ -141,3 +141,11 @@ def test_identification_kind_is_the_engines_form(f, wrt, kw):
     values, _ = sample_values([d.function, *d.wrt, *d.dvars], np.random.default_rng(5))
     for s in der.steps:
         assert check_step(s, values), s.text()
+
+
+def test_print_steps_is_the_text_not_a_dataclass_dump():
+    d = matdiff.derivative("x'*A*x", "x")
+    der = d.steps()
+    assert str(der) == der.text()
+    assert "DerivationStep(" not in str(der)
+    assert str(der.steps[0]) == der.steps[0].text()

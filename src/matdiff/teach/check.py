@@ -252,9 +252,9 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                 return Verdict(False, "numerical", shape_msg + ": your answer is its "
                                "transpose. " + _layout_note(d, layout), "layout-transposed",
                                **base)
-        got = fixed()
-        if got is not None:
-            return got
+        one_off = fixed()
+        if one_off is not None:
+            return one_off
         return Verdict(False, "numerical", shape_msg + ". Check the order of the factors "
                        "(dimensions must align) and the layout", "chain-rule-order", **base)
     s = _Samples(nodes, trials, seed)
@@ -317,10 +317,10 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                         "symmetric matrices (--structured)")
             return Verdict(False, "numerical", msg, pit, cond, **base)
     # 3. one transpose missing or too many (2*X*(X*w - y) for 2*X'*(X*w - y))
-    got = fixed()
-    if got is not None:
-        got.condition = cond
-        return got
+    one_off = fixed()
+    if one_off is not None:
+        one_off.condition = cond
+        return one_off
     # 4. right only for symmetric matrices
     if sym is not None:
         names = sym[1]

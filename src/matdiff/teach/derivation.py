@@ -71,6 +71,9 @@ class DerivationStep:
         extra = f"\n        ({self.note})" if self.note else ""
         return f"    {body}\n        [{why}]{extra}" if why else f"    {body}{extra}"
 
+    def __str__(self) -> str:
+        return self.text()
+
     def note_symbol(self) -> str:
         return self.name or {"identify": "G", "jacobian": "J", "by_scalar": "M"}.get(
             self.relation, "")
@@ -82,6 +85,10 @@ class Derivation:
     steps: list[DerivationStep] = field(default_factory=list)
     intro: list[str] = field(default_factory=list)
     conclusion: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        """The derivation as text: print(d.steps()) reads as `matdiff steps` prints."""
+        return self.text()
 
     @property
     def result(self) -> Node | None:

@@ -108,7 +108,13 @@ def _vec_words(node: Node, i: int, dX: Node) -> str:
 
 def _jacobian_words(term: Node, dX: Node, say) -> None:  # noqa: ANN001
     key = dvar_key(dX.arg)
-    for node, i in _path_ops(term, key):
+    path = _path_ops(term, key)
+    if all(node.op == "mul" for node, _ in path):
+        dx = to_text(dX)
+        what = dx if is_column(dX.shape) else f"vec({dx})"
+        say(f"{what} = I*{what}: a multiple of the differential itself gives a multiple "
+            "of the identity")
+    for node, i in path:
         op = node.op
         if op == "matmul":
             say(_vec_words(node, i, dX))
@@ -174,10 +180,12 @@ def _gradient_words(term: Node, dX: Node, say) -> None:  # noqa: ANN001
             say("tr(M*dX) = tr((M')'*dX) is the inner product of M' with dX, so G = M' "
                 "(this transpose is why d tr(A*X)/dX = A')")
         elif op == "matmul" and not matrix_var:
+            dx = to_text(dX)
             if i == 0 or transposed:
-                say("a scalar equals its transpose: dx'*a = a'*dx")
+                say(f"a scalar equals its transpose: {dx}'*a = a'*{dx}")
             if i > 0:
-                say("the factors in front of dx form g' in g'*dx, so g is their transpose")
+                say(f"the factors in front of {dx} form g' in g'*{dx}, so g is their "
+                    "transpose")
         elif op == "hadamard":
             say("the elementwise product moves across the inner product: "
                 "sum(A .* (M .* dX)) = sum((A .* M) .* dX)")
