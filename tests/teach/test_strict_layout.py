@@ -111,3 +111,17 @@ def test_unknown_layout_names_strict():
     with pytest.raises(matdiff.MatdiffError) as e:
         matdiff.derivative("x'*x", "x", layout="rows")
     assert "strict" in str(e.value)
+
+
+def test_generated_code_says_it_is_numerator_layout():
+    """Consistency check: the generated code's gradient, transposed, is the strict value."""
+    rng = np.random.default_rng(4)
+    A, X = rng.normal(size=(2, 3)), rng.normal(size=(3, 2))
+    d = matdiff.derivative("tr(A*X)", "X", layout="strict")
+    code = d.to_code()
+    assert code.startswith("# strict numerator layout")
+    ns: dict = {}
+    exec(code, ns)  # noqa: S102 - the code matdiff generated
+    value, grad = ns["f_and_grad"](A=A, X=X)
+    np.testing.assert_allclose(np.asarray(grad).T, d.evaluate(A=A, X=X))
+    np.testing.assert_allclose(value, np.trace(A @ X))
