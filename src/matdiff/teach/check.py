@@ -31,7 +31,7 @@ from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..rewrite.driver import simplify
-from .differs import Fix, transpose_fix, where_it_differs
+from .differs import Fix, ratio, term_combination, transpose_fix, where_it_differs
 from .pitfalls import PITFALLS
 from .samples import Samples as _Samples
 from .samples import close as _close
@@ -336,7 +336,7 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                     "each occurrence; the second brings a transpose")
         return Verdict(False, "numerical", msg, pit, cond, **base)
     # 5. a constant multiple
-    c = _ratio(A, E) if E is not None else None
+    c = ratio(A, E) if E is not None else None
     if c is not None:
         if abs(c - 0.5) < 1e-6 or abs(c - 2.0) < 1e-6:
             msg = ("your answer is half the " if c < 1 else "your answer is twice the ") + \
@@ -350,7 +350,7 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                            f"your answer is {c:.6g} times the {what}", "constant-factor",
                            cond, **base)
     # 6. product-rule terms missing or with the wrong sign
-    terms = _term_combination(d, s, A)
+    terms = term_combination(d, s, A)
     if terms is not None:
         return Verdict(False, "numerical", terms[0], terms[1], cond, **base)
     example, terms_words = where_it_differs(ans, expected, [f, *d.wrt], seed)
@@ -448,62 +448,3 @@ def _logdet_message(ans: Node, expected: Node, X: Node) -> str:
             f"{n} is symmetric; declare it symmetric (then inv({n}) is right for the "
             "unconstrained derivative, and 2*inv(X) - diag(diag(inv(X))) on symmetric "
             "matrices)")
-
-
-def _ratio(A: list[np.ndarray], E: list[np.ndarray]) -> float | None:
-    a = np.concatenate([x.ravel() for x in A])
-    e = np.concatenate([y.ravel() for y in E])
-    ee = float(e @ e)
-    if ee < 1e-12:
-        return None
-    c = float(a @ e) / ee
-    if np.allclose(a, c * e, rtol=1e-7, atol=1e-9 * max(1.0, float(np.max(np.abs(e))))):
-        return c
-    return None
-
-
-def _combine(signs: tuple[int, ...], values: list[np.ndarray]) -> np.ndarray:
-    out = np.zeros_like(values[0], dtype=float)
-    for sg, v in zip(signs, values, strict=True):
-        out = out + sg * v
-    return out
-
-
-def _term_combination(d, s: _Samples, A: list[np.ndarray]) -> tuple[str, str] | None:
-    """The answer as the product rule's contributions with some dropped or negated."""
-    import itertools
-
-    if d.order != 1 or len(d.wrt) != 1 or d.layout != "numerator" or d.structured:
-        return None
-    from .steps import derivation
-
-    try:
-        der = derivation(d)
-    except MatdiffError:
-        return None
-    terms = [(st.lhs, st.rhs) for st in der.steps
-             if st.section == "identification" and st.lhs is not None
-             and st.relation in ("identify", "jacobian", "by_scalar")]
-    if not 2 <= len(terms) <= 5:
-        return None
-    vals: list[list[np.ndarray]] = []
-    for _, c in terms:
-        v = s.values(c)
-        if v is None:
-            return None
-        vals.append(v)
-    for signs in itertools.product((1, 0, -1), repeat=len(terms)):
-        if all(x == 1 for x in signs) or all(x == 0 for x in signs):
-            continue
-        combo = [_combine(signs, [v[k] for v in vals]) for k in range(len(A))]
-        if _close(A, combo):
-            missing = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == 0]
-            flipped = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == -1]
-            if missing:
-                return (f"your answer lacks the contribution of the differential's term "
-                        f"{', '.join(missing)}: every occurrence of the variable "
-                        "contributes a term (product rule)", "missing-term")
-            return (f"the contribution of {', '.join(flipped)} has the wrong sign",
-                    "sign-error")
-    return None
-

@@ -6,6 +6,9 @@ Contract:
   removed. It returns a `Fix` (the corrected text, what changed, the pitfall
   "missing-transpose" or "extra-transpose") or None. A corrected answer counts only when
   it type-checks, has the derivative's shape and equals it at random inputs.
+- `ratio(A, E)` is c when the answer's values are c times the derivative's;
+  `term_combination(d, s, A)` finds the answer as the derivation's identification
+  terms with some dropped or negated (a product-rule term missing, a sign).
 - `where_it_differs(ans, expected, nodes, seed)` is a small numeric counterexample
   (sizes 2, entries rounded to one decimal: the variables' values and both results) and
   a sentence naming the terms that differ (both sides multiplied out, the answer's terms
@@ -15,6 +18,7 @@ Contract:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,12 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends.text import to_text
+from ..diff.derivative import Derivative
 from ..errors import MatdiffError
 from ..ir import build as b
 from ..ir.node import Node, variables_in
 from ..parse import parse_with_env
 from ..rewrite.driver import simplify
 from .samples import Samples, close
+from .steps import derivation
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_VARIANTS = 60
@@ -191,3 +197,61 @@ def where_it_differs(ans: Node, expected: Node, nodes: list[Node],
     s = Samples([*nodes, ans], 3, seed + 19)
     return (_small_point([*nodes, ans], ans, expected, seed),
             _term_words(simplify(ans), expected, s))
+
+
+# ------------------------------------------------------- multiples and terms
+
+
+def ratio(A: list[np.ndarray], E: list[np.ndarray]) -> float | None:
+    a = np.concatenate([x.ravel() for x in A])
+    e = np.concatenate([y.ravel() for y in E])
+    ee = float(e @ e)
+    if ee < 1e-12:
+        return None
+    c = float(a @ e) / ee
+    if np.allclose(a, c * e, rtol=1e-7, atol=1e-9 * max(1.0, float(np.max(np.abs(e))))):
+        return c
+    return None
+
+
+def _combine(signs: tuple[int, ...], values: list[np.ndarray]) -> np.ndarray:
+    out = np.zeros_like(values[0], dtype=float)
+    for sg, v in zip(signs, values, strict=True):
+        out = out + sg * v
+    return out
+
+
+def term_combination(d: Derivative, s: Samples, A: list[np.ndarray]) -> tuple[str, str] | None:
+    """The answer as the product rule's contributions with some dropped or negated."""
+    if d.order != 1 or len(d.wrt) != 1 or d.layout != "numerator" or d.structured:
+        return None
+    try:
+        der = derivation(d)
+    except MatdiffError:
+        return None
+    terms = [(st.lhs, st.rhs) for st in der.steps
+             if st.section == "identification" and st.lhs is not None
+             and st.relation in ("identify", "jacobian", "by_scalar")]
+    if not 2 <= len(terms) <= 5:
+        return None
+    vals: list[list[np.ndarray]] = []
+    for _, c in terms:
+        v = s.values(c)
+        if v is None:
+            return None
+        vals.append(v)
+    for signs in itertools.product((1, 0, -1), repeat=len(terms)):
+        if all(x == 1 for x in signs) or all(x == 0 for x in signs):
+            continue
+        combo = [_combine(signs, [v[k] for v in vals]) for k in range(len(A))]
+        if close(A, combo):
+            missing = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == 0]
+            flipped = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == -1]
+            if missing:
+                return (f"your answer lacks the contribution of the differential's term "
+                        f"{', '.join(missing)}: every occurrence of the variable "
+                        "contributes a term (product rule)", "missing-term")
+            return (f"the contribution of {', '.join(flipped)} has the wrong sign",
+                    "sign-error")
+    return None
+
