@@ -149,3 +149,25 @@ def test_print_steps_is_the_text_not_a_dataclass_dump():
     assert str(der) == der.text()
     assert "DerivationStep(" not in str(der)
     assert str(der.steps[0]) == der.steps[0].text()
+
+
+def _identification_rules(f: str, wrt: str) -> str:
+    der = derivation(matdiff.derivative(f, wrt))
+    return " | ".join(s.rule for s in der.steps if s.section == "identification")
+
+
+def test_trace_identification_uses_the_terms_own_factors():
+    rules = _identification_rules("tr(B*P*D)", "P")
+    assert "cyclic property of the trace: tr(B*dP*D) = tr(D*B*dP)" in rules
+    assert "so G = (D*B)'" in rules
+    assert "tr(A*dX*B)" not in rules  # the generic identity, whose B is not the user's B
+    rules = _identification_rules("u'*X*v", "X")
+    assert "u'*dX*v = tr(v*u'*dX)" in rules and "G = (v*u')'" in rules
+
+
+def test_generic_identities_avoid_the_users_names():
+    rules = _identification_rules("tr(A*X)", "X")
+    assert "d tr(A*X)/dX" not in rules  # A and X are the user's here
+    assert "d tr(U*V)/dV = U'" in rules
+    rules = _identification_rules("tr(P*Q)", "Q")
+    assert "d tr(A*X)/dX = A'" in rules  # no clash: the usual letters

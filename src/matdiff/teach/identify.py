@@ -21,9 +21,9 @@ from ..diff.adjoint import adjoint, vec_jacobian
 from ..errors import NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
-from ..ir.node import Node, dvar_key
+from ..ir.node import Node, dvar_key, variables_in
 from .derivation import Derivation, DerivationStep
-from .shown import show
+from .shown import rename_placeholders, show
 
 # the engine's form -> the kind of identification step and the symbol it defines
 KINDS = {"gradient": ("identify", "G"), "by_scalar": ("by_scalar", "M"),
@@ -89,110 +89,167 @@ def _chain_text(factors: tuple[Node, ...]) -> str:
                     else f"({show(f)})" for f in factors)
 
 
-def _vec_words(node: Node, i: int, dX: Node) -> str:
+class _Words:
+    """Builds the words of the identification steps: identities with the term's own
+    factors where they are known, and generic ones with placeholders (and index
+    letters) that are none of the user's names."""
+
+    def __init__(self, dX: Node, taken: set[str]) -> None:
+        self.dX = dX
+        self.dx = to_text(dX)
+        self.taken = taken
+        self.said: list[str] = []
+
+    def say(self, s: str) -> None:
+        if s not in self.said:
+            self.said.append(s)
+
+    def g(self, generic: str) -> str:
+        """A generic identity, its placeholders clear of the user's names."""
+        return rename_placeholders(generic, self.taken)
+
+    def letter(self, x: str) -> str:
+        return rename_placeholders(x, self.taken)
+
+
+def _core(inner: Node) -> str:
+    return show(inner) if inner.op in ("dvar", "transpose") else f"({show(inner)})"
+
+
+def _vec_words(w: _Words, node: Node, i: int) -> str:
     """The Kronecker identity for a product with the differential at position i, with
     the product's own factors."""
     left, right = node.children[:i], node.children[i + 1:]
-    inner = node.children[i]
-    core = show(inner) if inner.op in ("dvar", "transpose") else f"({show(inner)})"
-    if is_column(inner.shape) and not right:
+    core = _core(node.children[i])
+    if is_column(node.children[i].shape) and not right:
         return (f"{_chain_text(left)}*{core} is a matrix times the vector {core}: "
                 "the Jacobian is that matrix")
     L = _chain_text(left) if left else "I"
     R = _chain_text(right) if right else "I"
     kron_r = f"({R})'" if len(right) > 1 else f"{R}'" if right else "I"
     written = "*".join(x for x in (_chain_text(left), core, _chain_text(right)) if x)
-    return (f"vec({written}) = kron({kron_r}, {L})*vec({core}), because column j of "
-            f"{written} is the sum over k of {R}[k, j]*{L}*{core}[:, k]")
+    j, k = w.letter("j"), w.letter("k")
+    return (f"vec({written}) = kron({kron_r}, {L})*vec({core}), because column {j} of "
+            f"{written} is the sum over {k} of {R}[{k}, {j}]*{L}*{core}[:, {k}]")
 
 
-def _jacobian_words(term: Node, dX: Node, say) -> None:  # noqa: ANN001
-    key = dvar_key(dX.arg)
-    path = _path_ops(term, key)
+def _jacobian_words(w: _Words, term: Node) -> None:
+    path = _path_ops(term, dvar_key(w.dX.arg))
     if all(node.op == "mul" for node, _ in path):
-        dx = to_text(dX)
-        what = dx if is_column(dX.shape) else f"vec({dx})"
-        say(f"{what} = I*{what}: a multiple of the differential itself gives a multiple "
-            "of the identity")
+        what = w.dx if is_column(w.dX.shape) else f"vec({w.dx})"
+        w.say(f"{what} = I*{what}: a multiple of the differential itself gives a multiple "
+              "of the identity")
     for node, i in path:
         op = node.op
         if op == "matmul":
-            say(_vec_words(node, i, dX))
+            w.say(_vec_words(w, node, i))
         elif op == "transpose":
             if is_column(node.children[0].shape) or is_row(node.children[0].shape):
-                say("a transposed vector has the same entries: vec(dx') = dx")
+                w.say(f"a transposed vector has the same entries: vec({w.dx}') = {w.dx}")
             else:
-                say("vec(dX') = K*vec(dX) with K the commutation matrix, which reorders "
-                    "the entries of a matrix into those of its transpose")
+                w.say(f"vec({w.dx}') = K*vec({w.dx}) with K the commutation matrix, which "
+                      "reorders the entries of a matrix into those of its transpose")
         elif op == "hadamard":
             others = [c for j, c in enumerate(node.children) if j != i]
-            v = show(others[0]) if len(others) == 1 else "v"
-            say(f"an elementwise product is a diagonal matrix: v .* dx = diag(v)*dx with "
-                f"v = {v}, since entry i is v_i*dx_i (for matrices vec(V .* dX) = "
-                "diag(vec(V))*vec(dX))")
+            v = w.letter("v")
+            shown = f" with {v} = {show(others[0])}" if len(others) == 1 else ""
+            w.say(f"an elementwise product is a diagonal matrix: {v} .* {w.dx} = "
+                  f"diag({v})*{w.dx}{shown}, since each entry is multiplied by its own "
+                  "factor" + w.g(" (for matrices vec(V .* dX) = diag(vec(V))*vec(dX))"))
         elif op == "mul":
-            say("scalar factors move out (linearity)")
+            w.say("scalar factors move out (linearity)")
         elif op == "sum":
-            say("sum(v) = ones'*v: the sum is a product with a row of ones")
+            w.say(w.g("sum(v) = ones'*v") + ": the sum is a product with a row of ones")
         elif op == "diag":
-            say("diag(dx) = the matrix with dx on its diagonal")
+            w.say(f"diag({w.dx}) is the matrix with {w.dx} on its diagonal")
         elif op == "tr":
-            say("tr(dX) = vec(I)'*vec(dX): the trace adds up the diagonal entries")
+            w.say(f"tr({w.dx}) = vec(I)'*vec({w.dx}): the trace adds up the diagonal "
+                  "entries")
 
 
-def tricks(term: Node, dX: Node, kind: str) -> str:
-    """The identities that bring one term into canonical form, in words."""
-    said: list[str] = []
-
-    def say(s: str) -> None:
-        if s not in said:
-            said.append(s)
-
+def tricks(term: Node, dX: Node, kind: str, taken: set[str] | None = None) -> str:
+    """The identities that bring one term into canonical form, in words; `taken` are the
+    user's names, which no placeholder of a generic identity may be."""
+    w = _Words(dX, set(taken or ()))
     if kind == "identify":
-        _gradient_words(term, dX, say)
+        _gradient_words(w, term)
     elif kind == "jacobian":
-        _jacobian_words(term, dX, say)
+        _jacobian_words(w, term)
     else:
-        say("the derivative by a scalar is the factor multiplying dt: set dt = 1")
-    if not said:
+        w.say(f"the derivative by a scalar is the factor multiplying {w.dx}: set "
+              f"{w.dx} = 1")
+    if not w.said:
         matrix_var = not (is_column(dX.shape) or is_row(dX.shape) or is_scalar(dX.shape))
-        say("already in the form tr(G'*dX)" if matrix_var else "already in the form g'*dx")
-    return "; ".join(said)
+        w.say(f"already in the form tr(G'*{w.dx})" if matrix_var else
+              f"already in the form g'*{w.dx}")
+    return "; ".join(w.said)
 
 
-def _gradient_words(term: Node, dX: Node, say) -> None:  # noqa: ANN001
-    key = dvar_key(dX.arg)
-    path = _path_ops(term, key)
-    matrix_var = not (is_column(dX.shape) or is_row(dX.shape) or is_scalar(dX.shape))
+def _trace_words(w: _Words, node: Node, transposed: bool) -> None:
+    """tr(L*dX*R) = tr(R*L*dX) = tr(M*dX), and G = M' (with the term's factors)."""
+    chain = node.children[0]
+    key = dvar_key(w.dX.arg)
+    M = ""
+    if chain.op == "matmul":
+        ci = [j for j, c in enumerate(chain.children) if key in c.free][0]
+        left, right = chain.children[:ci], chain.children[ci + 1:]
+        core = _core(chain.children[ci])
+        if right:
+            before = "*".join(x for x in (_chain_text(left), core, _chain_text(right)) if x)
+            after = "*".join(x for x in (_chain_text(right), _chain_text(left), core) if x)
+            w.say(f"cyclic property of the trace: tr({before}) = tr({after})")
+        factors = (*right, *left)
+        if chain.children[ci].op == "dvar" and factors:
+            M = _chain_text(factors)
+    if transposed:
+        w.say(w.g("a trace equals the trace of the transpose: tr(M') = tr(M)"))
+    why = w.g(" (this transpose is why d tr(A*X)/dX = A')")
+    if M:
+        Mt = f"({M})'" if len(factors) > 1 else f"{M}'"
+        w.say(f"tr({M}*{w.dx}) is the inner product of {Mt} with {w.dx}, so G = {Mt}{why}")
+    else:
+        m = w.letter("M")
+        w.say(f"tr({m}*{w.dx}) = tr(({m}')'*{w.dx}) is the inner product of {m}' with "
+              f"{w.dx}, so G = {m}'{why}")
+
+
+def _gradient_words(w: _Words, term: Node) -> None:
+    path = _path_ops(term, dvar_key(w.dX.arg))
+    matrix_var = not (is_column(w.dX.shape) or is_row(w.dX.shape) or is_scalar(w.dX.shape))
     transposed = any(n.op == "transpose" for n, _ in path)
+    a, c = w.letter("a"), w.letter("c")
     for node, i in path:
         op = node.op
         if op == "mul":
-            say("scalar factors move out (linearity)")
+            w.say("scalar factors move out (linearity)")
         elif op == "tr":
-            chain = node.children[0]
-            if chain.op == "matmul":
-                ci = [j for j, c in enumerate(chain.children) if key in c.free][0]
-                if ci < len(chain.children) - 1:
-                    say("cyclic property of the trace: tr(A*dX*B) = tr(B*A*dX)")
-            if transposed:
-                say("a trace equals the trace of the transpose: tr(M') = tr(M)")
-            say("tr(M*dX) = tr((M')'*dX) is the inner product of M' with dX, so G = M' "
-                "(this transpose is why d tr(A*X)/dX = A')")
+            _trace_words(w, node, transposed)
         elif op == "matmul" and not matrix_var:
-            dx = to_text(dX)
             if i == 0 or transposed:
-                say(f"a scalar equals its transpose: {dx}'*a = a'*{dx}")
+                w.say(f"a scalar equals its transpose: {w.dx}'*{a} = {a}'*{w.dx}")
             if i > 0:
-                say(f"the factors in front of {dx} form g' in g'*{dx}, so g is their "
-                    "transpose")
+                w.say(f"the factors in front of {w.dx} form g' in g'*{w.dx}, so g is their "
+                      "transpose")
+        elif op == "matmul" and is_scalar(node.shape) and not any(
+                n.op == "tr" for n, _ in path) and node.children[i].op == "dvar":
+            left, right = node.children[:i], node.children[i + 1:]
+            L, R = _chain_text(left), _chain_text(right)
+            written = "*".join(x for x in (L, w.dx, R) if x)
+            moved = "*".join(x for x in (R, L) if x)
+            Mt = f"({moved})'" if len(left) + len(right) > 1 else f"{moved}'"
+            w.say(f"a scalar is its own trace, and the trace is cyclic: {written} = "
+                  f"tr({moved}*{w.dx}), the inner product of {Mt} with {w.dx}, so G = {Mt}")
+        elif op == "matmul" and is_scalar(node.shape) and not any(
+                n.op == "tr" for n, _ in path):
+            w.say(f"a scalar is its own trace, and the trace is cyclic: {a}'*{w.dx}*{c} = "
+                  f"tr({c}*{a}'*{w.dx}) = tr(({a}*{c}')'*{w.dx}), so G = {a}*{c}'")
         elif op == "hadamard":
-            say("the elementwise product moves across the inner product: "
-                "sum(A .* (M .* dX)) = sum((A .* M) .* dX)")
+            w.say(w.g("the elementwise product moves across the inner product: "
+                      "sum(A .* (M .* dX)) = sum((A .* M) .* dX)"))
         elif op == "sum":
-            say("sum(M) = tr(ones'*M): the sum is the inner product with ones")
+            w.say(w.g("sum(M) = tr(ones'*M)") + ": the sum is the inner product with ones")
         elif op == "diag":
-            say("diag moves across the inner product (diag(dx) <-> diag(G))")
+            w.say(f"diag moves across the inner product (diag({w.dx}) <-> diag(G))")
 
 
 def inner_label(G_name: str, dX: Node) -> str:
@@ -230,6 +287,7 @@ def identification(
             "(index form)"))
         return None
     kind, sym = KINDS[form]
+    taken = set(variables_in([der.derivative.function, df]))
     if kind == "jacobian" and second and sym == "J":
         sym = "H"
     contributions: list[Node] = []
@@ -239,8 +297,8 @@ def identification(
             c, label = _contribution(kind, t, dX, name)
             contributions.append(c)
             der.steps.append(DerivationStep(
-                "identification", tricks(t, dX, kind), t, c, kind, label=label, dvar=dX,
-                name=name))
+                "identification", tricks(t, dX, kind, taken), t, c, kind, label=label,
+                dvar=dX, name=name))
     except NoMatrixForm as e:
         der.steps.append(DerivationStep(
             "identification", "no closed matrix form", None, df, "note",
