@@ -194,3 +194,8 @@ def _untransposed(t: Node) -> Node | None:
 def show(e: Node) -> str:
     """A node as the steps print it (see `tidy`)."""
     return to_text(tidy(e))
+
+
+def show_transposed(e: Node) -> str:
+    """e' as typed, parenthesised only where needed: A', ((A + A')*x)'."""
+    return to_text(make("transpose", (tidy(e),), None, (e.shape[1], e.shape[0])))

@@ -48,7 +48,7 @@ from ..rewrite.rules import RULES as REWRITE_RULES
 from ..strict_layout import STRICT, StrictDerivative, transposes
 from .derivation import SECTION_TITLES, SECTIONS, Derivation, DerivationStep
 from .identify import identification, split_terms, substitute
-from .shown import applied, rule_text, show
+from .shown import applied, rule_text, show, show_transposed
 from .stepcheck import check_step
 
 __all__ = ["SECTIONS", "SECTION_TITLES", "Derivation", "DerivationStep", "check_step",
@@ -287,13 +287,14 @@ def _finish(der: Derivation, d: Derivative, last: Node | None = None) -> None:
         last = _last_equal(der)
     if d.structured and d.expr is not None and d.order == 1:
         X = d.wrt[0]
+        n = X.arg.name
         G = last if last is not None else d.expr
         if "diagonal" in X.arg.props:
             S = b.diag(b.diag(G))
-            rule = "diagonal X: only the diagonal entries vary, diag(diag(G))"
+            rule = f"diagonal {n}: only the diagonal entries vary, diag(diag(G))"
         else:
             S = b.sub(b.add(G, b.transpose(G)), b.diag(b.diag(G)))
-            rule = ("symmetric X: entries X_ij = X_ji move together, G + G' - "
+            rule = (f"symmetric {n}: entries {n}_ij = {n}_ji move together, G + G' - "
                     "diag(diag(G))")
         der.steps.append(DerivationStep("simplification", rule, G, S, "note",
                                         cite="Cookbook (138)",
@@ -340,8 +341,16 @@ def _layout_step(der: Derivation, d: Derivative, last: Node | None) -> Node | No
         return last
     t = b.transpose(last)
     der.steps.append(DerivationStep("simplification", rule, last, t, "note",
-                                    label=f"({show(last)})' = {show(t)}"))
+                                    label=_transpose_label(last, t)))
     return t
+
+
+def _transpose_label(last: Node, t: Node) -> str:
+    """((A + A')*x)' = x'*(A + A'); for a leaf, the transpose of A is A'."""
+    written = show_transposed(last)
+    if written == show(t):
+        return f"the transpose of {show(last)} is {written}"
+    return f"{written} = {show(t)}"
 
 
 def _scalar_list(der: Derivation, d: Derivative) -> None:
