@@ -45,11 +45,14 @@ from .diff.derivative import Derivative
 from .errors import (
     DeclarationError,
     DiffError,
+    InputValueError,
+    InternalError,
     LimitError,
     MatdiffError,
     NoMatrixForm,
     ParseError,
     ShapeError,
+    UnknownNameError,
 )
 from .ir.node import Node
 
@@ -59,12 +62,15 @@ __all__ = [
     "DeclarationError",
     "Derivative",
     "DiffError",
+    "InputValueError",
+    "InternalError",
     "LimitError",
     "MatdiffError",
     "Node",
     "NoMatrixForm",
     "ParseError",
     "ShapeError",
+    "UnknownNameError",
     "derivative",
     "det",
     "diag",

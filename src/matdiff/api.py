@@ -22,6 +22,7 @@ from .ir import build as b
 from .ir.dims import format_shape, is_scalar
 from .ir.node import PROPERTIES, Node, as_node, variables_in
 from .parse import parse_with_env
+from .strict_layout import STRICT, strict
 
 Expr = str | Node
 Variables = Mapping[str, str] | None
@@ -203,15 +204,26 @@ def derivative(
     layout: str = "numerator",
     structured: bool = False,
 ) -> Derivative:
-    """The derivative of `expr` by `wrt` (a name, a comma list of scalars, or a symbol)."""
+    """The derivative of `expr` by `wrt` (a name, a comma list of scalars, or a symbol).
+    `layout` is "numerator" (the default: gradients have the variable's shape),
+    "denominator" (Jacobians transposed) or "strict" (strict numerator layout, most
+    textbooks' tables: a gradient is the transpose, a row for a vector)."""
+    if layout not in LAYOUTS:
+        raise DiffError(f"unknown layout {layout!r}",
+                        hint="use 'numerator', 'denominator' or 'strict'")
     node, wrt_nodes = _resolve(expr, wrt, variables)
     if not isinstance(order, int) or isinstance(order, bool):
         raise DiffError(f"order must be a whole number, got {order!r}")
     as_typed = None
     if isinstance(expr, str) and len(wrt_nodes) == 1:
         as_typed = _as_typed(expr, variables_of(expr, _declarations(expr, wrt, variables)))
-    return take_derivative(node, wrt_nodes, order=order, layout=layout, structured=structured,
-                           as_typed=as_typed)
+    d = take_derivative(node, wrt_nodes, order=order,
+                        layout="numerator" if layout == STRICT else layout,
+                        structured=structured, as_typed=as_typed)
+    return strict(d) if layout == STRICT else d
+
+
+LAYOUTS = ("numerator", "denominator", STRICT)
 
 
 def _declarations(expr: str, wrt: Any, variables: Variables) -> Variables:

@@ -35,7 +35,11 @@ def add_derivative_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("expression", help="the function, e.g. \"x'*A*x\"")
     p.add_argument("--wrt", required=True, help="the variable (or a comma list of scalars)")
     p.add_argument("--order", type=int, default=1, help="1 (default), 2 for the Hessian, ...")
-    p.add_argument("--layout", choices=["numerator", "denominator"], default="numerator")
+    p.add_argument("--layout", choices=["numerator", "denominator", "strict"],
+                   default="numerator",
+                   help="numerator (default: gradients have the variable's shape), "
+                   "denominator (Jacobians transposed), strict (strict numerator layout, "
+                   "most textbooks' tables: a gradient is a row)")
     p.add_argument(
         "--var",
         action="append",

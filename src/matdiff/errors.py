@@ -55,8 +55,9 @@ class ParseError(MatdiffError):
     """Malformed text: unknown characters, unbalanced parentheses, missing operands."""
 
 
-class NameError_(MatdiffError):
-    """An unknown function or a misused name."""
+class NameError_(MatdiffError, KeyError):
+    """An unknown function or a misused name (a `KeyError` too, so `except KeyError`
+    catches a value missing for a name)."""
 
 
 class ShapeError(MatdiffError):
@@ -75,12 +76,21 @@ class NoMatrixForm(DiffError):
     """No closed matrix form exists for a derivative; callers fall back to index form."""
 
 
-class ValueError_(MatdiffError):
-    """Numeric values that contradict the declarations or lie outside a function's domain."""
+class ValueError_(MatdiffError, ValueError):
+    """Numeric values that contradict the declarations or lie outside a function's domain
+    (a `ValueError` too, so `except ValueError` works as it does for NumPy)."""
 
 
 class LimitError(MatdiffError):
     """Input too long or too deeply nested, or work over its budget."""
+
+
+class InternalError(Exception):
+    """A bug in matdiff, not in the input: an invariant of the engine did not hold. Not a
+    `MatdiffError`, so that no caller mistakes it for bad input and carries on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{message} (this is a bug in matdiff; please report it)")
 
 
 # Public names without the trailing underscore used to avoid shadowing builtins here.

@@ -17,6 +17,8 @@ from .ir.node import Node, variables_in
 LAYOUT_NOTE = {
     "numerator": "numerator layout (gradients have the variable's shape; Jacobians are m×n)",
     "denominator": "denominator layout (Jacobians are n×m, the transpose of numerator layout)",
+    "strict": "strict numerator layout (a gradient is the transpose of the variable's "
+    "shape: a row for a vector; Jacobians are m×n)",
 }
 
 FORM_NOTE = {

@@ -66,14 +66,19 @@ def test_symbolic_then_numerical():
     ("log(det(X))", "X", "2*inv(X) - diag(diag(inv(X)))", None, "logdet-inverse",
      "symmetric"),
     ("det(X)", "X", "det(X)*inv(X)", None, "logdet-inverse", "X = X'"),
-    # chain-rule factors in the wrong order: does not type-check / wrong shape
+    # a missing transpose (issue 13: was called chain-rule-order), shapes broken or not
     ("0.5*norm2(relu(W*x) - y)^2", "x", "W*((relu(W*x) - y) .* step(W*x))", None,
-     "chain-rule-order", None),
+     "missing-transpose", None),
+    ("norm2(X*w - y)^2", "w", "2*X*(X*w - y)", None, "missing-transpose", None),
+    ("norm2(X*w - y)^2", "w", "2*X*(X*w - y)", {"X": "matrix n n"}, "missing-transpose",
+     "X = X'"),
+    ("norm2(X*w - y)^2", "w", "2*X'*(X*w - y)'", None, "extra-transpose", None),
+    # chain-rule factors in the wrong order: does not type-check / wrong shape
     ("0.5*norm2(relu(W*x) - y)^2", "W", "x*((relu(W*x) - y) .* step(W*x))'", None,
      "trace-transpose", None),
     ("norm2(A*x - b)^2", "x", "2*(A*x - b)*A", None, "chain-rule-order", None),
     ("norm2(A*x - b)^2", "x", "2*A*(A*x - b)", {"A": "matrix m n", "x": "vector n",
-                                                "b": "vector m"}, "chain-rule-order", None),
+                                                "b": "vector m"}, "missing-transpose", None),
     ("norm2(A*x - b)^2", "x", "2*A'*A", {"A": "matrix m n", "x": "vector n",
                                          "b": "vector m"}, "chain-rule-order", None),
     # a dropped factor 2, a sign

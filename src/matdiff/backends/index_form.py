@@ -28,7 +28,7 @@ differential (which a differential never is). Both raise `MatdiffError`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +37,9 @@ import numpy as np
 from ..errors import MatdiffError
 from ..ir import build as b
 from ..ir.dims import Dim
-from ..ir.node import Node, dvar_key
+from ..ir.node import Node, dvar_key, variables_in
 from ..ir.ops import OPS
+from .evaluate import dim_names, walk
 from .text import ATOM, _p, format_number
 
 # ------------------------------------------------------------------------ the model
@@ -256,6 +257,26 @@ def _eliminate(term: Term, free: set[str]) -> Term:
             changed = True
             break
     return Term(term.coef, factors)
+
+
+def _sum_lone_indices(term: Term, free: set[str]) -> Term:
+    """A vector atom whose summation index appears nowhere else is its sum: `y[p]` alone
+    in a term is written `sum(y)`, so that indices are summed only where repeated."""
+    counts: dict[str, int] = {}
+    for f in term.factors:
+        for nm in f.names():
+            counts[nm] = counts.get(nm, 0) + 1
+    out = []
+    for f in term.factors:
+        names = f.names()
+        if (
+            f.kind == "atom" and f.node is not None and len(f.slots) == 1 and len(names) == 1
+            and names[0] not in free and counts[names[0]] == 1
+        ):
+            out.append(Factor("atom", (), b.sum_(f.node)))
+        else:
+            out.append(f)
+    return Term(term.coef, out)
 
 
 def _canonical(term: Term, free: set[str], names: Iterable[str]) -> Term:
@@ -520,9 +541,14 @@ def index_expr(
     x_name: str = "x",
     roots: Sequence[Node] = (),
 ) -> IndexForm:
-    """The tensor of `node`, multilinear in `dvars`, in Einstein notation."""
+    """The tensor of `node`, multilinear in `dvars`, in Einstein notation. Index letters
+    are never a size's or a variable's name (`m` is not an index where m is a size)."""
+    reserved = _reserved_names([node, *roots])
+    pool = _index_letters(reserved)
+    if f_names == ("i", "j"):
+        f_names = (next(pool), next(pool))
     if x_names is None:
-        x_names = _wrt_names([dv.shape for dv in dvars])
+        x_names = _wrt_names([dv.shape for dv in dvars], pool)
     r = _free_slot(f_names[0], node.shape[0])
     c = _free_slot(f_names[1], node.shape[1])
     f_slots = _slots(r, c)
@@ -548,21 +574,38 @@ def index_expr(
                 )
             else:
                 factors.append(f)
-        t = _eliminate(Term(t.coef, factors), free)
-        out.append(_canonical(t, free, _summation_names(free)))
+        t = _sum_lone_indices(_eliminate(Term(t.coef, factors), free), free)
+        out.append(_canonical(t, free, _summation_names(free | reserved)))
     out = _combine(out)
     atoms = [f.node for t in out for f in t.factors if f.node is not None]
     return IndexForm(out, f_slots, x_slots, f_name, x_name, tuple(atoms) + tuple(roots))
 
 
-def _wrt_names(shapes: Sequence[tuple[Dim, Dim]]) -> list[tuple[str, str]]:
+def _reserved_names(roots: Sequence[Node]) -> set[str]:
+    """Names an index must not take: the sizes and the variables of the expressions."""
+    names = set(variables_in(roots))
+    for n in walk(roots):
+        for d in n.shape:
+            if isinstance(d, str):
+                names |= dim_names(d)
+    return names
+
+
+def _index_letters(reserved: set[str]) -> Iterator[str]:
+    """Index letters in the usual order (i, j, k, l, m, n, ...), skipping reserved names."""
+    for name in "ijklmnpqrstuvwabcdegh":
+        if name not in reserved:
+            yield name
+    for k in itertools.count(1):
+        yield f"i{k}"
+
+
+def _wrt_names(shapes: Sequence[tuple[Dim, Dim]], pool: Iterator[str]) -> list[tuple[str, str]]:
     per = [sum(1 for d in s if d != 1) for s in shapes]
     if sum(per) <= 4:
-        letters = iter("klmn")
-        return [
-            (next(letters) if s[0] != 1 else "", next(letters) if s[1] != 1 else "") for s in shapes
-        ]
-    return [(f"k{m}", f"l{m}") for m in range(1, len(shapes) + 1)]
+        return [(next(pool) if s[0] != 1 else "", next(pool) if s[1] != 1 else "") for s in shapes]
+    first, second = next(pool), next(pool)
+    return [(f"{first}{m}", f"{second}{m}") for m in range(1, len(shapes) + 1)]
 
 
 def index_tensor(d: Any) -> IndexForm:

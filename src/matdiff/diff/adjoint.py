@@ -15,7 +15,7 @@ the differential inside, blocks of non-scalars), so callers fall back to index f
 
 from __future__ import annotations
 
-from ..errors import DiffError, NoMatrixForm
+from ..errors import InternalError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import dim_mul, is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key
@@ -80,7 +80,7 @@ def adjoint(L: Node, dvar: Node, cot: Node) -> Node:
         elif op == "kron":
             raise NoMatrixForm("no matrix form for the adjoint of kron (index form only)")
         else:
-            raise DiffError(f"internal: {op} is not linear in the differential")
+            raise InternalError(f"{op} is not linear in the differential")
     if not terms:
         return b.zeros(dvar.shape)
     return b.add(*terms)
@@ -117,7 +117,7 @@ def split_like(c: Node, blk: Node) -> list[Node]:
 def _only(node: Node, key: str) -> int:
     idx = [i for i, c in enumerate(node.children) if _has(c, key)]
     if len(idx) != 1:
-        raise DiffError("internal: differential is not linear (dX appears in two factors)")
+        raise InternalError("the differential is not linear (dX appears in two factors)")
     return idx[0]
 
 

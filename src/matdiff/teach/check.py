@@ -19,7 +19,7 @@ function's second derivative is called its Hessian.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,71 +29,12 @@ from ..diff.derivative import Derivative
 from ..errors import MatdiffError, ShapeError
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
-from ..ir.node import Node, variables_in
+from ..ir.node import Node
 from ..rewrite.driver import simplify
-
-# name -> (title, what the lesson says)
-PITFALLS: dict[str, tuple[str, str]] = {
-    "layout-transposed": (
-        "numerator vs denominator layout",
-        "The two layouts are transposes of each other: d(A*x)/dx = A in numerator "
-        "layout but A' in denominator layout. Pick one convention and keep it.",
-    ),
-    "quadratic-form-transpose": (
-        "the missing transpose in the quadratic form",
-        "d(x'*A*x)/dx = (A + A')*x, not 2*A*x, unless A is symmetric: the product rule "
-        "gives dx'*A*x + x'*A*dx, and the second term contributes A'*x.",
-    ),
-    "trace-transpose": (
-        "trace derivatives are not matrix products",
-        "d tr(A*X)/dX = A', not A: tr(C'*dX) is the inner product of C and dX, so "
-        "reading the gradient off tr(M*dX) gives M', with the transpose.",
-    ),
-    "logdet-inverse": (
-        "the gradient of log det",
-        "d log det(X)/dX = inv(X)' (X⁻ᵀ) for a general invertible X; it equals inv(X) "
-        "only when X is symmetric, and on the space of symmetric matrices (X_ij = X_ji "
-        "counted once) it is 2*inv(X) - diag(diag(inv(X))).",
-    ),
-    "symmetric-structured": (
-        "the derivative on symmetric matrices",
-        "G + G' - diag(diag(G)) (Cookbook 138) is the derivative when X is constrained "
-        "to be symmetric and each X_ij = X_ji is one variable; for a general X (all "
-        "entries independent) the gradient is G itself.",
-    ),
-    "symmetric-only": (
-        "right only for symmetric matrices",
-        "The answer agrees only when a matrix is symmetric; for a general matrix a "
-        "transpose is missing or misplaced.",
-    ),
-    "chain-rule-order": (
-        "chain-rule factors in the wrong order",
-        "In matrix form dimensions must align: dh/dx = (dh/dg)*(dg/dx), the outer "
-        "function's Jacobian multiplying from the left. An answer that does not "
-        "type-check, or has the wrong shape, has its factors out of order.",
-    ),
-    "missing-term": (
-        "a term of the product rule is missing",
-        "d(X*Y) = dX*Y + X*dY: when the variable appears more than once, every "
-        "occurrence contributes a term.",
-    ),
-    "factor-2": (
-        "a factor 2",
-        "A factor 2 was dropped or added (d(x'*x)/dx = 2*x; ||r||² gives 2*J'*r).",
-    ),
-    "sign-error": (
-        "a sign error",
-        "The answer has the right terms with a wrong sign.",
-    ),
-    "constant-factor": (
-        "off by a constant factor",
-        "The answer is a constant multiple of the derivative.",
-    ),
-    "stray-variable": (
-        "a variable the function does not have",
-        "The derivative can only involve the function's own variables.",
-    ),
-}
+from .differs import Fix, ratio, term_combination, transpose_fix, where_it_differs
+from .pitfalls import PITFALLS
+from .samples import Samples as _Samples
+from .samples import close as _close
 
 
 @dataclass
@@ -105,6 +46,7 @@ class Verdict:
     condition: str | None = None  # e.g. "equal when A = A'"
     expected: str = ""  # matdiff's derivative, as text
     answer: str = ""  # the answer as parsed, as text
+    detail: str = ""  # where it differs, naming the derivative's terms (shown with it)
 
     def __str__(self) -> str:
         return self.text()
@@ -119,6 +61,8 @@ class Verdict:
                 lines.append(f"  {lesson}")
         if self.condition:
             lines.append(f"condition: {self.condition}")
+        if reveal and not self.correct and self.detail:
+            lines.append(f"where: {self.detail}")
         if reveal and not self.correct and self.expected:
             lines.append(f"the derivative: {self.expected}")
         return "\n".join(lines)
@@ -199,6 +143,10 @@ def check_answer(
     try:
         ans, ans_env = parse_with_env(answer, decls)
     except ShapeError as e:
+        fix = transpose_fix(answer, decls, expected, [f, expected, *d.wrt], seed)
+        if fix is not None:
+            return _transpose_verdict(fix, what, expected, answer,
+                                      f"your answer does not type-check ({e.message}); ")
         return Verdict(
             False, "symbolic",
             f"your answer does not type-check: {e.message}. Dimensions must align; the "
@@ -215,67 +163,31 @@ def check_answer(
     base = dict(expected=to_text(expected), answer=to_text(ans_s))
     if ans_s is expected:
         return Verdict(True, "symbolic", f"your answer is the {what}", **base)
-    return _numerical(d, f, env, ans_s, expected, what, layout, trials, seed, base)
+    def fixed() -> Verdict | None:
+        return _fix_verdict(answer, decls, d, f, ans_s, expected, what, seed)
+
+    return _numerical(d, f, env, ans_s, expected, what, layout, trials, seed, base, fixed)
+
+
+def _transpose_verdict(fix: Fix, what: str, expected: Node, answer: str,
+                       head: str = "") -> Verdict:
+    more = "more" if fix.pitfall == "missing-transpose" else "fewer"
+    return Verdict(False, "numerical" if not head else "symbolic",
+                   f"{head}your answer is right with one transpose {more}", fix.pitfall,
+                   expected=to_text(expected), answer=answer,
+                   detail=f"{fix.change}: {fix.text} is the {what}")
+
+
+def _fix_verdict(answer: str, decls: dict, d: Derivative, f: Node, ans: Node,
+                 expected: Node, what: str, seed: int) -> Verdict | None:
+    """The missing- or extra-transpose verdict for an answer one transpose from right."""
+    fix = transpose_fix(answer, decls, expected, [f, expected, *d.wrt], seed)
+    if fix is None:
+        return None
+    return _transpose_verdict(fix, what, expected, to_text(ans))
 
 
 # --------------------------------------------------------------------------- numerics
-
-
-class _Samples:
-    """Random inputs honouring the declarations, and values of expressions at them."""
-
-    def __init__(self, nodes: list[Node], trials: int, seed: int,
-                 symmetric: frozenset[str] = frozenset()) -> None:
-        from ..verify.sample import sample_values
-
-        self.points: list[dict] = []
-        rng = np.random.default_rng(seed)
-        general = {v.arg.name for v in _leaf_vars(nodes)
-                   if v.shape[0] == v.shape[1] and not is_scalar(v.shape)
-                   and not v.arg.props & {"symmetric", "spd", "diagonal", "orthogonal"}}
-        tries = 0
-        while len(self.points) < trials and tries < 4 * trials:
-            tries += 1
-            values, _ = sample_values(nodes, rng)
-            for name in general:
-                # an spd domain (logdet) draws symmetric matrices; a general matrix must
-                # not be symmetric, or inv(X) and inv(X)' could not be told apart. An
-                # antisymmetric part keeps X + X' positive definite (so det(X) > 0).
-                v = np.asarray(values[name], dtype=float)
-                if np.allclose(v, v.T):
-                    k = rng.normal(size=v.shape)
-                    values[name] = v + 0.3 * (k - k.T)
-            for name in symmetric:
-                v = np.asarray(values[name], dtype=float)
-                values[name] = (v + v.T) / 2
-            self.points.append(values)
-
-    def values(self, node: Node) -> list[np.ndarray] | None:
-        from ..backends.evaluate import evaluate
-
-        out = []
-        for p in self.points:
-            try:
-                out.append(np.asarray(evaluate(node, p, check_props=False), dtype=float))
-            except MatdiffError:
-                return None
-        return out
-
-
-def _leaf_vars(nodes: list[Node]) -> list[Node]:
-    return list(variables_in(nodes).values())
-
-
-def _close(a: list[np.ndarray] | None, c: list[np.ndarray] | None, rtol: float = 1e-7) -> bool:
-    if a is None or c is None or len(a) != len(c) or not a:
-        return False
-    for x, y in zip(a, c, strict=True):
-        if x.shape != y.shape:
-            return False
-        scale = max(1.0, float(np.max(np.abs(y))) if y.size else 1.0)
-        if not np.allclose(x, y, rtol=rtol, atol=rtol * scale * 10):
-            return False
-    return True
 
 
 def _square_matrices(env: Mapping[str, Node]) -> list[Node]:
@@ -320,7 +232,8 @@ def _symmetric_condition(nodes: list[Node], env: Mapping[str, Node], ans: Node,
 
 
 def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: str,
-               trials: int, seed: int, base: dict) -> Verdict:
+               trials: int, seed: int, base: dict,
+               fixed: Callable[[], Verdict | None] = lambda: None) -> Verdict:
     nodes = [f, expected, ans, *d.wrt]
     es, as_ = expected.shape, ans.shape
     wrt_names = ",".join(v.arg.name for v in d.wrt)
@@ -331,14 +244,17 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
             s = _Samples(nodes, trials, seed)
             if _close(s.values(ans), s.values(b.transpose(expected))):
                 X0 = d.wrt[0]
-                if d.form == "gradient" and not (is_column(X0.shape) or is_row(X0.shape)
-                                                 or is_scalar(X0.shape)):
+                if d.form == "gradient" and layout != "strict" and not (
+                        is_column(X0.shape) or is_row(X0.shape) or is_scalar(X0.shape)):
                     return Verdict(False, "numerical", shape_msg + ": your answer is the "
                                    "transpose of the gradient. " + _TRACE_NOTE,
                                    "trace-transpose", **base)
                 return Verdict(False, "numerical", shape_msg + ": your answer is its "
                                "transpose. " + _layout_note(d, layout), "layout-transposed",
                                **base)
+        one_off = fixed()
+        if one_off is not None:
+            return one_off
         return Verdict(False, "numerical", shape_msg + ". Check the order of the factors "
                        "(dimensions must align) and the layout", "chain-rule-order", **base)
     s = _Samples(nodes, trials, seed)
@@ -357,7 +273,7 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
     has_logdet = _has_op(f, {"logdet", "det"})
     # 1. the transpose of the right answer
     if square and _close(A, s.values(b.transpose(expected))):
-        if d.form in ("jacobian", "by_scalar", "kronecker"):
+        if d.form in ("jacobian", "by_scalar", "kronecker") or layout == "strict":
             return Verdict(False, "numerical", "your answer is the transpose of the "
                            f"{what}. " + _layout_note(d, layout), "layout-transposed",
                            cond, **base)
@@ -400,7 +316,12 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                 cond = (f"right when {n} is symmetric and the derivative is taken on "
                         "symmetric matrices (--structured)")
             return Verdict(False, "numerical", msg, pit, cond, **base)
-    # 3. right only for symmetric matrices
+    # 3. one transpose missing or too many (2*X*(X*w - y) for 2*X'*(X*w - y))
+    one_off = fixed()
+    if one_off is not None:
+        one_off.condition = cond
+        return one_off
+    # 4. right only for symmetric matrices
     if sym is not None:
         names = sym[1]
         if has_logdet and names == [X.arg.name]:
@@ -414,8 +335,8 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
             msg += (f": {wrt_names} appears twice, and the product rule gives a term for "
                     "each occurrence; the second brings a transpose")
         return Verdict(False, "numerical", msg, pit, cond, **base)
-    # 4. a constant multiple
-    c = _ratio(A, E) if E is not None else None
+    # 5. a constant multiple
+    c = ratio(A, E) if E is not None else None
     if c is not None:
         if abs(c - 0.5) < 1e-6 or abs(c - 2.0) < 1e-6:
             msg = ("your answer is half the " if c < 1 else "your answer is twice the ") + \
@@ -428,17 +349,25 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
             return Verdict(False, "numerical",
                            f"your answer is {c:.6g} times the {what}", "constant-factor",
                            cond, **base)
-    # 5. product-rule terms missing or with the wrong sign
-    terms = _term_combination(d, s, A)
+    # 6. product-rule terms missing or with the wrong sign
+    terms = term_combination(d, s, A)
     if terms is not None:
         return Verdict(False, "numerical", terms[0], terms[1], cond, **base)
+    example, terms_words = where_it_differs(ans, expected, [f, *d.wrt], seed)
     return Verdict(False, "numerical",
-                   f"your answer differs from the {what} at random inputs "
-                   "(no known pitfall explains the difference)", None, cond, **base)
+                   f"your answer differs from the {what} at random inputs (no known pitfall "
+                   "explains the difference)" + (f"; {example}" if example else ""), None,
+                   cond, detail=terms_words, **base)
 
 
 def _is_symmetric(X: Node) -> bool:
     return bool(X.arg.props & {"symmetric", "spd"})
+
+
+def _engine_layout(layout: str) -> str:
+    """The engine's layout under a strict-layout request (strict is a layer over
+    numerator layout, strict_layout.py)."""
+    return "numerator" if layout == "strict" else layout
 
 
 def _unconstrained_text(d: Derivative) -> str:
@@ -452,7 +381,7 @@ def _unconstrained_text(d: Derivative) -> str:
     try:
         plain = take_derivative(replace_vars(d.function, twins),
                                 [twins.get(v, v) for v in d.wrt], order=d.order,
-                                layout=d.layout)
+                                layout=_engine_layout(d.layout))
     except MatdiffError:
         return ""
     return to_text(plain.expr) if plain.expr is not None else ""
@@ -467,7 +396,8 @@ def _unconstrained_for_structured(
     from ..diff.derivative import take_derivative
 
     try:
-        G = take_derivative(d.function, list(d.wrt), order=d.order, layout=d.layout).expr
+        G = take_derivative(d.function, list(d.wrt), order=d.order,
+                            layout=_engine_layout(d.layout)).expr
     except MatdiffError:
         return None
     if G is None:
@@ -496,11 +426,16 @@ _TRACE_NOTE = ("The gradient G is read off df = tr(G'*dX), so the factor M in fr
 
 
 def _layout_note(d, layout: str) -> str:
+    if d.form in ("gradient", "gradient_list") and layout == "strict":
+        return ("In strict numerator layout (most textbooks' tables, --layout strict) the "
+                "gradient of a scalar is the transpose of the variable's shape (a row for a "
+                "vector); yours has the variable's shape, the lesson's numerator layout "
+                "(the default)")
     if d.form in ("gradient", "gradient_list"):
         return ("In the lesson's (numerator) layout the gradient of a scalar has the "
-                "variable's shape (a column for a vector); a row is the transposed "
-                "convention. The layouts are transposes of each other")
-    other = "denominator" if layout == "numerator" else "numerator"
+                "variable's shape (a column for a vector); a row is strict numerator "
+                "layout, most textbooks' tables: check it with --layout strict")
+    other = "numerator" if layout == "denominator" else "denominator"
     return (f"That is the {other}-layout form; you asked for {layout} layout (the "
             "layouts are transposes of each other: d(A*x)/dx = A in numerator, A' in "
             "denominator)")
@@ -513,62 +448,3 @@ def _logdet_message(ans: Node, expected: Node, X: Node) -> str:
             f"{n} is symmetric; declare it symmetric (then inv({n}) is right for the "
             "unconstrained derivative, and 2*inv(X) - diag(diag(inv(X))) on symmetric "
             "matrices)")
-
-
-def _ratio(A: list[np.ndarray], E: list[np.ndarray]) -> float | None:
-    a = np.concatenate([x.ravel() for x in A])
-    e = np.concatenate([y.ravel() for y in E])
-    ee = float(e @ e)
-    if ee < 1e-12:
-        return None
-    c = float(a @ e) / ee
-    if np.allclose(a, c * e, rtol=1e-7, atol=1e-9 * max(1.0, float(np.max(np.abs(e))))):
-        return c
-    return None
-
-
-def _combine(signs: tuple[int, ...], values: list[np.ndarray]) -> np.ndarray:
-    out = np.zeros_like(values[0], dtype=float)
-    for sg, v in zip(signs, values, strict=True):
-        out = out + sg * v
-    return out
-
-
-def _term_combination(d, s: _Samples, A: list[np.ndarray]) -> tuple[str, str] | None:
-    """The answer as the product rule's contributions with some dropped or negated."""
-    import itertools
-
-    if d.order != 1 or len(d.wrt) != 1 or d.layout != "numerator" or d.structured:
-        return None
-    from .steps import derivation
-
-    try:
-        der = derivation(d)
-    except MatdiffError:
-        return None
-    terms = [(st.lhs, st.rhs) for st in der.steps
-             if st.section == "identification" and st.lhs is not None
-             and st.relation in ("identify", "jacobian", "by_scalar")]
-    if not 2 <= len(terms) <= 5:
-        return None
-    vals: list[list[np.ndarray]] = []
-    for _, c in terms:
-        v = s.values(c)
-        if v is None:
-            return None
-        vals.append(v)
-    for signs in itertools.product((1, 0, -1), repeat=len(terms)):
-        if all(x == 1 for x in signs) or all(x == 0 for x in signs):
-            continue
-        combo = [_combine(signs, [v[k] for v in vals]) for k in range(len(A))]
-        if _close(A, combo):
-            missing = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == 0]
-            flipped = [to_text(t) for (t, _), sg in zip(terms, signs, strict=True) if sg == -1]
-            if missing:
-                return (f"your answer lacks the contribution of the differential's term "
-                        f"{', '.join(missing)}: every occurrence of the variable "
-                        "contributes a term (product rule)", "missing-term")
-            return (f"the contribution of {', '.join(flipped)} has the wrong sign",
-                    "sign-error")
-    return None
-

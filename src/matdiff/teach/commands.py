@@ -17,7 +17,12 @@ import random
 import sys
 from collections.abc import Sequence
 
+from ..api import derivative
 from ..errors import MatdiffError
+from . import lesson
+from .check import check_answer
+from .practice import PracticeProblem, make_problem
+from .steps import derivation
 
 
 def _parse(p: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace | int:
@@ -29,7 +34,6 @@ def _parse(p: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespac
 
 def steps_main(argv: Sequence[str]) -> int:
     from ..cli import add_derivative_arguments, derivative_from_args
-    from .steps import derivation
 
     p = argparse.ArgumentParser(prog="matdiff steps",
                                 description="The derivation of a derivative, step by step.")
@@ -46,7 +50,6 @@ def steps_main(argv: Sequence[str]) -> int:
 
 def check_answer_main(argv: Sequence[str]) -> int:
     from ..cli import variables_from
-    from .check import check_answer
 
     p = argparse.ArgumentParser(
         prog="matdiff check-answer",
@@ -57,7 +60,9 @@ def check_answer_main(argv: Sequence[str]) -> int:
     p.add_argument("--answer", required=True, help="your derivative, e.g. \"2*A*x\"")
     p.add_argument("--var", action="append", default=[], metavar="DECL",
                    help='declare a variable, e.g. --var "A: matrix n n symmetric"')
-    p.add_argument("--layout", choices=["numerator", "denominator"], default="numerator")
+    p.add_argument("--layout", choices=["numerator", "denominator", "strict"],
+                   default="numerator",
+                   help="strict: strict numerator layout (a gradient is a row for a vector)")
     p.add_argument("--order", type=int, default=1)
     p.add_argument("--structured", action="store_true")
     p.add_argument("--hide", action="store_true", help="do not show the right derivative")
@@ -72,8 +77,6 @@ def check_answer_main(argv: Sequence[str]) -> int:
 
 
 def examples_main(argv: Sequence[str]) -> int:
-    from . import lesson
-
     p = argparse.ArgumentParser(
         prog="matdiff examples",
         description="The lesson's worked examples (1-4) and practice problems (p1-p6).")
@@ -114,11 +117,15 @@ def _interactive(stdin) -> bool:
         return False
 
 
-def practice_main(argv: Sequence[str]) -> int:
-    from .check import check_answer
-    from .practice import make_problem
-    from .steps import derivation
+LESSON_INTRO = (
+    "The lesson: matdiff's teaching commands follow a course unit on matrix calculus "
+    "(\"09-10 Matrix Calculus\"): gradients of scalars by vectors and matrices, Jacobians, "
+    "trace tricks, the chain and product rules, in numerator layout (a gradient has the "
+    "variable's shape). You do not need to have read it: 'matdiff examples' works through "
+    "its examples step by step.")
 
+
+def practice_main(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="matdiff practice",
         description="Practice: a problem from the lesson's topics; type your derivative "
@@ -137,45 +144,51 @@ def practice_main(argv: Sequence[str]) -> int:
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
     rng = random.Random(seed)
     print(f"Practice, level {args.level} (seed {seed}; --seed {seed} repeats it).")
+    print(LESSON_INTRO)
     solved = 0
     for k in range(1, args.count + 1):
         prob = make_problem(rng, args.level)
         print(f"\nProblem {k}: {prob.statement()}")
-        tries = 0
-        while True:
-            ans = _read_answer(sys.stdin)
-            if ans is None:
-                if tries:
-                    from ..api import derivative
-
-                    d = derivative(prob.function, wrt=prob.wrt, variables=prob.variables)
-                    print("The derivation:")
-                    print(derivation(d).text())
-                print("End of input. Bye.")
-                return 0
-            if ans in ("?", "skip", "give up"):
-                print("The solution:")
-                break
-            tries += 1
-            try:
-                v = check_answer(prob.function, prob.wrt, ans, prob.variables)
-            except MatdiffError as e:
-                print(str(e))
-                if tries >= args.tries:
-                    break
-                print("Try again ('?' shows the solution).")
-                continue
-            print(v.text(reveal=False))
-            if v.correct:
-                solved += 1
-                break
-            if tries >= args.tries:
-                break
-            print("Try again ('?' shows the solution).")
-        from ..api import derivative
-
-        d = derivative(prob.function, wrt=prob.wrt, variables=prob.variables)
-        print("\nThe derivation:")
-        print(derivation(d).text())
+        outcome = _attempts(prob, args.tries)
+        if outcome == "eof":
+            print("End of input. Bye.")
+            return 0
+        solved += outcome == "solved"
+        _solution(prob, heading=outcome != "solved")
     print(f"\nSolved {solved} of {args.count}.")
     return 0
+
+
+def _attempts(prob: PracticeProblem, tries_allowed: int) -> str:
+    """Read answers until one is right ("solved"), the person gives up or runs out of
+    tries ("shown"), or the input ends ("eof"; the solution is shown if they tried)."""
+    tries = 0
+    while True:
+        ans = _read_answer(sys.stdin)
+        if ans is None:
+            if tries:
+                _solution(prob, heading=True)
+            return "eof"
+        if ans in ("?", "skip", "give up"):
+            return "shown"
+        tries += 1
+        try:
+            v = check_answer(prob.function, prob.wrt, ans, prob.variables)
+        except MatdiffError as e:
+            print(str(e))
+        else:
+            print(v.text(reveal=False))
+            if v.correct:
+                return "solved"
+        if tries >= tries_allowed:
+            return "shown"
+        print("Try again ('?' shows the solution).")
+
+
+def _solution(prob: PracticeProblem, heading: bool) -> None:
+    """The solution (when the person did not find it) and the derivation."""
+    d = derivative(prob.function, wrt=prob.wrt, variables=prob.variables)
+    if heading:
+        print(f"The solution: df/d{prob.wrt} = {d}")
+    print("\nThe derivation:")
+    print(derivation(d).text())

@@ -133,9 +133,10 @@ PROBLEMS: tuple[Problem, ...] = (
         "∂ det(X)/∂X = det(X) X⁻ᵀ",
     ),
     Problem(
-        "p6", "Practice 6: the log-sigmoid",
+        "p6", "Practice 6: softplus of a linear form",
         "Compute ∇_x log(1 + exp(w'x)): with s = w'x, ∂f/∂s = σ(s), and by the chain rule "
-        "∇_x f = σ(w'x) w.",
+        "∇_x f = σ(w'x) w. (The lesson calls this the gradient of the log-sigmoid; "
+        "log(1 + exp(s)) is softplus(s) = -log σ(-s), whose derivative is the sigmoid.)",
         (Part("log(1 + exp(w'*x))", "x", {"w": "vector n", "x": "vector n"},
               "sigmoid(w'*x)*w"),),
         "∇f = σ(w'x) w",
@@ -177,7 +178,8 @@ def show(problem: Problem, latex: bool = False) -> str:
     from .steps import derivation
 
     lines = [f"{problem.kind.capitalize()} {problem.key}: {problem.title}",
-             problem.statement, ""]
+             "(from the lesson, the course unit 09-10 Matrix Calculus; 'matdiff examples' "
+             "introduces it)", problem.statement, ""]
     for part in problem.parts:
         d = derivative_of(part)
         head = f"-- {part.label} --" if part.label else "--"
@@ -209,8 +211,17 @@ def _fmt(a: np.ndarray) -> str:
     return " ".join(text.split())
 
 
+INTRO = (
+    "The lesson is a course unit on matrix calculus (\"09-10 Matrix Calculus\": gradients, "
+    "Jacobians, trace tricks, the chain and product rules, in numerator layout, where a "
+    "gradient has the variable's shape). matdiff's teaching commands follow it; you do not "
+    "need to have read it. Each example below states the problem, derives it step by step "
+    "and checks the lesson's own answer.")
+
+
 def listing() -> str:
-    lines = ["The lesson's worked examples and practice problems (matdiff examples KEY):"]
+    lines = [INTRO, "",
+             "The lesson's worked examples and practice problems (matdiff examples KEY):"]
     for p in PROBLEMS:
         fs = "; ".join(f"d/d{q.wrt} {q.function}" for q in p.parts[:1])
         lines.append(f"  {p.key:>3}  {p.title:<45} {fs}")

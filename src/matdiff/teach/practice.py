@@ -5,7 +5,7 @@ sizes and small integer coefficients; every template is parsed and differentiate
 drawn, so a problem is always well typed and has a matrix-form answer.
 
 Levels: 1 linear forms, x'x, A*x, tr(A*X); 2 quadratic forms, least squares, traces of
-products, log det, det; 3 chain rule and ML patterns (log-sigmoid, a ReLU layer,
+products, log det, det; 3 chain rule and ML patterns (softplus, a ReLU layer,
 softmax cross-entropy, inverses).
 """
 
@@ -49,7 +49,7 @@ TEMPLATES: dict[int, list[_T]] = {
     ],
     3: [
         ("log(1 + exp({w}'*{x}))", "x", {"w": "vector n", "x": "vector n"},
-         "the log-sigmoid (chain rule)"),
+         "softplus of a linear form (chain rule)"),
         ("0.5*norm2(relu({W}*{x}) - {y})^2", "W", {"W": "matrix m n", "x": "vector n",
                                                     "y": "vector m"}, "a ReLU layer"),
         ("0.5*norm2(relu({W}*{x}) - {y})^2", "x", {"W": "matrix m n", "x": "vector n",

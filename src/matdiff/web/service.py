@@ -317,24 +317,39 @@ def steps_job(**request: Any) -> dict:
 
 
 def _step_sections(derivation: Any) -> list[dict]:
+    # The steps' own LaTeX printer (it knows their display nodes), else the plain one.
+    tex = _optional_attr("matdiff.teach.derivation", "_latex_printer")
+    if tex is not None:
+        tex = tex()
+    else:
+        from ..backends.latex import to_latex as tex
     out = []
     for title, steps in derivation._groups():
-        out.append({"title": str(title), "steps": [_step_payload(s) for s in steps]})
+        out.append({"title": str(title), "steps": [_step_payload(s, tex) for s in steps]})
     return out
 
 
-def _step_payload(s: Any) -> dict:
-    """One step: its equation as LaTeX (None where it cannot be typeset; `text` is
-    always there), why it holds, and a note."""
-    from ..backends.latex import to_latex
+def _optional_attr(module: str, attr: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        return None
 
+
+def _step_payload(s: Any, to_latex: Any) -> dict:
+    """One step: its equation as LaTeX (None where it cannot be typeset; `text` is
+    always there), why it holds, and a note. A differential shows the rule as applied
+    before its terms are collected, as the text does: d(2*x'*x) = 2*(dx'*x + x'*dx) = ..."""
     text = str(s.text()).strip().split("\n")[0].strip()
     why = s.rule + (f"; {s.cite}" if s.cite else "")
     try:
         lhs = to_latex(s.lhs) if s.lhs is not None else ""
         rhs = to_latex(s.rhs)
         if s.relation == "d":
-            latex = rf"\mathrm{{d}}\left({lhs}\right) = {rhs}"
+            applied = getattr(s, "applied", None)
+            shown = getattr(s, "shown_applied", lambda: "")()
+            middle = f"{to_latex(applied)} = " if shown and applied is not None else ""
+            latex = rf"\mathrm{{d}}\left({lhs}\right) = {middle}{rhs}"
         elif s.relation == "note":
             latex = None
         elif s.relation in ("identify", "jacobian", "by_scalar"):

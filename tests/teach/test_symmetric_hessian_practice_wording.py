@@ -1,6 +1,7 @@
-"""What a QA pass found in the teaching module: log det on symmetric matrices with and
-without --structured, Hessians called Hessians, practice problems' wording and options,
-the property simplification shown in the steps of symmetric variables."""
+"""Symmetric variables, Hessians and practice wording in the teaching commands: log det
+on symmetric matrices with and without --structured, Hessians called Hessians, practice
+problems' wording and options, the property simplification shown in the steps of
+symmetric variables."""
 
 from __future__ import annotations
 
