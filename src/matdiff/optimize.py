@@ -1,0 +1,213 @@
+"""SciPy wiring: generated value, gradient and Hessian-vector product for optimizers.
+
+Contract:
+
+- `ScipyObjective(gradient, hvp, data)` holds the generated NumPy functions of one scalar
+  objective by one variable X, the other variables fixed at `data`, and exposes the
+  callables `scipy.optimize` takes, on flat vectors (X flattened in C order, `np.ravel`):
+  `fun(x)`, `jac(x)`, `fun_and_jac(x)` (for `jac=True`), `hessp(x, p)` (H·p, the
+  Hessian never formed), plus `flatten`/`unflatten` between X's shape and flat vectors.
+- `minimize(objective, x0, method, **options)` is a thin call of
+  `scipy.optimize.minimize` with `jac=True` and, for the methods that take it
+  (Newton-CG, trust-ncg, trust-krylov, trust-constr), `hessp`; the result's `x` is in
+  X's shape (`x_flat` keeps SciPy's flat vector).
+- `hessian_linear_operator(hvp, values)`: a `scipy.sparse.linalg.LinearOperator` whose
+  matvec is one generated H·v at `values` (symmetric: rmatvec is the same).
+- SciPy is optional: without it every entry point raises a MatdiffError naming
+  `pip install matdiff[scipy]`.
+- A symmetric or spd X is optimized as f(sym(X)), sym(X) = (X + X')/2, over the flat
+  n² entries: the gradient and H·p are the unconstrained ones (as `matdiff.hessian`
+  gives them) projected by sym, so the iterates stay symmetric; without it round-off
+  excites the antisymmetric directions, where log det + tr(inv(S)*C) has negative
+  curvature and no minimum. A diagonal X likewise (its diagonal); an orthogonal X is
+  refused (that needs a manifold optimizer). For an spd (or positive) X the value is
+  +inf outside the set, so trust regions shrink and line searches backtrack; start
+  inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .backends.codegen import compile_function
+from .backends.evaluate import bind_sizes, concrete_shape, to_internal
+from .diff.derivative import Derivative
+from .diff.evaluation import user_shape
+from .diff.hvp import HessianVectorProduct, take_hvp
+from .errors import DiffError, InputValueError, MatdiffError
+
+try:  # SciPy is an optional extra
+    import scipy.optimize as _scipy_optimize
+    import scipy.sparse.linalg as _scipy_linalg
+except ImportError:  # pragma: no cover - exercised only without SciPy
+    _scipy_optimize = None
+    _scipy_linalg = None
+
+HESSP_METHODS = frozenset({"newton-cg", "trust-ncg", "trust-krylov", "trust-constr"})
+
+
+def require_scipy() -> None:
+    if _scipy_optimize is None or _scipy_linalg is None:
+        raise MatdiffError("this needs SciPy, which is not installed",
+                           hint="pip install matdiff[scipy]")
+
+
+class ScipyObjective:
+    """Value, gradient and H·v of a scalar objective by X on flat vectors (see the
+    module's contract). `data` gives every other variable's value."""
+
+    def __init__(self, gradient: Derivative, hvp: HessianVectorProduct,
+                 data: Mapping[str, Any]) -> None:
+        self.name = hvp.wrt.arg.name
+        self.direction = hvp.direction.arg.name
+        self.data = dict(data)
+        self._check_data(gradient, hvp)
+        self._value_and_grad = compile_function(gradient, "numpy")
+        self._hvp = hvp.compile("numpy")
+        self._wrt = hvp.wrt
+        if "orthogonal" in hvp.wrt.arg.props:
+            raise DiffError(f"{self.name} is declared orthogonal; minimizing over "
+                            "orthogonal matrices needs a manifold optimizer",
+                            hint="drop the property to optimize over all matrices")
+        self.shape: tuple[int, ...] | None = None
+        self.calls = {"fun": 0, "hessp": 0}
+
+    def _check_data(self, gradient: Derivative, hvp: HessianVectorProduct) -> None:
+        if self.name in self.data:
+            raise InputValueError(f"{self.name} is the variable optimized over; give its "
+                                  "start as x0, not as data")
+        needed = {n for n in gradient.function.free if not n.startswith("d:")}
+        needed -= {self.name}
+        missing = sorted(needed - set(self.data))
+        if missing:
+            raise InputValueError(f"no value for {', '.join(missing)}",
+                                  hint="give the objective's other variables as keywords")
+        extra = sorted(set(self.data) - needed)
+        if extra:
+            raise InputValueError(f"{', '.join(extra)} is not a variable of the objective "
+                                  f"(its variables: {', '.join(sorted(needed | {self.name}))})")
+
+    def start(self, x0: Any) -> np.ndarray:
+        """x0 checked against X's declared shape and the data's sizes; flat."""
+        internal = to_internal(x0, self._wrt.shape, self.name)
+        values = {**self.data, self.name: x0}
+        sizes = bind_sizes([self._wrt], values)
+        shape = concrete_shape(self._wrt.shape, sizes)
+        if internal.shape != shape:
+            raise InputValueError(f"x0 must be {shape[0]}×{shape[1]} for {self.name}, got "
+                                  f"{internal.shape[0]}×{internal.shape[1]}")
+        self.shape = user_shape(shape)
+        return internal.reshape(self.shape).ravel().astype(float)
+
+    def unflatten(self, x: np.ndarray) -> Any:
+        if self.shape is None:
+            raise MatdiffError("call start(x0) first: the shape of X is bound from it")
+        return np.asarray(x, dtype=float).reshape(self.shape)
+
+    def flatten(self, X: Any) -> np.ndarray:
+        return np.asarray(X, dtype=float).ravel()
+
+    def in_domain(self, X: np.ndarray) -> bool:
+        """Whether X honours the declared spd/positive property. Outside it the value is
+        +inf, so a trust region shrinks and a line search backtracks, rather than the
+        solver reading log|det| of an indefinite S as if it were log det."""
+        props = self._wrt.arg.props
+        if "spd" in props:
+            try:
+                np.linalg.cholesky(0.5 * (X + X.T))
+            except np.linalg.LinAlgError:
+                return False
+        if "positive" in props and not np.all(X > 0):
+            return False
+        return True
+
+    def project(self, X: np.ndarray) -> np.ndarray:
+        """X onto its declared set's linear span: (X + X')/2 for symmetric and spd,
+        the diagonal for diagonal; X itself otherwise."""
+        props = self._wrt.arg.props
+        if props & {"symmetric", "spd"}:
+            return 0.5 * (X + X.T)
+        if "diagonal" in props:
+            return np.diag(np.diag(X))
+        return X
+
+    def fun_and_jac(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        self.calls["fun"] += 1
+        X = self.project(self.unflatten(x))
+        if not self.in_domain(X):
+            return np.inf, np.zeros_like(np.asarray(x, dtype=float))
+        value, grad = self._value_and_grad(**self.data, **{self.name: X})
+        return float(value), self.flatten(self.project(np.asarray(grad)))
+
+    def fun(self, x: np.ndarray) -> float:
+        return self.fun_and_jac(x)[0]
+
+    def jac(self, x: np.ndarray) -> np.ndarray:
+        return self.fun_and_jac(x)[1]
+
+    def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        self.calls["hessp"] += 1
+        out = self._hvp(**self.data, **{self.name: self.project(self.unflatten(x)),
+                                        self.direction: self.project(self.unflatten(p))})
+        return self.flatten(self.project(np.asarray(out)))
+
+
+def objective(gradient: Derivative, data: Mapping[str, Any],
+              as_typed: Any = None) -> ScipyObjective:
+    """The SciPy callables of a gradient's function (a scalar by one variable)."""
+    require_scipy()
+    if len(gradient.wrt) != 1 or gradient.form not in ("gradient", "zero"):
+        raise DiffError("an objective is a scalar function of one variable")
+    h = take_hvp(gradient.function, gradient.wrt[0], as_typed=as_typed)
+    return ScipyObjective(gradient, h, data)
+
+
+def minimize(obj: ScipyObjective, x0: Any, method: str = "trust-ncg",
+             **options: Any) -> Any:
+    """scipy.optimize.minimize with the generated value, gradient and H·v."""
+    require_scipy()
+    if not isinstance(method, str):
+        raise MatdiffError(f"method must be a SciPy method name, got {method!r}")
+    start = obj.start(x0)
+    kw: dict[str, Any] = dict(options)
+    if method.lower() in HESSP_METHODS:
+        kw["hessp"] = obj.hessp
+    result = _scipy_optimize.minimize(obj.fun_and_jac, start, jac=True, method=method, **kw)
+    result.x_flat = result.x
+    result.x = obj.unflatten(result.x)
+    return result
+
+
+def hessian_linear_operator(h: HessianVectorProduct, values: Mapping[str, Any]) -> Any:
+    """The Hessian at `values` as a LinearOperator; each matvec is one generated H·v."""
+    require_scipy()
+    direction = h.direction.arg.name
+    if direction in values:
+        raise InputValueError(f"{direction} is the direction the operator is applied to; "
+                              "do not give it a value")
+    sizes = bind_sizes([h.function, h.wrt], values)
+    shape = user_shape(concrete_shape(h.wrt.shape, sizes))
+    size = int(np.prod(shape)) if shape else 1
+    fn = h.compile("numpy")
+    fixed = dict(values)
+    h.evaluate(fixed, **{direction: np.zeros(shape)})  # domain and value checks, once
+
+    def matvec(p: np.ndarray) -> np.ndarray:
+        out = fn(**fixed, **{direction: np.asarray(p, dtype=float).reshape(shape)})
+        return np.asarray(out, dtype=float).reshape(-1)
+
+    return _scipy_linalg.LinearOperator((size, size), matvec=matvec, rmatvec=matvec,
+                                        dtype=float)
+
+
+def derivative_linear_operator(d: Derivative, values: Mapping[str, Any]) -> Any:
+    """`Derivative.as_linear_operator`: a Hessian (order 2, scalar by one variable)."""
+    if d.order != 2 or len(d.wrt) != 1 or d.function.shape != (1, 1):
+        raise DiffError("a linear-operator view is given for Hessians: the second "
+                        "derivative of a scalar function by one variable",
+                        hint="e.g. matdiff.hessian(expr, wrt='x').as_linear_operator(...)")
+    h = take_hvp(d.function, d.wrt[0], as_typed=d.as_typed, structured=d.structured)
+    return hessian_linear_operator(h, values)
