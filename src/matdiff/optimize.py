@@ -68,6 +68,7 @@ class ScipyObjective:
         self._value_and_grad = compile_function(gradient, "numpy")
         self._hvp = hvp.compile("numpy")
         self._wrt = hvp.wrt
+        self._function = hvp.function
         if "orthogonal" in hvp.wrt.arg.props:
             raise DiffError(f"{self.name} is declared orthogonal; minimizing over "
                             "orthogonal matrices needs a manifold optimizer",
@@ -94,7 +95,7 @@ class ScipyObjective:
         """x0 checked against X's declared shape and the data's sizes; flat."""
         internal = to_internal(x0, self._wrt.shape, self.name)
         values = {**self.data, self.name: x0}
-        sizes = bind_sizes([self._wrt], values)
+        sizes = bind_sizes([self._function, self._wrt], values)
         shape = concrete_shape(self._wrt.shape, sizes)
         if internal.shape != shape:
             raise InputValueError(f"x0 must be {shape[0]}×{shape[1]} for {self.name}, got "
@@ -115,6 +116,8 @@ class ScipyObjective:
         +inf, so a trust region shrinks and a line search backtracks, rather than the
         solver reading log|det| of an indefinite S as if it were log det."""
         props = self._wrt.arg.props
+        if not np.all(np.isfinite(X)):
+            return False
         if "spd" in props:
             try:
                 np.linalg.cholesky(0.5 * (X + X.T))
