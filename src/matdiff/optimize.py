@@ -6,7 +6,8 @@ Contract:
   objective by one variable X, the other variables fixed at `data`, and exposes the
   callables `scipy.optimize` takes, on flat vectors (X flattened in C order, `np.ravel`):
   `fun(x)`, `jac(x)`, `fun_and_jac(x)` (for `jac=True`), `hessp(x, p)` (H·p, the
-  Hessian never formed), plus `flatten`/`unflatten` between X's shape and flat vectors.
+  Hessian never formed; the direction-free part prepared once per iterate), plus
+  `flatten`/`unflatten` between X's shape and flat vectors.
 - `minimize(objective, x0, method, **options)` is a thin call of
   `scipy.optimize.minimize` with `jac=True` and, for the methods that take it
   (Newton-CG, trust-ncg, trust-krylov, trust-constr), `hessp`; the result's `x` is in
@@ -66,7 +67,11 @@ class ScipyObjective:
         self.data = dict(data)
         self._check_data(gradient, hvp)
         self._value_and_grad = compile_function(gradient, "numpy")
-        self._hvp = hvp.compile("numpy")
+        # H·v prepared at a point (what does not depend on v, computed once), kept for
+        # the last point: Newton-CG and trust-ncg ask for many products at each iterate.
+        self._prepare = hvp.compile("numpy", prepared=True)
+        self._prepared_at: np.ndarray | None = None
+        self._apply: Any = None
         self._wrt = hvp.wrt
         self._function = hvp.function
         if "orthogonal" in hvp.wrt.arg.props:
@@ -153,8 +158,12 @@ class ScipyObjective:
 
     def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         self.calls["hessp"] += 1
-        out = self._hvp(**self.data, **{self.name: self.project(self.unflatten(x)),
-                                        self.direction: self.project(self.unflatten(p))})
+        x = np.asarray(x, dtype=float)
+        if self._prepared_at is None or not np.array_equal(x, self._prepared_at):
+            self._apply = self._prepare(**self.data,
+                                        **{self.name: self.project(self.unflatten(x))})
+            self._prepared_at = x.copy()
+        out = self._apply(self.project(self.unflatten(p)))
         return self.flatten(self.project(np.asarray(out)))
 
 

@@ -187,17 +187,22 @@ def _backend_array(backend: str, a: np.ndarray) -> Any:
     return a
 
 
+@pytest.mark.parametrize("prepared", [False, True], ids=["direct", "prepared"])
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_generated_hvp_equals_evaluate(case: Case, backend: str):
-    """Consistency: the generated function (direction as keyword v) equals h.evaluate."""
+def test_generated_hvp_equals_evaluate(case: Case, backend: str, prepared: bool):
+    """Consistency: the generated function (direction as keyword v; or prepared at the
+    variables, returning apply(v)) equals h.evaluate."""
     vals, x, V, _ = _setup(case, seed=4)
     h = _hvp(case)
     if backend != "numpy":
         _backend_array(backend, np.zeros(1))  # skips without the backend
-    fn = h.compile(backend)
+    fn = h.compile(backend, prepared=prepared)
     args = {k: _backend_array(backend, np.asarray(v, dtype=float)) for k, v in vals.items()}
-    got = fn(**args, v=_backend_array(backend, V))
+    if prepared:
+        got = fn(**args)(_backend_array(backend, V))
+    else:
+        got = fn(**args, v=_backend_array(backend, V))
     expected = h.evaluate(**vals, v=_as_value(V))
     np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-10, atol=1e-12)
     assert np.asarray(got).shape == np.shape(expected)
@@ -212,6 +217,23 @@ def test_generated_jax_hvp_jits():
     h = _hvp(case)
     fn = jax.jit(h.compile("jax"))
     np.testing.assert_allclose(fn(**vals, v=V), h.evaluate(**vals, v=V), rtol=1e-10)
+
+
+def test_prepared_hvp_leaves_only_direction_work_to_apply():
+    """Prepared logistic H·v: X*w and the weights once; each apply is two products with
+    X (X*v and X'*u), and its values are those of the direct function."""
+    h = matdiff.hvp("sum(log(1 + exp(-y .* (X*w))))", wrt="w")
+    src = h.to_code("numpy", prepared=True)
+    outer, inner = src.split("def apply(v):")
+    assert "X @ w" in outer
+    assert inner.count("X @ ") + inner.count("X.T @ ") == 2
+    rng = np.random.default_rng(7)
+    vals = {"X": rng.normal(size=(6, 3)), "w": rng.normal(size=3), "y": _labels(rng, 6)}
+    apply = h.compile("numpy", prepared=True)(**vals)
+    direct = h.compile("numpy")
+    for _ in range(3):
+        V = rng.normal(size=3)
+        np.testing.assert_allclose(apply(V), direct(**vals, v=V), rtol=1e-13)
 
 
 # ------------------------------------------------------------------ printed forms

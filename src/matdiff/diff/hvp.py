@@ -17,7 +17,9 @@ Contract:
   (symmetric-constrained) HVP is not given, as no structured Hessian is.
 - `evaluate(values, v=...)` returns H·v in the variable's user shape; `to_code(backend)`
   a module whose function takes the variables and the direction by name and returns H·v
-  only (backends/codegen/expression.py); `compile(backend)` that function.
+  only (backends/codegen/expression.py); `compile(backend)` that function. With
+  `prepared=True` the function takes the variables only and returns `apply(v)`, the
+  direction-free part computed once.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..backends.codegen.expression import compile_generated, generate_function
+from ..backends.codegen.expression import (
+    compile_generated,
+    generate_function,
+    generate_prepared,
+)
 from ..backends.evaluate import bind_sizes, evaluate, to_user
 from ..backends.latex import to_latex
 from ..backends.text import to_text
@@ -78,14 +84,24 @@ class HessianVectorProduct:
         evaluate(self.function, merged, sizes=sizes)
         return to_user(evaluate(self.expr, merged, sizes=sizes), self.wrt.shape)
 
-    def to_code(self, backend: str = "numpy", name: str | None = None) -> str:
-        """A self-contained module whose function (default `hvp`) returns H·v."""
+    def to_code(self, backend: str = "numpy", name: str | None = None,
+                prepared: bool = False) -> str:
+        """A self-contained module whose function (default `hvp`) takes the variables
+        and the direction by name and returns H·v. `prepared=True`: the function takes
+        the variables only, computes what does not depend on the direction once, and
+        returns `apply(v)` (for many products at one point, as in Newton-CG)."""
+        if prepared:
+            return generate_prepared(self.expr, self._arguments(), self.direction,
+                                     backend, name or "prepare_hvp", self._doc())
         return generate_function(self.expr, self._arguments(), backend,
                                  name or "hvp", self._doc())
 
-    def compile(self, backend: str = "numpy", name: str | None = None) -> Any:
+    def compile(self, backend: str = "numpy", name: str | None = None,
+                prepared: bool = False) -> Any:
         """The generated function itself (source in `fn.__matdiff_source__`)."""
-        return compile_generated(self.to_code(backend, name), name or "hvp", backend)
+        default = "prepare_hvp" if prepared else "hvp"
+        return compile_generated(self.to_code(backend, name, prepared), name or default,
+                                 backend)
 
     def _arguments(self) -> list[Node]:
         """The generated function's inputs: the function's variables, X, then v."""
