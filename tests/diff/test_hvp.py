@@ -236,6 +236,14 @@ def test_prepared_hvp_leaves_only_direction_work_to_apply():
         np.testing.assert_allclose(apply(V), direct(**vals, v=V), rtol=1e-13)
 
 
+def test_jax_code_multiplies_by_a_transpose_without_transposing():
+    """X'*u runs as u @ X in JAX code: XLA on CPU copies a transposed matrix operand
+    (values: test_generated_hvp_equals_evaluate[jax])."""
+    code = matdiff.hvp("sum(log(1 + exp(-y .* (X*w))))", wrt="w").to_code("jax")
+    assert "X.T @" not in code
+    assert " @ X  #" in code
+
+
 # ------------------------------------------------------------------ printed forms
 
 
