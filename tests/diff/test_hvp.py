@@ -288,6 +288,20 @@ def test_direction_is_renamed_when_v_is_taken():
     assert str(h2) == "2*d"
 
 
+def test_symbols_latex_and_a_variable_called_apply():
+    """Symbols work as text does; LaTeX prints; a variable named apply does not clash
+    with the prepared function's closure."""
+    x = matdiff.vector("x", "n")
+    A = matdiff.matrix("A", "n", "n", "symmetric")
+    h = matdiff.hvp(x.T @ A @ x, wrt=x)
+    assert str(h) == "2*A*v"
+    assert "A" in h.to_latex()
+    h2 = matdiff.hvp("apply'*x + x'*x", wrt="x", variables={"apply": "vector n"})
+    vals = {"apply": np.ones(2), "x": np.ones(2)}
+    prepared = h2.compile("numpy", prepared=True)(**vals)
+    np.testing.assert_allclose(prepared(np.array([1.0, 2.0])), [2.0, 4.0])
+
+
 def test_zero_hessian():
     h = matdiff.hvp("u'*x", wrt="x")
     assert str(h) == "vector(0)"

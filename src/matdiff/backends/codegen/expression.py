@@ -60,7 +60,11 @@ def generate_prepared(expr: Node, args: list[Node], direction: Node, backend: st
     be = _backend(backend)
     _check_name(name)
     fixed = [a for a in args if a is not direction]
-    reserved = {v.arg.name for v in args} | {name, be.module, "jax", "float", "apply"}
+    reserved = {v.arg.name for v in args} | {name, be.module, "jax", "float"}
+    apply = "apply"
+    while apply in reserved:  # a variable may be called apply
+        apply = "_" + apply
+    reserved.add(apply)
     reserved |= set(be.helpers)
     sizes = _Sizes(reserved)
     entry = _entry(fixed, sizes, be)
@@ -83,10 +87,10 @@ def generate_prepared(expr: Node, args: list[Node], direction: Node, backend: st
     out = _scalar_out(em.code(expr), kind(expr.shape), be)
     inner = [*inner_entry, *em.lines, f"return {out}"]
     body = [f'"""{doc[0]}', "", *doc[1:], '"""', *entry, *outer, "",
-            f"def apply({key}):",
+            f"def {apply}({key}):",
             *("    " + line for line in
               [f'"""The product with {key} at the values given to {name}."""', *inner]),
-            "", "return apply"]
+            "", f"return {apply}"]
     return _assemble(be, em, name, [v.arg.name for v in fixed], doc, body)
 
 
