@@ -14,6 +14,7 @@ values.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,6 +210,29 @@ def test_hvp_matches_the_hessian_across_the_rule_table(f: str, wrt: str):
     np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(h.compile("numpy")(**vals, v=_as_value(V)), got, rtol=1e-10,
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_check_passes_for_the_table(case: Case):
+    """h.check() (differences of the gradient along v at sampled inputs) passes."""
+    result = _hvp(case).check()
+    assert result, str(result)
+    assert "numerical check passed" in str(result)
+
+
+def test_check_fails_for_a_wrong_product():
+    """The check can fail: twice the right H·v, or the transpose missing, is caught."""
+    decl = {"S": "matrix n n spd", "C": "matrix n n spd", "v": "matrix n n"}
+    h = matdiff.hvp("logdet(S) + tr(inv(S)*C)", wrt="S", variables=decl)
+    assert h.check()
+    doubled = dataclasses.replace(h, expr=h.expr * 2)
+    assert not doubled.check()
+    assert "failed" in str(doubled.check())
+    # right only for symmetric v: the unconstrained Hessian has v' where this has v
+    no_transpose = matdiff.parse("inv(S)*(v*inv(S)*C + C*inv(S)*v - v)*inv(S)", decl)
+    assert not dataclasses.replace(h, expr=no_transpose).check()
+    with pytest.raises(MatdiffError, match="trials"):
+        h.check(trials=0)
 
 
 def _backend_array(backend: str, a: np.ndarray) -> Any:

@@ -15,6 +15,8 @@ Contract:
   of the properties (`as_typed`, the function as typed), then simplified with them. So
   `h.evaluate(v=V)` equals the Hessian's value contracted with V. A structured
   (symmetric-constrained) HVP is not given, as no structured Hessian is.
+- `check()` compares with central differences of the gradient along a random v
+  (verify/hvp_check.py).
 - `evaluate(values, v=...)` returns H·v in the variable's user shape; `to_code(backend)`
   a module whose function takes the variables and the direction by name and returns H·v
   only (backends/codegen/expression.py); `compile(backend)` that function. With
@@ -41,6 +43,7 @@ from ..ir import build as b
 from ..ir.dims import format_shape, is_scalar
 from ..ir.node import Node, variables_in
 from ..rewrite.driver import simplify
+from ..verify.hvp_check import check_hvp
 from .derivative import replace_vars, take_derivative, unconstrained_twins
 from .rules import inner
 
@@ -52,6 +55,9 @@ class HessianVectorProduct:
     direction: Node  # the variable v, X's shape, no properties
     expr: Node  # H·v
     gradient: Node  # the (unconstrained) gradient whose directional derivative H·v is
+    # The same gradient in variables free of structure properties (S' kept as S'): its
+    # values off the declared set (S + s*v for any v) are the unconstrained gradient's.
+    gradient_free: Node | None = None
 
     def __str__(self) -> str:
         return to_text(self.expr)
@@ -83,6 +89,15 @@ class HessianVectorProduct:
         # The function first: values outside its domain are an error, not a derivative.
         evaluate(self.function, merged, sizes=sizes)
         return to_user(evaluate(self.expr, merged, sizes=sizes), self.wrt.shape)
+
+    def check(self, trials: int = 3, seed: int = 0) -> Any:
+        """Compare with central differences of the gradient along a random v, at random
+        inputs honouring the declarations; truthy when it passes, prints one line."""
+        for what, x in (("trials", trials), ("seed", seed)):
+            if isinstance(x, bool) or not isinstance(x, int) or x < (what == "trials"):
+                raise DiffError(f"{what} must be a whole number"
+                                f"{' of 1 or more' if what == 'trials' else ''}, got {x!r}")
+        return check_hvp(self, trials=trials, seed=seed)
 
     def to_code(self, backend: str = "numpy", name: str | None = None,
                 prepared: bool = False) -> str:
@@ -191,4 +206,5 @@ def take_hvp(f: Node, X: Node, as_typed: Node | None = None,
         function=f, wrt=X, direction=v,
         expr=simplify(replace_vars(hv, back)),
         gradient=simplify(replace_vars(g, back)),
+        gradient_free=g,
     )
