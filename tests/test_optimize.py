@@ -100,6 +100,18 @@ def test_to_scipy_callables_match_closed_forms():
     np.testing.assert_allclose(obj.hessp(x, p), X.T @ ((s * (1 - s)) * (X @ p)), rtol=1e-12)
 
 
+def test_to_scipy_binds_the_shape_from_the_data():
+    """With X given, w's size is known: the callables work before start(x0), and
+    scipy.optimize.minimize can take them directly."""
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    X, y = _classification(seed=5, n=60, m=3)
+    obj = matdiff.to_scipy(LOGISTIC_L2, wrt="w", X=X, y=y, c=0.5)
+    assert obj.shape == (3,)
+    res = scipy_optimize.minimize(obj.fun_and_jac, np.zeros(3), jac=True, hessp=obj.hessp,
+                                  method="trust-ncg")
+    np.testing.assert_allclose(res.x, _sklearn(X, y, 1.0), rtol=1e-4, atol=1e-5)
+
+
 def test_spd_objective_is_infinite_outside_the_cone():
     C = np.eye(2)
     obj = matdiff.to_scipy(GAUSSIAN, wrt="S", variables=SPD, C=C)

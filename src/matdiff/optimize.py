@@ -39,6 +39,7 @@ from .diff.derivative import Derivative
 from .diff.evaluation import user_shape
 from .diff.hvp import HessianVectorProduct, take_hvp
 from .errors import DiffError, InputValueError, MatdiffError
+from .ir.node import variables_in
 
 try:  # SciPy is an optional extra
     import scipy.optimize as _scipy_optimize
@@ -78,7 +79,7 @@ class ScipyObjective:
             raise DiffError(f"{self.name} is declared orthogonal; minimizing over "
                             "orthogonal matrices needs a manifold optimizer",
                             hint="drop the property to optimize over all matrices")
-        self.shape: tuple[int, ...] | None = None
+        self.shape: tuple[int, ...] | None = self._shape_from_data()
         self.calls = {"fun": 0, "hessp": 0}
 
     def _check_data(self, gradient: Derivative, hvp: HessianVectorProduct) -> None:
@@ -96,6 +97,21 @@ class ScipyObjective:
             raise InputValueError(f"{', '.join(extra)} is not a variable of the objective "
                                   f"(its variables: {', '.join(sorted(needed | {self.name}))})")
 
+    def _shape_from_data(self) -> tuple[int, ...] | None:
+        """X's user shape when the data bind all its sizes (X*w with X given binds w's),
+        so fun/jac/hessp work before start(x0); None otherwise."""
+        sizes: dict[str, int] = {}
+        for name, node in variables_in([self._function]).items():
+            if name != self.name:
+                try:
+                    sizes.update(bind_sizes([node], {name: self.data[name]}))
+                except MatdiffError:
+                    return None  # start(x0) reports the bad value with its context
+        try:
+            return user_shape(concrete_shape(self._wrt.shape, sizes))
+        except KeyError:
+            return None
+
     def start(self, x0: Any) -> np.ndarray:
         """x0 checked against X's declared shape and the data's sizes; flat."""
         internal = to_internal(x0, self._wrt.shape, self.name)
@@ -110,7 +126,8 @@ class ScipyObjective:
 
     def unflatten(self, x: np.ndarray) -> Any:
         if self.shape is None:
-            raise MatdiffError("call start(x0) first: the shape of X is bound from it")
+            raise MatdiffError(f"the shape of {self.name} is not bound by the data",
+                               hint="call start(x0) first: it binds the shape from x0")
         return np.asarray(x, dtype=float).reshape(self.shape)
 
     def flatten(self, X: Any) -> np.ndarray:
