@@ -219,7 +219,8 @@ def report(rows: list[dict], args: argparse.Namespace, elapsed: float) -> str:
         + (" (one BLAS, XLA and torch thread each)" if args.single_thread else ""),
         "- H·v only, float64; medians over rounds with the tools interleaved; ✗: disagrees",
         "- memory: peak temporaries of one call in units of one n×n matrix (Gaussian) or "
-        "one n-vector (logistic); matdiff by tracemalloc, jax by XLA's memory_analysis",
+        "one n-vector (logistic); matdiff by tracemalloc (the returned array included), "
+        "jax by XLA's memory_analysis (temporaries only)",
         "",
         "| problem | n | matdiff | matdiff-jax (jit) | jax jvp(grad) (jit) | torch.func | "
         "jax / matdiff | jax / matdiff-jax | torch / matdiff | memory matdiff | memory jax |",
