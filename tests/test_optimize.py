@@ -75,6 +75,16 @@ def test_gaussian_covariance_mle_is_the_sample_covariance(method, p):
     np.testing.assert_allclose(res.x, res.x.T, atol=1e-12)
 
 
+def test_symmetric_variable_from_a_nonsymmetric_start():
+    """An antisymmetric part of x0 is driven to zero: the result is C, symmetric."""
+    rng = np.random.default_rng(11)
+    C = np.cov(rng.normal(size=(40, 3)).T, bias=True)
+    skew = 0.1 * (lambda a: a - a.T)(rng.normal(size=(3, 3)))
+    res = matdiff.minimize(GAUSSIAN, wrt="S", x0=np.eye(3) + skew, variables=SPD, C=C,
+                           tol=1e-10)
+    np.testing.assert_allclose(res.x, C, rtol=1e-6, atol=1e-8)
+
+
 def test_matrix_variable_least_squares_matches_lstsq():
     """A matrix variable is flattened and reshaped back: min norm2(X*W - Y)^2 by W."""
     rng = np.random.default_rng(3)

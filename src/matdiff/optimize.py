@@ -16,14 +16,15 @@ Contract:
   matvec is one generated H·v at `values` (symmetric: rmatvec is the same).
 - SciPy is optional: without it every entry point raises a MatdiffError naming
   `pip install matdiff[scipy]`.
-- A symmetric or spd X is optimized as f(sym(X)), sym(X) = (X + X')/2, over the flat
-  n² entries: the gradient and H·p are the unconstrained ones (as `matdiff.hessian`
-  gives them) projected by sym, so the iterates stay symmetric; without it round-off
-  excites the antisymmetric directions, where log det + tr(inv(S)*C) has negative
-  curvature and no minimum. A diagonal X likewise (its diagonal); an orthogonal X is
-  refused (that needs a manifold optimizer). For an spd (or positive) X the value is
-  +inf outside the set, so trust regions shrink and line searches backtrack; start
-  inside it.
+- A symmetric or spd X is optimized as f(sym(X)) + |X - sym(X)|²/2, sym(X) = (X + X')/2,
+  over the flat n² entries: the gradient and H·p are the unconstrained ones (as
+  `matdiff.hessian` gives them) projected by sym, so the iterates stay symmetric (without
+  it round-off excites the antisymmetric directions, where log det + tr(inv(S)*C) has
+  negative curvature and no minimum); the second term, zero on symmetric X, gives the
+  antisymmetric directions unit curvature instead of none. A diagonal X likewise (its
+  diagonal); an orthogonal X is refused (that needs a manifold optimizer). For an spd
+  (or positive) X the value is +inf outside the set, so trust regions shrink and line
+  searches backtrack; start inside it.
 """
 
 from __future__ import annotations
@@ -161,11 +162,17 @@ class ScipyObjective:
 
     def fun_and_jac(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         self.calls["fun"] += 1
-        X = self.project(self.unflatten(x))
+        raw = self.unflatten(x)
+        X = self.project(raw)
         if not self.in_domain(X):
             return np.inf, np.zeros_like(np.asarray(x, dtype=float))
         value, grad = self._value_and_grad(**self.data, **{self.name: X})
-        return float(value), self.flatten(self.project(np.asarray(grad)))
+        # + |off|^2/2 with off = raw - X (zero on the set): f(project(x)) alone is flat
+        # along the directions the projection removes, a singular Hessian that some
+        # trust-region solvers (trust-krylov) break down on near convergence.
+        off = raw - X
+        value = float(value) + 0.5 * float(np.sum(off * off))
+        return value, self.flatten(self.project(np.asarray(grad)) + off)
 
     def fun(self, x: np.ndarray) -> float:
         return self.fun_and_jac(x)[0]
@@ -180,8 +187,9 @@ class ScipyObjective:
             self._apply = self._prepare(**self.data,
                                         **{self.name: self.project(self.unflatten(x))})
             self._prepared_at = x.copy()
-        out = self._apply(self.project(self.unflatten(p)))
-        return self.flatten(self.project(np.asarray(out)))
+        P = self.unflatten(p)
+        out = self.project(np.asarray(self._apply(self.project(P))))
+        return self.flatten(out + (P - self.project(P)))
 
 
 def objective(gradient: Derivative, data: Mapping[str, Any],
