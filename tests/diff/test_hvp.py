@@ -354,7 +354,8 @@ def test_symbols_latex_and_a_variable_called_apply():
     A = matdiff.matrix("A", "n", "n", "symmetric")
     h = matdiff.hvp(x.T @ A @ x, wrt=x)
     assert str(h) == "2*A*v"
-    assert "A" in h.to_latex()
+    assert "A" in h.to_latex() and h._repr_latex_().startswith("$\\displaystyle ")
+    assert h.to_unicode() == "2 Av"
     h2 = matdiff.hvp("apply'*x + x'*x", wrt="x", variables={"apply": "vector n"})
     vals = {"apply": np.ones(2), "x": np.ones(2)}
     prepared = h2.compile("numpy", prepared=True)(**vals)

@@ -38,6 +38,7 @@ from ..backends.codegen.expression import (
 from ..backends.evaluate import bind_sizes, evaluate, to_user
 from ..backends.latex import to_latex
 from ..backends.text import to_text
+from ..backends.unicode import to_unicode
 from ..errors import DiffError, InputValueError
 from ..ir import build as b
 from ..ir.dims import format_shape, is_scalar
@@ -69,6 +70,12 @@ class HessianVectorProduct:
 
     def to_latex(self) -> str:
         return to_latex(self.expr)
+
+    def to_unicode(self) -> str:
+        return to_unicode(self.expr)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.to_latex()}$"
 
     def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """H·v at the given values (the direction by its name), in X's user shape."""
