@@ -8,6 +8,8 @@ closed forms of the logistic loss's gradient and Hessian for the SciPy callables
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -150,7 +152,8 @@ def test_bad_input_is_a_matdiff_error(call, words):
 
 
 def test_without_scipy_the_error_names_the_extra(monkeypatch):
-    monkeypatch.setattr(optimize, "_scipy_optimize", None)
+    monkeypatch.setattr(optimize, "_SCIPY", {})
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # import fails as if absent
     with pytest.raises(MatdiffError) as err:
         matdiff.minimize("x'*x", wrt="x", x0=np.ones(2))
     assert "pip install matdiff[scipy]" in str(err.value)

@@ -29,6 +29,7 @@ Contract:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,20 +43,24 @@ from .diff.hvp import HessianVectorProduct, take_hvp
 from .errors import DiffError, InputValueError, MatdiffError
 from .ir.node import variables_in
 
-try:  # SciPy is an optional extra
-    import scipy.optimize as _scipy_optimize
-    import scipy.sparse.linalg as _scipy_linalg
-except ImportError:  # pragma: no cover - exercised only without SciPy
-    _scipy_optimize = None
-    _scipy_linalg = None
-
 HESSP_METHODS = frozenset({"newton-cg", "trust-ncg", "trust-krylov", "trust-constr"})
 
+_SCIPY: dict[str, Any] = {}
 
-def require_scipy() -> None:
-    if _scipy_optimize is None or _scipy_linalg is None:
-        raise MatdiffError("this needs SciPy, which is not installed",
-                           hint="pip install matdiff[scipy]")
+
+def scipy_modules() -> tuple[Any, Any]:
+    """(scipy.optimize, scipy.sparse.linalg), imported on first use: importing them takes
+    0.3-0.8 s, which `import matdiff` and every `matdiff` command would otherwise pay.
+    Without SciPy a MatdiffError names the extra to install."""
+    if not _SCIPY:
+        try:
+            optimize = importlib.import_module("scipy.optimize")
+            linalg = importlib.import_module("scipy.sparse.linalg")
+        except ImportError:
+            raise MatdiffError("this needs SciPy, which is not installed",
+                               hint="pip install matdiff[scipy]") from None
+        _SCIPY.update(optimize=optimize, linalg=linalg)
+    return _SCIPY["optimize"], _SCIPY["linalg"]
 
 
 class ScipyObjective:
@@ -195,7 +200,7 @@ class ScipyObjective:
 def objective(gradient: Derivative, data: Mapping[str, Any],
               as_typed: Any = None) -> ScipyObjective:
     """The SciPy callables of a gradient's function (a scalar by one variable)."""
-    require_scipy()
+    scipy_modules()
     if len(gradient.wrt) != 1 or gradient.form not in ("gradient", "zero"):
         raise DiffError("an objective is a scalar function of one variable")
     h = take_hvp(gradient.function, gradient.wrt[0], as_typed=as_typed)
@@ -205,14 +210,14 @@ def objective(gradient: Derivative, data: Mapping[str, Any],
 def minimize(obj: ScipyObjective, x0: Any, method: str = "trust-ncg",
              **options: Any) -> Any:
     """scipy.optimize.minimize with the generated value, gradient and H·v."""
-    require_scipy()
+    scipy_optimize, _ = scipy_modules()
     if not isinstance(method, str):
         raise MatdiffError(f"method must be a SciPy method name, got {method!r}")
     start = obj.start(x0)
     kw: dict[str, Any] = dict(options)
     if method.lower() in HESSP_METHODS:
         kw["hessp"] = obj.hessp
-    result = _scipy_optimize.minimize(obj.fun_and_jac, start, jac=True, method=method, **kw)
+    result = scipy_optimize.minimize(obj.fun_and_jac, start, jac=True, method=method, **kw)
     result.x_flat = result.x
     result.x = obj.unflatten(result.x)
     return result
@@ -220,7 +225,7 @@ def minimize(obj: ScipyObjective, x0: Any, method: str = "trust-ncg",
 
 def hessian_linear_operator(h: HessianVectorProduct, values: Mapping[str, Any]) -> Any:
     """The Hessian at `values` as a LinearOperator; each matvec is one generated H·v."""
-    require_scipy()
+    _, scipy_linalg = scipy_modules()
     direction = h.direction.arg.name
     if direction in values:
         raise InputValueError(f"{direction} is the direction the operator is applied to; "
@@ -236,7 +241,7 @@ def hessian_linear_operator(h: HessianVectorProduct, values: Mapping[str, Any]) 
         out = fn(**fixed, **{direction: np.asarray(p, dtype=float).reshape(shape)})
         return np.asarray(out, dtype=float).reshape(-1)
 
-    return _scipy_linalg.LinearOperator((size, size), matvec=matvec, rmatvec=matvec,
+    return scipy_linalg.LinearOperator((size, size), matvec=matvec, rmatvec=matvec,
                                         dtype=float)
 
 

@@ -15,6 +15,7 @@ values.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -416,7 +417,8 @@ def test_linear_operator_needs_a_hessian():
 
 
 def test_without_scipy_the_error_names_the_extra(monkeypatch):
-    monkeypatch.setattr(optimize, "_scipy_linalg", None)
+    monkeypatch.setattr(optimize, "_SCIPY", {})
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # import fails as if absent
     with pytest.raises(MatdiffError) as err:
         matdiff.hessian_operator("x'*x", wrt="x", x=np.ones(2))
     assert "pip install matdiff[scipy]" in str(err.value)
