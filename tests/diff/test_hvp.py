@@ -236,6 +236,28 @@ def test_check_fails_for_a_wrong_product():
         h.check(trials=0)
 
 
+STRUCTURED = [
+    ("x'*D*x*tr(D*A)", "D", {"D": "matrix n n diagonal"}),
+    ("tr(Q'*A*Q*B)", "Q", {"Q": "matrix n n orthogonal"}),
+    ("logdet(S)^2", "S", {"S": "matrix n n spd"}),
+    ("tr(S'*B*S)", "S", {"S": "matrix n n symmetric"}),
+]
+
+
+@pytest.mark.parametrize("f, wrt, decl", STRUCTURED, ids=[f for f, _, _ in STRUCTURED])
+def test_structured_variables_get_the_unconstrained_hessian(f, wrt, decl):
+    """Consistency with matdiff.hessian for diagonal, orthogonal, spd and symmetric
+    variables (the unconstrained Hessian, applied to a general V), and h.check()."""
+    H = matdiff.hessian(f, wrt=wrt, variables=decl)
+    h = matdiff.hvp(f, wrt=wrt, variables=decl)
+    vals, _ = sample_values([H.function], np.random.default_rng(0))
+    V = np.random.default_rng(1).normal(size=np.shape(vals[wrt]))
+    np.testing.assert_allclose(h.evaluate(**vals, v=V),
+                               np.tensordot(H.evaluate(**vals), V, axes=2), rtol=1e-9,
+                               atol=1e-11)
+    assert h.check()
+
+
 def _backend_array(backend: str, a: np.ndarray) -> Any:
     if backend == "torch":
         torch = pytest.importorskip("torch")
