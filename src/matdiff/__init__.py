@@ -16,6 +16,8 @@ from .api import (
     expm,
     grad,
     hessian,
+    hessian_operator,
+    hvp,
     inv,
     jacobian,
     kron,
@@ -23,6 +25,7 @@ from .api import (
     logdet,
     logsumexp,
     matrix,
+    minimize,
     norm1,
     norm2,
     parse,
@@ -35,6 +38,7 @@ from .api import (
     sqrt,
     sum,
     tanh,
+    to_scipy,
     tr,
     variables_of,
     vec,
@@ -42,6 +46,7 @@ from .api import (
 )
 from .backends.text import to_text
 from .diff.derivative import Derivative
+from .diff.hvp import HessianVectorProduct
 from .errors import (
     DeclarationError,
     DiffError,
@@ -61,6 +66,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DeclarationError",
     "Derivative",
+    "HessianVectorProduct",
     "DiffError",
     "InputValueError",
     "InternalError",
@@ -79,6 +85,8 @@ __all__ = [
     "expm",
     "grad",
     "hessian",
+    "hessian_operator",
+    "hvp",
     "inv",
     "jacobian",
     "kron",
@@ -86,6 +94,7 @@ __all__ = [
     "logdet",
     "logsumexp",
     "matrix",
+    "minimize",
     "norm1",
     "norm2",
     "parse",
@@ -98,6 +107,7 @@ __all__ = [
     "sqrt",
     "sum",
     "tanh",
+    "to_scipy",
     "to_text",
     "tr",
     "variables_of",

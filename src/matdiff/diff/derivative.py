@@ -102,6 +102,13 @@ class Derivative:
 
         return generate(self, backend, name)
 
+    def as_linear_operator(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        """A Hessian at the given values as a scipy.sparse.linalg.LinearOperator on
+        C-order flattened vectors; each matvec is one generated H·v (optimize.py)."""
+        from ..optimize import derivative_linear_operator
+
+        return derivative_linear_operator(self, {**(values or {}), **kw})
+
     def to_latex(self) -> str:
         """The derivative as LaTeX, head included:
         `\\frac{\\partial f}{\\partial x} = \\left(A + A^{\\top}\\right) x`."""

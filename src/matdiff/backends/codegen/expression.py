@@ -1,0 +1,129 @@
+"""Generated code for one expression: a function of named inputs returning its value.
+
+    source = generate_function(expr, args, backend, name, doc)
+    fn = compile_generated(source, name, backend)
+    fn(x=..., A=..., v=...)            # the value of expr, in its user shape
+    source = generate_prepared(expr, args, v, backend, name, doc)
+    apply = compile_generated(source, name, backend)(x=..., A=...); apply(v)
+
+Contract: the module has the same form as the derivative code's (codegen/__init__.py):
+it imports only its backend, its one public function takes `args` (variable nodes) as
+keyword arguments by name, converts and checks them on entry (a ValueError names the
+input and the expected shape), binds the symbolic sizes from them, and computes `expr`
+as straight-line code through the same Emitter (each shared subexpression once, matrix
+chains in the cheapest order, `diag(v)*M` as a scaling). A scalar comes back as a float
+(NumPy) or a 0-d array, a vector 1-D, a matrix 2-D. Used for Hessian-vector products,
+whose function returns H·v alone, so that an optimizer's inner loop pays for nothing
+else. The prepared form splits the work at one input (the direction): everything that
+does not depend on it is computed once by the outer function, which returns a closure
+`apply(v)` computing the rest (for logistic regression the outer function computes
+X*w and the weights, and each H·v is two matrix-vector products, not three).
+"""
+
+from __future__ import annotations
+
+import keyword
+import linecache
+from collections.abc import Callable
+from typing import Any
+
+from ...errors import MatdiffError
+from ...ir.node import Node
+from ..evaluate import walk
+from . import _backend, _entry, _scalar_out, _Sizes
+from .emit import Emitter, kind
+
+
+def generate_function(expr: Node, args: list[Node], backend: str, name: str,
+                      doc: list[str]) -> str:
+    """The source of a module defining `name(*, args...)` returning expr's value."""
+    be = _backend(backend)
+    _check_name(name)
+    reserved = {v.arg.name for v in args} | {name, be.module, "jax", "float"}
+    reserved |= set(be.helpers)
+    sizes = _Sizes(reserved)
+    entry = _entry(args, sizes, be)
+    em = Emitter(be, sizes.code, reserved | set(sizes.names.values()), [expr])
+    for v in args:
+        em.bind(v, v.arg.name)
+    out = _scalar_out(em.code(expr), kind(expr.shape), be)
+    body = [f'"""{doc[0]}', "", *doc[1:], '"""', *entry, *em.lines, f"return {out}"]
+    return _assemble(be, em, name, [v.arg.name for v in args], doc, body)
+
+
+def generate_prepared(expr: Node, args: list[Node], direction: Node, backend: str,
+                      name: str, doc: list[str]) -> str:
+    """The source of a module defining `name(*, args...)` (all but `direction`) that
+    computes what expr needs and does not depend on the direction, and returns
+    `apply(direction)` computing the rest: the Hessian's state at a point, computed
+    once for the many H·v products an optimizer's inner loop asks for there."""
+    be = _backend(backend)
+    _check_name(name)
+    fixed = [a for a in args if a is not direction]
+    reserved = {v.arg.name for v in args} | {name, be.module, "jax", "float"}
+    apply = "apply"
+    while apply in reserved:  # a variable may be called apply
+        apply = "_" + apply
+    reserved.add(apply)
+    reserved |= set(be.helpers)
+    sizes = _Sizes(reserved)
+    entry = _entry(fixed, sizes, be)
+    inner_entry = _entry([direction], sizes, be)
+    em = Emitter(be, sizes.code, reserved | set(sizes.names.values()), [expr])
+    for v in args:
+        em.bind(v, v.arg.name)
+    key = direction.arg.name
+    for n in walk([expr]):
+        if key not in n.free:
+            continue
+        for c in n.children:
+            if key in c.free or c.op in ("var", "const"):
+                continue
+            # diag(d) in a product runs as a scaling by d: compute d, not diag(d)
+            if c.op == "diag" and kind(c.children[0].shape) in ("col", "row"):
+                c = c.children[0]
+            em.code(c)
+    outer, em.lines = em.lines, []
+    out = _scalar_out(em.code(expr), kind(expr.shape), be)
+    inner = [*inner_entry, *em.lines, f"return {out}"]
+    body = [f'"""{doc[0]}', "", *doc[1:], '"""', *entry, *outer, "",
+            f"def {apply}({key}):",
+            *("    " + line for line in
+              [f'"""The product with {key} at the values given to {name}."""', *inner]),
+            "", f"return {apply}"]
+    return _assemble(be, em, name, [v.arg.name for v in fixed], doc, body)
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise MatdiffError(f"{name!r} is not a valid Python function name")
+
+
+def _assemble(be: Any, em: Emitter, name: str, params: list[str], doc: list[str],
+              body: list[str]) -> str:
+    imports = list(be.imports)
+    if be.name == "jax" and "expm" in em.used_ops:
+        imports.append("import jax.scipy.linalg")
+    helpers = ["_array", "_expect", *sorted(h for h in em.helpers if h in be.helpers)]
+    parts = ['"""Generated by matdiff. ' + doc[0] + '"""', "", *imports]
+    for h in helpers:
+        parts += ["", "", be.helpers[h].strip("\n")]
+    parts += ["", "", f"def {name}(*, {', '.join(params)}):"]
+    parts += ["    " + line if line else "" for line in body]
+    return "\n".join(parts) + "\n"
+
+
+_counter = [0]
+
+
+def compile_generated(source: str, name: str, backend: str) -> Callable[..., Any]:
+    """Compile a generated module and return its function (source kept for tracebacks
+    and in `fn.__matdiff_source__`)."""
+    _counter[0] += 1
+    filename = f"<matdiff-generated-{backend}-expr-{_counter[0]}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__name__": f"matdiff_generated_expr_{_counter[0]}"}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
+    fn = namespace[name]
+    fn.__matdiff_source__ = source
+    return fn
