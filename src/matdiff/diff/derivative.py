@@ -86,11 +86,14 @@ class Derivative:
                                    f"{' of 1 or more' if name == 'trials' else ''}, got {v!r}")
         return check_derivative(self, trials=trials, seed=seed)
 
-    def to_code(self, backend: str = "numpy", name: str | None = None) -> str:
-        """A self-contained Python function computing the value and the derivative(s)."""
+    def to_code(self, backend: str = "numpy", name: str | None = None,
+                check: bool = True) -> str:
+        """A self-contained Python function computing the value and the derivative(s);
+        backend "numpy", "jax", "torch" or "array_api" (any array library); check=False
+        leaves out the entry conversions and shape checks (for inner loops)."""
         from ..backends.codegen import generate
 
-        return generate(self, backend, name)
+        return generate(self, backend, name, check)
 
     def to_latex(self) -> str:
         from ..backends.latex import derivative_latex
