@@ -407,6 +407,10 @@ class Emitter:
             return f"{_paren(lc)} * {_paren(rc)}"
         if lk == "col" and rk == "row":
             return self.be.outer.format(lc, rc)
+        plain = lc[:-2] if lc.endswith(".T") else ""
+        if self.be.vector_matrix and rk == "col" and plain.isidentifier():
+            # A' * v as v @ A: XLA copies A to transpose it for A.T @ v (50x slower)
+            return f"{_paren(rc)} @ {plain}"
         return f"{_paren(lc)} @ {_paren(rc)}"
 
     def _runtime_chain(self, factors: list[Node]) -> str:

@@ -44,6 +44,8 @@ class Backend:
     convert: str = '{name} = _array("{name}", {name}, "{word}")'
     # lines binding the dtype and device of constants (eye, ones) from the inputs
     constants: tuple[str, ...] = ()
+    # A' * v spelled v @ A (JAX: XLA on CPU copies A to run A.T @ v)
+    vector_matrix: bool = False
 
 
 _ELEMENTWISE = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "tanh",
@@ -207,7 +209,7 @@ def _jax() -> Backend:
         "jax", m, ("import jax.numpy as jnp",), unary, "{0}.T", "jnp.outer({0}, {1})",
         "{0}.transpose({1})", eye, "jnp.ones({0})", asarray,
         _helpers(m, asarray, eye, "jnp.block(rows)", {}),
-        multi_dot="jnp.linalg.multi_dot([{0}])",
+        multi_dot="jnp.linalg.multi_dot([{0}])", vector_matrix=True,
     )
 
 
@@ -246,6 +248,7 @@ def _array_api() -> Backend:
         prologue=("xp, _device = _namespace({args})",),
         prologue_unchecked=("xp = array_namespace({args})",),
         convert='{name} = _array(xp, _device, "{name}", {name}, "{word}")',
+        vector_matrix=True,
         constants=("_dtype = xp.result_type({args})",
                    "_device = array_api_compat.device({first})"),
     )
