@@ -2,8 +2,8 @@
 
     python bench/backends.py [--repeats 5] [--sizes 100,1000]
 
-Three tables, float64, the fastest of several batches of calls (the tools' batches
-interleaved: the machine may be shared), every result first checked
+Three tables, float64, the fastest of several batches of calls (the machine may be
+shared: the fastest is the least disturbed), every result first checked
 against the hand-written closed form (✗ marks a disagreement):
 
 1. Generated JAX code under `jax.jit` against `jax.jit(jax.value_and_grad(loss))`, the
@@ -20,11 +20,21 @@ against the hand-written closed form (✗ marks a disagreement):
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# One thread per library unless told otherwise (MATDIFF_BENCH_THREADS): on a small shared
+# machine, BLAS, XLA and OpenMP thread pools spinning between calls disturb each other.
+_THREADS = os.environ.get("MATDIFF_BENCH_THREADS", "1")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, _THREADS)
+if _THREADS == "1":
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                                       "intra_op_parallelism_threads=1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 import gradients as g  # noqa: E402 - the problem set and timing of gradients.py
@@ -38,20 +48,20 @@ if jax is not None:
 
 
 def timed_all(tools: dict, repeats: int, budget: float = 0.05) -> dict[str, float]:
-    """Seconds per call of each tool: the fastest of `repeats` batches, the tools' batches
-    interleaved so that load from other work on a shared machine falls on all alike."""
-    number = {}
+    """Seconds per call of each tool: the fastest of `repeats` batches of calls, one tool
+    after another (interleaving them let one library's spinning worker threads slow
+    the next library's call down)."""
+    best = {}
     for k, fn in tools.items():
         t0 = time.perf_counter()
         fn()
-        number[k] = max(1, int(budget / max(time.perf_counter() - t0, 1e-7)))
-    best = dict.fromkeys(tools, float("inf"))
-    for _ in range(repeats):
-        for k, fn in tools.items():
+        number = max(1, int(budget / max(time.perf_counter() - t0, 1e-7)))
+        best[k] = float("inf")
+        for _ in range(repeats):
             t0 = time.perf_counter()
-            for _ in range(number[k]):
+            for _ in range(number):
                 fn()
-            best[k] = min(best[k], (time.perf_counter() - t0) / number[k])
+            best[k] = min(best[k], (time.perf_counter() - t0) / number)
     return best
 
 
@@ -112,9 +122,11 @@ def entry_table(repeats: int, out: list[str]) -> None:
         inputs = p.inputs(n, np.random.default_rng(0))
         d = matdiff.derivative(p.text, wrt=p.wrt, variables=p.variables)
         checked, bare = compile_function(d), compile_function(d, check=False)
-        both = timed_all({"checked": lambda f=checked, kw=inputs: f(**kw),
-                          "bare": lambda f=bare, kw=inputs: f(**kw)}, repeats)
-        t1, t0 = both["checked"], both["bare"]
+        # microsecond calls: many short batches, the two interleaved (one library)
+        t1 = t0 = float("inf")
+        for _ in range(20 * repeats):
+            t1 = min(t1, timed_all({"c": lambda f=checked, kw=inputs: f(**kw)}, 1, 0.002)["c"])
+            t0 = min(t0, timed_all({"b": lambda f=bare, kw=inputs: f(**kw)}, 1, 0.002)["b"])
         out.append(f"| {p.name} | {n} | {g._fmt(t1)} | {g._fmt(t0)} | "
                    f"{(t1 - t0) * 1e6:.1f} µs |")
         print(out[-1], file=sys.stderr, flush=True)
