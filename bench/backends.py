@@ -2,7 +2,7 @@
 
     python bench/backends.py [--repeats 5] [--sizes 100,1000]
 
-Three tables, float64, the fastest of several batches of calls (the machine may be
+Four tables, float64, the fastest of several batches of calls (the machine may be
 shared: the fastest is the least disturbed), every result first checked
 against the hand-written closed form (✗ marks a disagreement):
 
@@ -14,7 +14,8 @@ against the hand-written closed form (✗ marks a disagreement):
    `check=True` against `check=False` on small inputs, where they are visible.
 3. The logistic-regression Hessian (X 2n×n): the generated NumPy code (a Gram matrix
    B'*B, BLAS syrk) against the general product X'*(d .* X) by hand, jax.jit(jax.hessian)
-   and the generated JAX code under jit.
+   and the generated JAX code under jit; and B'*B by NumPy `B.T @ B`, by SciPy's dsyrk
+   (mirrored) and by a general product.
 """
 
 from __future__ import annotations
@@ -163,15 +164,44 @@ def hessian_table(sizes: list[int], repeats: int, out: list[str]) -> None:
         print(out[-1], file=sys.stderr, flush=True)
 
 
+def syrk_table(sizes: list[int], repeats: int, out: list[str]) -> None:
+    """B'*B three ways: NumPy `B.T @ B` (one buffer: NumPy calls syrk), SciPy's dsyrk with
+    the lower triangle mirrored, and a general product of two buffers."""
+    try:
+        from scipy.linalg.blas import dsyrk
+    except ImportError:
+        return
+    out += ["", "### B'*B (B 2n×n): NumPy `B.T @ B` vs SciPy dsyrk vs a general product", "",
+            "| n | B.T @ B | dsyrk + mirror | B.T @ C (C a copy of B) |", "|---|---|---|---|"]
+    for n in sizes:
+        B = np.random.default_rng(n).normal(size=(2 * n, n))
+        C = B.copy()
+
+        def syrk(B=B, n=n):
+            c = dsyrk(1.0, B.T, trans=0)  # upper triangle of (B')(B')' = B'B
+            c += c.T
+            c[np.diag_indices(n)] *= 0.5
+            return c
+
+        tools = {"np": lambda B=B: B.T @ B, "syrk": syrk, "gemm": lambda B=B, C=C: B.T @ C}
+        want = B.T @ C
+        marks = {k: "" if _close(fn(), want) else " ✗" for k, fn in tools.items()}
+        times = timed_all(tools, repeats)
+        out.append(f"| {n} | " + " | ".join(g._fmt(times[k]) + marks[k] for k in tools) + " |")
+        print(out[-1], file=sys.stderr, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--sizes", default="100,1000", help="gradient sizes (of gradients.py's)")
     ap.add_argument("--hess-sizes", default="100,1000")
-    ap.add_argument("--only", choices=["autodiff", "entry", "hessian"])
+    ap.add_argument("--only", choices=["autodiff", "entry", "hessian", "syrk"])
     args = ap.parse_args()
     out = ["## Generated code vs each backend's autodiff; entry checks; Gram-matrix Hessians",
-           ""] + g.machine()
+           ""] + [line.replace("medians per call", "the fastest batch's time per call")
+                  for line in g.machine()]
+    out.append(f"- one thread per library (MATDIFF_BENCH_THREADS={_THREADS})")
     out.append(f"- command: `python bench/backends.py --repeats {args.repeats} --sizes "
                f"{args.sizes} --hess-sizes {args.hess_sizes}"
                f"{' --only ' + args.only if args.only else ''}`")
@@ -183,6 +213,8 @@ def main() -> None:
         entry_table(args.repeats, out)
     if args.only in (None, "hessian"):
         hessian_table([int(s) for s in args.hess_sizes.split(",")], args.repeats, out)
+    if args.only in (None, "syrk"):
+        syrk_table([int(s) for s in args.hess_sizes.split(",")], args.repeats, out)
     out += ["", f"Total run time {time.perf_counter() - t0:.0f} s."]
     print("\n".join(out))
 

@@ -14,14 +14,13 @@ function on the same data in memory. Float64. Three ways per size:
 - Dask, streamed: the data generated block by block on the workers inside the same graph
   and reduced as it goes, never held whole (time includes generating it).
 
-Peak memory per worker: the worker process's peak resident set (ru_maxrss), a fresh
+Peak memory per worker: the worker process's peak resident set (VmHWM), a fresh
 cluster for each way. Every result is checked against the NumPy one. Prints Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 import tracemalloc
 
@@ -54,7 +53,13 @@ def lazy_data(rows: int, n: int):
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak resident set (VmHWM, Linux). Not ru_maxrss: Linux carries that
+    across exec, so a spawned worker would report its parent's peak."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
 
 
 def _worker_peaks(client) -> list[float]:
