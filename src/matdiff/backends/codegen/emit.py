@@ -13,6 +13,7 @@ equal form, not the printed one (MATH.md, "Cost of evaluation"):
   `A @ x + A.T @ x`) when the cost model (flops and memory traffic) says so, and the sum
   is not needed anyway;
 - vectors are 1-D arrays, so `x'*A*x` is `x @ (A @ x)` and `a*b'` an outer product;
+  `norm2(u)^2` is `u @ u` (a matrix's: the sum of its squared entries);
 - a symmetric product G'*G or G'*diag(d)*G with d provably non-negative (gram.py) runs as
   the Gram matrix `B.T @ B` of B = sqrt(d) .* G, computed once: NumPy runs `B.T @ B` (one
   buffer, transposed) as BLAS syrk, one triangle mirrored, half the flops of the general
@@ -151,6 +152,13 @@ class Emitter:
             head = self.code_chain(factors[:-1])
             last = self.code(factors[-1])
             return f"{be.module}.sum({_paren(head)} * {be.transpose.format(_paren(last))})"
+        squared = _squared_norm(n)
+        if squared is not None and n.children[0] not in self.memo:
+            # norm2(u)^2 as u @ u: one pass, no square root squared again
+            u = self.code(squared)
+            if kind(squared.shape) == "mat":
+                return f"{be.module}.sum({_paren(u)} * {_paren(u)})"
+            return f"{_paren(u)} @ {_paren(u)}"
         kids = [self.code(c) for c in n.children]
         if op == "pow":
             return f"{_paren(kids[0])} ** {_paren(kids[1])}"
@@ -427,6 +435,17 @@ class Emitter:
         if self.be.multi_dot.startswith("_"):
             self.helpers.add(self.be.multi_dot.split("(")[0])
         return self.be.multi_dot.format(", ".join(codes))
+
+
+def _squared_norm(n: Node) -> Node | None:
+    """u when n is norm2(u)^2 (u a vector or matrix), else None."""
+    if n.op != "pow" or n.children[0].op != "norm2":
+        return None
+    e = n.children[1]
+    if e.op != "const" or float(e.arg) != 2.0:
+        return None
+    u = n.children[0].children[0]
+    return None if kind(u.shape) == "scalar" else u
 
 
 def _one_plus_exp(x: Node) -> Node | None:
