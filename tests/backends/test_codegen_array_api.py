@@ -187,3 +187,11 @@ def test_variable_named_like_the_namespace_is_refused():
     d = matdiff.derivative("xp'*xp", wrt="xp")
     with pytest.raises(matdiff.MatdiffError, match="clashes"):
         generate(d, "array_api")
+
+
+def test_plain_python_inputs_use_numpy():
+    """Lists and Python numbers alone: NumPy's namespace, integers as floats."""
+    d = matdiff.derivative("x'*A*x", wrt="x", variables={"A": "matrix n n"})
+    value, grad = compile_function(d, "array_api")(x=[1, 2], A=[[1, 0], [0, 1]])
+    assert isinstance(grad, np.ndarray) and grad.dtype == np.float64
+    assert float(value) == 5.0 and grad.tolist() == [2.0, 4.0]
