@@ -1,8 +1,9 @@
 """Generated array API code on a dask.distributed cluster: the scale-out story.
 
 A LocalCluster of 2 worker processes (loopback only, small memory limits) runs the
-generated value, gradient and Hessian of logistic regression, ridge, least squares and
-softmax regression on a data matrix chunked by rows. Checked: every output is a lazy
+generated value, gradient and Hessian of logistic regression, ridge and least squares,
+and the value and gradient of softmax regression (its Hessian at a small m: it has m×m
+blocks), on a data matrix chunked by rows. Checked: every output is a lazy
 Dask array until computed; value and gradient share their common subexpressions (one
 graph, fewer tasks than the two apart); `dask.compute(value, grad, ...)` computes them
 in one pass; the results equal the NumPy backend's on the same data (a consistency check
@@ -113,3 +114,21 @@ def test_gradient_on_data_larger_than_a_workers_memory(client):
         want_grad -= Xb.T @ (yb / (1.0 + np.exp(-z)))
     np.testing.assert_allclose(float(value), want_value, rtol=1e-10)
     np.testing.assert_allclose(grad, want_grad, rtol=1e-9, atol=1e-9)
+
+
+def test_softmax_regression_hessian_lazy_at_small_m(client):
+    """The engine's softmax-regression Hessian by W holds m×m blocks
+    (`kron(vector(1), eye(m))`), so it is checked at m = 200, not at scale: lazy, one
+    pass, equal to the NumPy backend's."""
+    text, wrt, variables, _ = OBJECTIVES["softmax-regression"]
+    d = matdiff.derivative(text, wrt=wrt, variables=variables, order=2)
+    rng = np.random.default_rng(2)
+    m = 200
+    X, W = rng.normal(size=(m, N)), rng.normal(size=(N, K))
+    Y = np.eye(K)[rng.integers(K, size=m)]
+    out = compile_function(d, "array_api")(X=da.from_array(X, chunks=(50, N)), W=W,
+                                           Y=da.from_array(Y, chunks=(50, K)))
+    assert all(isinstance(o, da.Array) for o in out)
+    want = compile_function(d, "numpy")(X=X, W=W, Y=Y)
+    for got, expected in zip(dask.compute(*out), want, strict=True):
+        np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-10, atol=1e-10)
