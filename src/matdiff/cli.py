@@ -47,7 +47,8 @@ def _main_derivative(argv: Sequence[str]) -> int:
     out.add_argument("--latex", action="store_true", help="print the result as LaTeX")
     out.add_argument("--unicode", action="store_true", help="print the result in Unicode math")
     out.add_argument(
-        "--code", choices=["numpy", "jax", "torch"], help="print a Python function computing it"
+        "--code", choices=["numpy", "jax", "torch", "array_api"],
+        help="print a Python function computing it (array_api: for any array library)"
     )
     out.add_argument("--steps", action="store_true", help="show the derivation step by step")
     p.add_argument(

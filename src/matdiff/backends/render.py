@@ -19,8 +19,9 @@ from typing import Any
 
 from ..errors import MatdiffError
 
-FORMATS = ("text", "plain", "latex", "unicode", "index", "numpy", "jax", "torch")
-CODE_BACKENDS = ("numpy", "jax", "torch")
+FORMATS = ("text", "plain", "latex", "unicode", "index", "numpy", "jax", "torch",
+           "array_api")
+CODE_BACKENDS = ("numpy", "jax", "torch", "array_api")
 
 
 def render(d: Any, fmt: str = "text") -> str:

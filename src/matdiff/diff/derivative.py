@@ -96,11 +96,14 @@ class Derivative:
                                    f"{' of 1 or more' if name == 'trials' else ''}, got {v!r}")
         return check_derivative(self, trials=trials, seed=seed)
 
-    def to_code(self, backend: str = "numpy", name: str | None = None) -> str:
-        """A self-contained Python function computing the value and the derivative(s)."""
+    def to_code(self, backend: str = "numpy", name: str | None = None,
+                check: bool = True) -> str:
+        """A self-contained Python function computing the value and the derivative(s);
+        backend "numpy", "jax", "torch" or "array_api" (any array library); check=False
+        leaves out the entry conversions and shape checks (for inner loops)."""
         from ..backends.codegen import generate
 
-        return generate(self, backend, name)
+        return generate(self, backend, name, check)
 
     def as_linear_operator(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """A Hessian at the given values as a scipy.sparse.linalg.LinearOperator on

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import keyword
 import linecache
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -132,14 +133,18 @@ class _Sizes:
         return " + ".join(parts)
 
 
-def _entry(vars_: list[Node], sizes: _Sizes, backend: Backend) -> list[str]:
-    """Lines converting and checking the inputs, binding the sizes."""
-    lines = []
-    for v in vars_:
+def _entry(vars_: list[Node], sizes: _Sizes, backend: Backend, check: bool = True
+           ) -> list[str]:
+    """Lines converting and checking the inputs (check=False: neither), binding the
+    sizes."""
+    args = ", ".join(v.arg.name for v in vars_)
+    lines = [line.format(args=args)
+             for line in (backend.prologue if check else backend.prologue_unchecked)]
+    for v in vars_ if check else ():
         name = v.arg.name
         k = kind(v.shape)
         word = {"scalar": "scalar", "col": "vector", "row": "vector", "mat": "matrix"}[k]
-        lines.append(f'{name} = _array("{name}", {name}, "{word}")')
+        lines.append(backend.convert.format(name=name, word=word))
     for v in vars_:
         name = v.arg.name
         shape = user_shape(v.shape)
@@ -161,7 +166,8 @@ def _entry(vars_: list[Node], sizes: _Sizes, backend: Backend) -> list[str]:
                 raise MatdiffError(f"cannot bind the sizes of {name} ({d}) from the inputs")
         codes = ", ".join(sizes.code(d) for d in shape)
         tup = f"({codes},)" if len(shape) == 1 else f"({codes})"
-        lines.append(f'_expect("{name}", {name}, {tup}, "{_spelled(shape)}")')
+        if check:
+            lines.append(f'_expect("{name}", {name}, {tup}, "{_spelled(shape)}")')
     return lines
 
 
@@ -219,8 +225,11 @@ def _scalar_out(code: str, node_shape_kind: str, backend: Backend) -> str:
     return code
 
 
-def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> str:
-    """The source of a module defining `name` (default `f_and_grad`), see the contract."""
+def generate(d: Derivative, backend: str = "numpy", name: str | None = None,
+             check: bool = True) -> str:
+    """The source of a module defining `name` (default `f_and_grad`), see the contract;
+    check=False leaves out the entry conversions and shape checks (inner loops: the
+    inputs must already be float arrays of their kinds and shapes)."""
     be = _backend(backend)
     name = name or "f_and_grad"
     if not name.isidentifier() or keyword.iskeyword(name):
@@ -231,9 +240,10 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
                            for f, x in zip(forms, ders, strict=True))]
     vars_ = _variables(roots, d.wrt)
     reserved = {v.arg.name for v in vars_} | {name, be.module, "jax", "float"}
-    reserved |= set(be.helpers)
+    reserved |= set(be.helpers) | _ARRAY_API_NAMES
+    _no_clash(be, vars_)
     sizes = _Sizes(reserved)
-    entry = _entry(vars_, sizes, be)
+    entry = _entry(vars_, sizes, be, check)
     em = Emitter(be, sizes.code, reserved | set(sizes.names.values()), roots)
     for v in vars_:
         em.bind(v, v.arg.name)
@@ -249,7 +259,30 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
             else der.form in ("gradient", "by_scalar") and kind(der.wrt[0].shape) == "scalar"
         ) if len(der.wrt) == 1 else False
         outs.append(_scalar_out(code, "scalar" if is_scalar_out else "", be))
-    return _module(be, name, d, ders, forms, vars_, entry, em, outs)
+    return _module(be, name, d, ders, forms, vars_, entry + _constants(be, vars_, em), em,
+                   outs, check)
+
+
+# Names the array API backend's code binds or imports.
+_ARRAY_API_NAMES = {"xp", "_device", "_dtype", "array_api_compat", "array_namespace"}
+
+
+def _no_clash(be: Backend, vars_: list[Node]) -> None:
+    if be.name != "array_api":
+        return
+    for v in vars_:
+        if v.arg.name in _ARRAY_API_NAMES:
+            raise MatdiffError(
+                f"the variable {v.arg.name} clashes with a name the array API code uses",
+                hint=f"rename {v.arg.name}, or use another backend")
+
+
+def _constants(be: Backend, vars_: list[Node], em: Emitter) -> list[str]:
+    """The lines binding the dtype and device of constants, when the body has any."""
+    if not be.constants or not any("_dtype" in x or "_device" in x for x in em.lines):
+        return []
+    args = ", ".join(v.arg.name for v in vars_)
+    return [x.format(args=args, first=vars_[0].arg.name) for x in be.constants]
 
 
 def _by_basis(d: Derivative, em: Emitter, sizes: _Sizes) -> str:
@@ -364,11 +397,16 @@ def _describe(d: Derivative, ders: list[Derivative], forms: list[Node | None]) -
 
 def _module(be: Backend, name: str, d: Derivative, ders: list[Derivative],
             forms: list[Node | None], vars_: list[Node], entry: list[str], em: Emitter,
-            outs: list[str]) -> str:
+            outs: list[str], check: bool = True) -> str:
     imports = list(be.imports)
     if be.name == "jax" and "expm" in em.used_ops:
         imports.append("import jax.scipy.linalg")
-    helpers = ["_array", "_expect", *sorted(h for h in em.helpers if h in be.helpers)]
+    text = "\n".join(entry + em.lines)
+    used = {h for h in be.helpers
+            if h in em.helpers or re.search(rf"(?<![\w.]){h}\(", text)}
+    entry_helpers = ("_namespace", "_array", "_expect")
+    helpers = [h for h in entry_helpers if h in used]
+    helpers += sorted(used - set(entry_helpers))
     doc = _describe(d, ders, forms)
     parts = ['"""Generated by matdiff. ' + doc[0] + '"""', "",
              *imports]
@@ -390,10 +428,10 @@ def _module(be: Backend, name: str, d: Derivative, ders: list[Derivative],
 _counter = [0]
 
 
-def compile_function(d: Derivative, backend: str = "numpy", name: str | None = None
-                     ) -> Callable[..., Any]:
+def compile_function(d: Derivative, backend: str = "numpy", name: str | None = None,
+                     check: bool = True) -> Callable[..., Any]:
     """The generated function, compiled; its source is in `fn.__matdiff_source__`."""
-    source = generate(d, backend, name)
+    source = generate(d, backend, name, check)
     _counter[0] += 1
     filename = f"<matdiff-generated-{backend}-{_counter[0]}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

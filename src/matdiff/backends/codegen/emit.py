@@ -12,7 +12,12 @@ equal form, not the printed one (what a person writes is not always cheapest to 
 - a sum of matrices multiplied down to a vector is distributed (`(A + A')*x` runs as
   `A @ x + A.T @ x`) when the cost model (flops and memory traffic) says so, and the sum
   is not needed anyway;
-- vectors are 1-D arrays, so `x'*A*x` is `x @ (A @ x)` and `a*b'` an outer product.
+- vectors are 1-D arrays, so `x'*A*x` is `x @ (A @ x)` and `a*b'` an outer product;
+  `norm2(u)^2` is `u @ u` (a matrix's: the sum of its squared entries);
+- a symmetric product G'*G or G'*diag(d)*G with d provably non-negative (gram.py) runs as
+  the Gram matrix `B.T @ B` of B = sqrt(d) .* G, computed once: NumPy runs `B.T @ B` (one
+  buffer, transposed) as BLAS syrk, one triangle mirrored, half the flops of the general
+  product `X.T @ (d[:, None] * X)`, and the result is exactly symmetric.
 """
 
 from __future__ import annotations
@@ -22,11 +27,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from ...errors import MatdiffError
-from ...ir.dims import Dim, Shape, is_column, is_row, is_scalar
+from ...ir.dims import Dim, Shape
 from ...ir.node import Node, make
 from ..evaluate import dim_names, resolve, walk
 from ..text import to_text
+from .gram import gram_split, kind
 from .spelling import Backend
+
+__all__ = ["Emitter", "kind", "user_shape"]
 
 # Sizes the chain order is tried at (every symbolic size takes each value in turn).
 _TRIAL_SIZES = (2, 40, 1000, 6000)
@@ -35,16 +43,6 @@ _DEFAULT_SIZE = 1000
 # of a matrix product (BLAS-3 runs near peak, vector and elementwise work is
 # memory-bound).
 _FLOPS_PER_ELEMENT = 16.0
-
-
-def kind(shape: Shape) -> str:
-    if is_scalar(shape):
-        return "scalar"
-    if is_column(shape):
-        return "col"
-    if is_row(shape):
-        return "row"
-    return "mat"
 
 
 def user_shape(shape: Shape) -> tuple[Dim, ...]:
@@ -154,6 +152,13 @@ class Emitter:
             head = self.code_chain(factors[:-1])
             last = self.code(factors[-1])
             return f"{be.module}.sum({_paren(head)} * {be.transpose.format(_paren(last))})"
+        squared = _squared_norm(n)
+        if squared is not None and n.children[0] not in self.memo:
+            # norm2(u)^2 as u @ u: one pass, no square root squared again
+            u = self.code(squared)
+            if kind(squared.shape) == "mat":
+                return f"{be.module}.sum({_paren(u)} * {_paren(u)})"
+            return f"{_paren(u)} @ {_paren(u)}"
         kids = [self.code(c) for c in n.children]
         if op == "pow":
             return f"{_paren(kids[0])} ** {_paren(kids[1])}"
@@ -167,7 +172,7 @@ class Emitter:
         if op == "commutation":
             self.helpers.add("_commutation")
             m, k = n.arg
-            return f"_commutation({self.dim_code(m)}, {self.dim_code(k)})"
+            return self.be.commutation.format(self.dim_code(m), self.dim_code(k))
         if op == "mpow":
             return be.unary["mpow"].format(kids[0], int(n.arg))
         if op == "kron":
@@ -300,6 +305,9 @@ class Emitter:
 
     def _matmul(self, n: Node, named: bool = False) -> str:
         factors = list(n.children)
+        gram = self._gram(factors)
+        if gram is not None:
+            return self.assign(gram, _text(n)) if named else gram
         dist = self._distribution(n, factors)
         if dist is not None:
             i, terms = dist
@@ -315,6 +323,31 @@ class Emitter:
             return self.assign(expr, _text(n)) if named else expr
         expr = self._ordered(n, factors)
         return self.assign(expr, _text(n)) if named else expr
+
+    def _gram(self, factors: list[Node]) -> str | None:
+        """`B.T @ B` for a chain G'*diag(d)*G (d >= 0) or G'*G, when the cost model says
+        it is cheaper than the chain itself (it is, unless G is a large product)."""
+        split = gram_split(factors)
+        if split is None:
+            return None
+        d, right = split
+        shape = (right[0].shape[0], right[-1].shape[1])
+        if kind(shape) != "mat":
+            return None
+        sizes = dict.fromkeys(_names(factors), _DEFAULT_SIZE)
+        r, c = (resolve(x, sizes) for x in shape)
+        scale = 2.0 * r * c if d is not None else 0.0
+        syrk = r * c * c / _FLOPS_PER_ELEMENT + r * c + c * c  # half of 2*r*c*c flops
+        if _chain_cost(right, sizes) + scale + syrk >= _chain_cost(factors, sizes):
+            return None
+        g = self.code_chain(right)
+        if d is not None:
+            root = self.be.unary["sqrt"].format(self.code(d))
+            g = self.assign(f"{_paren(root)}[:, None] * {_paren(g)}",
+                            "B = sqrt(d) .* G: the product is B'*B")
+        elif not g.isidentifier():
+            g = self.assign(g, "G: the product is G'*G")
+        return self.be.gram.format(g)
 
     def _distribution(self, n: Node, factors: list[Node]):
         """(index, terms) when distributing a sum factor over the chain is cheaper."""
@@ -382,9 +415,10 @@ class Emitter:
             return f"{_paren(lc)} * {_paren(rc)}"
         if lk == "col" and rk == "row":
             return self.be.outer.format(lc, rc)
-        if self.be.name == "jax" and lk == "mat" and rk == "col" and lf.node.op == "transpose":
+        if (self.be.vector_matrix and lk == "mat" and rk == "col"
+                and lf.node.op == "transpose"):
             # M'*u as u @ M: XLA on CPU copies a transposed operand of a matrix-vector
-            # product (5x slower for logistic regression's X'*r at n = 1000)
+            # product to run M.T @ u (5-50x slower for logistic regression's X'*r)
             return f"{_paren(rc)} @ {_paren(self.code(lf.node.children[0]))}"
         return f"{_paren(lc)} @ {_paren(rc)}"
 
@@ -399,7 +433,20 @@ class Emitter:
                 codes.append(c)
             else:
                 codes.append(self._as2d(f, c))
-        return f"{self.be.module}.linalg.multi_dot([{', '.join(codes)}])"
+        if self.be.multi_dot.startswith("_"):
+            self.helpers.add(self.be.multi_dot.split("(")[0])
+        return self.be.multi_dot.format(", ".join(codes))
+
+
+def _squared_norm(n: Node) -> Node | None:
+    """u when n is norm2(u)^2 (u a vector or matrix), else None."""
+    if n.op != "pow" or n.children[0].op != "norm2":
+        return None
+    e = n.children[1]
+    if e.op != "const" or float(e.arg) != 2.0:
+        return None
+    u = n.children[0].children[0]
+    return None if kind(u.shape) == "scalar" else u
 
 
 def _one_plus_exp(x: Node) -> Node | None:

@@ -1,10 +1,13 @@
-"""How each backend spells the operations: NumPy, JAX (jax.numpy) and PyTorch.
+"""How each backend spells the operations: NumPy, JAX (jax.numpy), PyTorch, array API.
 
 A `Backend` holds, per op, a template with `{0}`, `{1}` for the children's code, the
 import line, how an input becomes an array, and the helper functions a generated module
 may need (each emitted only when used). The templates are the numerically careful
 spellings: slogdet for logdet, logaddexp for sigmoid and softplus, max-shifted softmax
 and logsumexp.
+
+The array API backend (array_api.py) takes its namespace `xp` from the inputs at run
+time; its entry lines (`prologue`, `convert`) bind `xp` and convert into it.
 
 Representation in generated code: a scalar is a 0-d array (or float), a column or row
 vector a 1-D array, a matrix a 2-D array.
@@ -13,6 +16,8 @@ vector a 1-D array, a matrix a 2-D array.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from . import array_api
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,19 @@ class Backend:
     ones: str  # {0} shape tuple
     asarray: str  # {0} value
     helpers: dict[str, str] = field(default_factory=dict)
+    # {0}: B, whose Gram matrix B'B is wanted; NumPy runs `B.T @ B` as BLAS syrk
+    gram: str = "{0}.T @ {0}"
+    multi_dot: str = "np.linalg.multi_dot([{0}])"  # {0}: the factors' code, comma-separated
+    commutation: str = "_commutation({0}, {1})"
+    # entry: the lines before the conversions ({args}: the inputs, comma-separated), with
+    # and without the checks, and one input's conversion ({name}, {word}: its kind)
+    prologue: tuple[str, ...] = ()
+    prologue_unchecked: tuple[str, ...] = ()
+    convert: str = '{name} = _array("{name}", {name}, "{word}")'
+    # lines binding the dtype and device of constants (eye, ones) from the inputs
+    constants: tuple[str, ...] = ()
+    # A' * v spelled v @ A (JAX: XLA on CPU copies A to run A.T @ v)
+    vector_matrix: bool = False
 
 
 _ELEMENTWISE = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "tanh",
@@ -191,6 +209,7 @@ def _jax() -> Backend:
         "jax", m, ("import jax.numpy as jnp",), unary, "{0}.T", "jnp.outer({0}, {1})",
         "{0}.transpose({1})", eye, "jnp.ones({0})", asarray,
         _helpers(m, asarray, eye, "jnp.block(rows)", {}),
+        multi_dot="jnp.linalg.multi_dot([{0}])", vector_matrix=True,
     )
 
 
@@ -214,7 +233,27 @@ def _torch() -> Backend:
         "{0}.permute({1})", eye, "torch.ones({0}, dtype=torch.float64)", asarray,
         _helpers(m, asarray, eye, "torch.cat([torch.cat(row, dim=1) for row in rows], dim=0)",
                  {}),
+        gram="{0}.mT @ {0}", multi_dot="torch.linalg.multi_dot([{0}])",
     )
 
 
-BACKENDS: dict[str, Backend] = {b.name: b for b in (_numpy(), _jax(), _torch())}
+def _array_api() -> Backend:
+    return Backend(
+        "array_api", "xp", array_api.IMPORTS, dict(array_api.UNARY), "{0}.T",
+        "{0}[:, None] * {1}[None, :]", "xp.permute_dims({0}, ({1}))", array_api.EYE,
+        array_api.ONES, "xp.asarray(value)",
+        {**array_api.HELPERS, "_expect": _EXPECT},
+        multi_dot="_multi_dot([{0}])",
+        commutation="_commutation({0}, {1}, xp, _dtype, _device)",
+        prologue=("xp, _device = _namespace({args})",),
+        prologue_unchecked=("xp = array_namespace({args})",),
+        convert='{name} = _array(xp, _device, "{name}", {name}, "{word}")',
+        vector_matrix=True,
+        constants=("_dtype = xp.result_type({args})",
+                   "_device = array_api_compat.device({first})"),
+    )
+
+
+BACKENDS: dict[str, Backend] = {
+    b.name: b for b in (_numpy(), _jax(), _torch(), _array_api())
+}
