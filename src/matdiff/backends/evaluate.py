@@ -595,6 +595,26 @@ def _logsumexp(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
     return _scalar(m + np.log(np.exp(k[0] - m).sum()))
 
 
+# The batched forms: numpy's axis is MATLAB's dim - 1 (dim 1 = down each column).
+
+
+@rule("sumdim")
+def _sumdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return k[0].sum(axis=n.arg - 1, keepdims=True)
+
+
+@rule("softmaxdim")
+def _softmaxdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    e = np.exp(k[0] - k[0].max(axis=n.arg - 1, keepdims=True))  # shifted per column/row
+    return e / e.sum(axis=n.arg - 1, keepdims=True)
+
+
+@rule("logsumexpdim")
+def _logsumexpdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    m = k[0].max(axis=n.arg - 1, keepdims=True)
+    return m + np.log(np.exp(k[0] - m).sum(axis=n.arg - 1, keepdims=True))
+
+
 # Padé [13/13] coefficients for the matrix exponential (Higham 2005).
 _PADE13 = (
     64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,

@@ -27,7 +27,7 @@ KINDS = ("scalar", "vector", "matrix")
 SQUARE_PROPS = frozenset({"symmetric", "spd", "diagonal", "orthogonal"})
 VECTOR_PROPS = frozenset({"onehot", "simplex"})
 # Names the expression language reserves; a variable cannot take them.
-RESERVED = frozenset(FUNCTION_ARITY) | {"eye", "vector", "matrix", "commutation"}
+RESERVED = frozenset(FUNCTION_ARITY) | {"eye", "vector", "matrix", "commutation", "mean"}
 _MAX_DECLARATION = 1_000
 
 _WORD = re.compile(r"[A-Za-z0-9_]+|\S")

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from ..errors import MatdiffError, ShapeError, ValueError_
 from ..ir import build
+from ..ir.batched import call_dim
 from ..ir.dims import is_scalar
 from ..ir.node import Node
+from ..ir.ops import DIM_FUNCTIONS
 from . import syntax as s
-from .typing import Typing
+from .typing import Typing, dim_literal
 
 
 class _Lowerer:
@@ -62,6 +64,10 @@ class _Lowerer:
             if node.name == "commutation":
                 m, k = (self.typing.shape(a)[0] for a in node.args)
                 return build.commutation(m, k)
+            if node.name in DIM_FUNCTIONS and (len(node.args) == 2 or node.name == "mean"):
+                # sum(X, 1) and friends: the dim is a literal the typer has checked
+                dim = dim_literal(node.args[1]) if len(node.args) == 2 else None
+                return call_dim(node.name, self.lower(node.args[0]), dim)
             args = [self.lower(a) for a in node.args]
             if node.name in ("vector", "matrix"):
                 return build.fill(args[0], self.typing.shape(node))
