@@ -316,8 +316,9 @@ def _symbol(name: str, shape: tuple[Any, Any], props: tuple[str, ...]) -> Node:
     square_only = set(props) & {"symmetric", "spd", "diagonal", "orthogonal"}
     if square_only and shape[0] != shape[1]:
         raise DeclarationError(f"{name} is declared {', '.join(props)} but is not square")
-    if set(props) & {"onehot", "simplex"} and shape[1] != 1:
-        raise DeclarationError(f"{name} is declared {', '.join(props)} but is not a vector")
+    if set(props) & {"onehot", "simplex"} and shape == (1, 1):
+        # on a matrix they hold per column (a batch of labels), on a vector for the vector
+        raise DeclarationError(f"{name} is declared {', '.join(props)} but is a scalar")
     return b.var(name, shape, props)
 
 

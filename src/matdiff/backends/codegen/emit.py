@@ -210,6 +210,11 @@ class Emitter:
                     "inv": f"1.0 / {_paren(kids[0])}"}[op]
         if op in ("softmax", "logsumexp", "expm"):
             self.helpers.add("_" + op)
+        if op in ("sumdim", "softmaxdim", "logsumexpdim"):
+            # the dim is the node's arg; the child is a matrix (the builders fold vectors)
+            if op != "sumdim":
+                self.helpers.add("_" + op[:-3] + "_dim")
+            return be.unary[op].format(kids[0], int(n.arg) - 1)
         if op in be.unary:
             return be.unary[op].format(*kids)
         if op == "dvar":
