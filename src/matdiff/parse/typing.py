@@ -187,7 +187,7 @@ class _Typer:
 
     def name(self, node: s.Name) -> TShape:
         n = node.name
-        if n in FUNCTION_ARITY:
+        if n in FUNCTION_ARITY or n in DIM_FUNCTIONS:
             raise self.error(f"{n} is a function and needs an argument", node.span,
                              hint=f"write {n}(...)", cls=NameError_)
         if n == "eye":
@@ -343,7 +343,7 @@ class _Typer:
             return (d, ONE) if n == "vector" else (d, self.solver.fresh(anchored=False))
         if n in SIZED:
             return self.sized_constant(node)
-        if n in DIM_FUNCTIONS and (len(node.args) == 2 or n == "mean"):
+        if n in DIM_FUNCTIONS and (len(node.args) >= 2 or n == "mean"):
             return self.dim_call(node)
         if n not in FUNCTION_ARITY:
             self.unknown_function(node)
