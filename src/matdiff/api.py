@@ -113,7 +113,10 @@ def _parse_for(expr: str, names: list[str | Node], variables: Variables) -> tupl
     try:
         return parse_with_env(expr, decls or None)
     except MatdiffError as err:
-        guess = [n for n in plain if n not in decls and n.isidentifier()]
+        # only names typed as vectors (h-z): a matrix (A-Z) is not "typed as a vector",
+        # and softmax(Z) by Z must keep its own hint (softmax(Z, 1) / softmax(Z, 2))
+        guess = [n for n in plain if n not in decls and n.isidentifier()
+                 and "h" <= n[0] <= "z"]
         if not guess:
             raise
         trial = dict(decls, **{n: "scalar" for n in guess})

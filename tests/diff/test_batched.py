@@ -270,3 +270,11 @@ def test_onehot_matrix_value_is_checked_per_column():
 def test_onehot_on_a_scalar_is_refused():
     with pytest.raises(MatdiffError, match="needs a vector or a matrix"):
         parse("a", {"a": "scalar onehot"})
+
+
+def test_derivative_of_softmax_of_a_matrix_keeps_the_batched_hint():
+    """The API's first-letter suggestion (declare a scalar) is for vectors only: Z is a
+    matrix, and the hint names the two batched forms."""
+    with pytest.raises(MatdiffError) as info:
+        matdiff.derivative("softmax(Z)", "Z")
+    assert "softmax(Z, 1) (per column) or softmax(Z, 2) (per row)" in str(info.value)
