@@ -278,3 +278,18 @@ def test_derivative_of_softmax_of_a_matrix_keeps_the_batched_hint():
     with pytest.raises(MatdiffError) as info:
         matdiff.derivative("softmax(Z)", "Z")
     assert "softmax(Z, 1) (per column) or softmax(Z, 2) (per row)" in str(info.value)
+
+
+def test_python_api_builds_the_parsed_expression():
+    """The Python API's dim argument gives the node the parser gives."""
+    W, X = matdiff.matrix("W", "m", "n"), matdiff.matrix("X", "n", "p")
+    Y = matdiff.matrix("Y", "m", "p", "onehot")
+    f = -matdiff.sum(Y * matdiff.log(matdiff.softmax(W @ X, 1)))
+    decls = {"W": "matrix m n", "X": "matrix n p", "Y": "matrix m p onehot"}
+    assert f is parse("-sum(Y .* log(softmax(W*X, 1)))", decls)
+    assert str(matdiff.derivative(f, W)) == "(softmax(W*X, 1) - Y)*X'"
+    assert matdiff.mean(X, 2) is parse("mean(X, 2)", decls)
+    assert matdiff.logsumexp(X, 1) is parse("logsumexp(X, 1)", decls)
+    assert matdiff.sum(X, 2) is parse("sum(X, 2)", decls)
+    with pytest.raises(MatdiffError, match="must be 1 or 2"):
+        matdiff.sum(X, 3)
