@@ -293,3 +293,31 @@ def test_python_api_builds_the_parsed_expression():
     assert matdiff.sum(X, 2) is parse("sum(X, 2)", decls)
     with pytest.raises(MatdiffError, match="must be 1 or 2"):
         matdiff.sum(X, 3)
+
+
+@pytest.mark.parametrize("text,wrt,decls,shapes", [
+    ("-sum(Y .* log(softmax(W*X, 1)))", "W", {"Y": "matrix onehot"},
+     {"W": (3, 4), "X": (4, 5), "Y": (3, 5)}),
+    ("sum(softmax(Q*K', 2) .* V)", "Q", {}, {"Q": (4, 3), "K": (5, 3), "V": (4, 5)}),
+    ("sum(logsumexp(Z, 2) .^ 2)", "Z", {}, {"Z": (3, 4)}),
+])
+def test_second_order_against_finite_differences(text, wrt, decls, shapes):
+    """Correctness: H·v and the full Hessian through the batched forms against central
+    differences of the gradient (itself checked against finite differences of the
+    function above; differencing the function twice would be too noisy)."""
+    d1 = matdiff.derivative(text, wrt, variables=decls)
+    h = matdiff.hvp(text, wrt, variables=decls)
+    d2 = matdiff.derivative(text, wrt, variables=decls, order=2)
+    rng = np.random.default_rng(9)
+    vals = _values(shapes, decls, rng)
+    V = rng.normal(size=shapes[wrt])
+    step = 1e-5
+
+    def grad(W):
+        return np.asarray(matdiff.evaluate(d1.expr, dict(vals, **{wrt: W})))
+
+    want = (grad(vals[wrt] + step * V) - grad(vals[wrt] - step * V)) / (2 * step)
+    got = h.evaluate(vals, **{h.direction.arg.name: V})
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    H = np.asarray(d2.evaluate(vals))  # (m, n, m, n): d grad[i,j] / d W[k,l]
+    np.testing.assert_allclose(np.einsum("ijkl,kl->ij", H, V), want, rtol=1e-6, atol=1e-8)
