@@ -321,3 +321,14 @@ def test_second_order_against_finite_differences(text, wrt, decls, shapes):
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
     H = np.asarray(d2.evaluate(vals))  # (m, n, m, n): d grad[i,j] / d W[k,l]
     np.testing.assert_allclose(np.einsum("ijkl,kl->ij", H, V), want, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("text,wrt,printed", [
+    ("sum(A*x)", "x", "A'*vector(1)"),  # unchanged by the batched rules
+    ("u'*A*vector(1)", "u", "sum(A, 2)"),
+    ("sum(logsumexp(W*X, 1))", "W", "softmax(W*X, 1)*X'"),
+    ("sum(sum(X, 2))", "X", "matrix(1)"),
+])
+def test_ones_read_as_sums_where_it_helps(text, wrt, printed):
+    """Printed form: products with ones print as sums along a dim, except A'*vector(1)."""
+    assert str(matdiff.derivative(text, wrt).expr) == printed

@@ -3,7 +3,8 @@ table like every other rule (a name, the identity, examples checked numerically 
 tests/rewrite/test_rewrite_rules.py).
 
 Contract: products with a vector of ones read as sums along a dimension
-(`vector(1)'*A = sum(A, 1)`, `A*vector(1) = sum(A, 2)`), an outer product of two vectors
+(`vector(1)'*A = sum(A, 1)`, `A*vector(1) = sum(A, 2)`, not for a transposed A: the
+gradient of sum(A*x) stays `A'*vector(1)`), an outer product of two vectors
 of constants is a constant matrix (`vector(1)*vector(1)' = matrix(1)`), and the column
 sums of a matrix declared onehot or simplex (per column: a batch of labels or of
 probability vectors) are ones (`sum(Y, 1) = vector(1)'`). Together they turn the
@@ -37,12 +38,14 @@ def _matrix(f: Node) -> bool:
     ("Y + vector(1)*vector(1)'*Y", {}),
 )
 def ones_product_is_sum(n: Node) -> Node | None:
+    # Not for a transposed matrix: A'*vector(1) stays as the textbook writes the
+    # gradient of sum(A*x) (it would read sum(A, 1)'), as before the batched forms.
     fs = list(n.children)
     for i in range(len(fs) - 1):
         p, q = fs[i], fs[i + 1]
-        if _ones(p) and is_row(p.shape) and _matrix(q):
+        if _ones(p) and is_row(p.shape) and _matrix(q) and q.op != "transpose":
             return b.matmul_chain([*fs[:i], b.sum_dim(q, 1), *fs[i + 2:]])
-        if _ones(q) and is_column(q.shape) and _matrix(p):
+        if _ones(q) and is_column(q.shape) and _matrix(p) and p.op != "transpose":
             return b.matmul_chain([*fs[:i], b.sum_dim(p, 2), *fs[i + 2:]])
     return None
 
