@@ -64,8 +64,9 @@ def sum_dim(x: Node, dim: int) -> Node:
         return transpose(sum_dim(x.children[0], 3 - dim))
     if x.op == "mul":
         return mul(*x.children[:-1], sum_dim(x.children[-1], dim))
-    if x.op == "fill" and isinstance(_along(x.shape, dim), int):
-        return fill(mul(const(_along(x.shape, dim)), x.children[0]), out)
+    along = _along(x.shape, dim)
+    if x.op == "fill" and isinstance(along, int):
+        return fill(mul(const(along), x.children[0]), out)
     return make("sumdim", (x,), dim, out)
 
 
