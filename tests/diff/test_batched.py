@@ -21,6 +21,7 @@ from matdiff.backends.latex import to_latex
 from matdiff.backends.text import to_text
 from matdiff.backends.unicode import to_unicode
 from matdiff.errors import InputValueError, MatdiffError
+from matdiff.ir import build as b
 from matdiff.parse import parse
 
 RNG = np.random.default_rng(20261201)
@@ -332,3 +333,25 @@ def test_second_order_against_finite_differences(text, wrt, decls, shapes):
 def test_ones_read_as_sums_where_it_helps(text, wrt, printed):
     """Printed form: products with ones print as sums along a dim, except A'*vector(1)."""
     assert str(matdiff.derivative(text, wrt).expr) == printed
+
+
+def test_builder_folds_keep_the_value():
+    """Correctness of the folds in ir/batched.py: each folded node against NumPy."""
+    X = b.var("X", (3, 4))
+    x = b.var("x", (3, 1))
+    vals = {"X": RNG.normal(size=(3, 4)), "x": RNG.normal(size=3)}
+    Xv, xv = vals["X"], vals["x"]
+    cases = [
+        (b.sum_dim(b.fill(b.const(2), (3, 4)), 1), np.full(4, 6.0)),
+        (b.sum_dim(b.mul(b.const(3), X), 2), 3 * Xv.sum(axis=1)),
+        (b.sum_dim(b.transpose(X), 1), Xv.sum(axis=1)),
+        (b.softmax_dim(b.transpose(x), 1), np.ones(3)),  # one entry per column
+        (b.softmax_dim(b.transpose(X), 2), softmax_cols(Xv).T),
+        (b.logsumexp_dim(b.transpose(x), 2), np.log(np.exp(xv).sum())),
+        (b.logsumexp_dim(b.transpose(X), 1), np.log(np.exp(Xv).sum(axis=1))),
+        (b.mean(X, 1), Xv.mean(axis=0)),
+        (b.mean(x), xv.mean()),
+    ]
+    for node, want in cases:
+        got = matdiff.evaluate(node, vals)
+        np.testing.assert_allclose(np.ravel(got), np.ravel(want), rtol=1e-12, err_msg=str(node))
