@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from ..api import derivative
+from ..arguments import add_derivative_arguments, derivative_from_args, variables_from
 from ..errors import MatdiffError
 from . import lesson
 from .check import check_answer
@@ -33,8 +34,6 @@ def _parse(p: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespac
 
 
 def steps_main(argv: Sequence[str]) -> int:
-    from ..cli import add_derivative_arguments, derivative_from_args
-
     p = argparse.ArgumentParser(prog="matdiff steps",
                                 description="The derivation of a derivative, step by step.")
     add_derivative_arguments(p)
@@ -49,8 +48,6 @@ def steps_main(argv: Sequence[str]) -> int:
 
 
 def check_answer_main(argv: Sequence[str]) -> int:
-    from ..cli import variables_from
-
     p = argparse.ArgumentParser(
         prog="matdiff check-answer",
         description="Check your own derivative; name the pitfall when it is wrong. "
