@@ -59,15 +59,13 @@ class _Lowerer:
         if isinstance(node, s.Chain):
             return self.chain(node)
         if isinstance(node, s.Call):
+            if node.name in DIM_FUNCTIONS and (len(node.args) == 2 or node.name == "mean"):
+                return self.dim_call(node)
             if node.name == "eye":
                 return build.eye(self.typing.shape(node)[0])
             if node.name == "commutation":
                 m, k = (self.typing.shape(a)[0] for a in node.args)
                 return build.commutation(m, k)
-            if node.name in DIM_FUNCTIONS and (len(node.args) == 2 or node.name == "mean"):
-                # sum(X, 1) and friends: the dim is a literal the typer has checked
-                dim = dim_literal(node.args[1]) if len(node.args) == 2 else None
-                return call_dim(node.name, self.lower(node.args[0]), dim)
             args = [self.lower(a) for a in node.args]
             if node.name in ("vector", "matrix"):
                 return build.fill(args[0], self.typing.shape(node))
@@ -96,6 +94,11 @@ class _Lowerer:
             return make()
         except MatdiffError as e:
             raise e.with_source(self.text, span) from None
+
+    def dim_call(self, node: s.Call) -> Node:
+        """sum(X, 1) and friends: the dim is a literal the typer has checked."""
+        dim = dim_literal(node.args[1]) if len(node.args) == 2 else None
+        return call_dim(node.name, self.lower(node.args[0]), dim)
 
     def binary(self, step: s.Step, a: Node, b: Node) -> Node:
         op = step.op
