@@ -26,6 +26,7 @@ from ...ir.dims import Dim, Shape, is_column, is_row, is_scalar
 from ...ir.node import Node, make
 from ..evaluate import dim_names, resolve, walk
 from ..text import to_text
+from . import dim_spelling  # noqa: F401 - adds the batched ops' spellings to every backend
 from .spelling import Backend
 
 # Sizes the chain order is tried at (every symbolic size takes each value in turn).
@@ -211,7 +212,8 @@ class Emitter:
         if op in ("softmax", "logsumexp", "expm"):
             self.helpers.add("_" + op)
         if op in ("sumdim", "softmaxdim", "logsumexpdim"):
-            # the dim is the node's arg; the child is a matrix (the builders fold vectors)
+            # the dim is the node's arg; the child is a matrix (the builders fold vectors);
+            # spellings in dim_spelling.py, registered for every backend
             if op != "sumdim":
                 self.helpers.add("_" + op[:-3] + "_dim")
             return be.unary[op].format(kids[0], int(n.arg) - 1)

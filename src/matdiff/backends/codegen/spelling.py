@@ -49,10 +49,6 @@ def _common(m: str) -> dict[str, str]:
         "diag": f"{m}.diag({{0}})",
         "kron": f"{m}.kron({{0}}, {{1}})",
         "mpow": f"{m}.linalg.matrix_power({{0}}, {{1}})",
-        # the batched forms: {1} is the array axis, MATLAB's dim - 1
-        "sumdim": f"{m}.sum({{0}}, {{1}})",
-        "softmaxdim": "_softmax_dim({0}, {1})",
-        "logsumexpdim": "_logsumexp_dim({0}, {1})",
     })
     return out
 
@@ -69,23 +65,6 @@ def _logsumexp(z):
     """log(sum(exp(z))), shifted by the maximum so exp cannot overflow."""
     top = {m}.max(z)
     return top + {m}.log({m}.sum({m}.exp(z - top)))
-'''
-
-_SOFTMAX_DIM = '''
-def _softmax_dim(z, axis):
-    """softmax of each column (axis 0) or each row (axis 1), shifted by its maximum."""
-    top = {m}.amax(z, axis)
-    e = {m}.exp(z - (top[None, :] if axis == 0 else top[:, None]))
-    total = {m}.sum(e, axis)
-    return e / (total[None, :] if axis == 0 else total[:, None])
-'''
-
-_LOGSUMEXP_DIM = '''
-def _logsumexp_dim(z, axis):
-    """log(sum(exp(z), axis)) for each column (axis 0) or row (axis 1), max-shifted."""
-    top = {m}.amax(z, axis)
-    shifted = z - (top[None, :] if axis == 0 else top[:, None])
-    return top + {m}.log({m}.sum({m}.exp(shifted), axis))
 '''
 
 _COMMUTATION = '''
@@ -170,8 +149,6 @@ def _helpers(m: str, asarray: str, eye: str, block_body: str, extra: dict[str, s
         "_expect": _EXPECT,
         "_softmax": _SOFTMAX.format(m=m),
         "_logsumexp": _LOGSUMEXP.format(m=m),
-        "_softmax_dim": _SOFTMAX_DIM.format(m=m),
-        "_logsumexp_dim": _LOGSUMEXP_DIM.format(m=m),
         "_commutation": _COMMUTATION.format(m_=m, eye=eye.format("m * n")),
         "_block": _BLOCK.format(body=block_body),
     }
