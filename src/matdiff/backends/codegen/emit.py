@@ -26,8 +26,10 @@ from ...ir.dims import Dim, Shape, is_column, is_row, is_scalar
 from ...ir.node import Node, make
 from ..evaluate import dim_names, resolve, walk
 from ..text import to_text
-from . import dim_spelling  # noqa: F401 - adds the batched ops' spellings to every backend
 from .spelling import Backend
+from .spelling_dim import register_dim_spellings
+
+register_dim_spellings()  # the batched ops' spellings, for every backend (issue 11, item 6)
 
 # Sizes the chain order is tried at (every symbolic size takes each value in turn).
 _TRIAL_SIZES = (2, 40, 1000, 6000)
@@ -213,7 +215,7 @@ class Emitter:
             self.helpers.add("_" + op)
         if op in ("sumdim", "softmaxdim", "logsumexpdim"):
             # the dim is the node's arg; the child is a matrix (the builders fold vectors);
-            # spellings in dim_spelling.py, registered for every backend
+            # spellings in spelling_dim.py, registered for every backend
             if op != "sumdim":
                 self.helpers.add("_" + op[:-3] + "_dim")
             return be.unary[op].format(kids[0], int(n.arg) - 1)

@@ -1,7 +1,7 @@
 """How every backend spells the batched ops (issue 11, item 6): `sumdim`, `softmaxdim`,
 `logsumexpdim`, MATLAB's dim as the array axis (dim - 1).
 
-Contract: `register(backends)` adds to each backend's op templates (`{0}` the matrix,
+Contract: `register_dim_spellings()` adds to each backend's op templates (`{0}` the matrix,
 `{1}` the axis) and helper functions the spellings of the three ops, written with the
 backend's own module alias, so any backend in `spelling.BACKENDS` gets them, the array
 API one included (there the helpers take their namespace from the array). The child of
@@ -49,12 +49,9 @@ def _spellings(be: Backend) -> tuple[dict[str, str], dict[str, str]]:
     return unary, helpers
 
 
-def register(backends: dict[str, Backend]) -> None:
+def register_dim_spellings(backends: dict[str, Backend] = BACKENDS) -> None:
     """Add the batched ops' spellings to every backend (idempotent)."""
     for be in backends.values():
         unary, helpers = _spellings(be)
         be.unary.update(unary)
         be.helpers.update(helpers)
-
-
-register(BACKENDS)
