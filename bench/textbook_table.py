@@ -285,3 +285,20 @@ add("0.5*norm2(tanh(W*x) - y)^2", "x",
     "W'*((tanh(W*x) - y) .* (1 - tanh(W*x).^2))", "ML", W=MN, x=N, y="vector m")
 add("u'*x/(v'*x)", "x", "(u - (u'*x)/(v'*x)*v)/(v'*x)", "calculus (ratio)", u=N, v=N,
     x="vector n positive")
+
+# --- batched forms with MATLAB's dim (issue 11, item 6): a batch is a matrix of columns -
+NP, MP = "matrix n p", "matrix m p"
+add("-sum(Y .* log(softmax(W*X, 1)))", "W", "(softmax(W*X, 1) - Y)*X'",
+    "ML batched softmax regression", W=MN, X=NP, Y="matrix m p onehot")
+add("-sum(Y .* log(softmax(W*X, 1)))", "X", "W'*(softmax(W*X, 1) - Y)",
+    "ML batched softmax regression", W=MN, X=NP, Y="matrix m p onehot")
+add("-sum(Y .* log(softmax(Z, 1)))", "Z", "softmax(Z, 1) - Y", "ML batched cross-entropy",
+    Z=MP, Y="matrix m p onehot")
+add("sum(logsumexp(W*X, 1))", "W", "softmax(W*X, 1)*X'", "ML", W=MN, X=NP)
+add("sum(logsumexp(Z, 2))", "Z", "softmax(Z, 2)", "ML", Z=MN)
+add("sum(A .* X, 1)*u", "X", "A .* (vector(1)*u')", "MATLAB sum(X, 1)", X=MN, A=MN, u=N)
+add("v'*sum(A .* X, 2)", "X", "A .* (v*vector(1)')", "MATLAB sum(X, 2)", X=MN, A=MN,
+    v="vector m")
+add("sum(softmax(Q*K', 2) .* V)", "Q",
+    "(softmax(Q*K', 2) .* (V - sum(softmax(Q*K', 2) .* V, 2)*vector(1)'))*K",
+    "ML attention weights", Q="matrix m d", K="matrix p d", V=MP)

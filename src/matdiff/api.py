@@ -20,6 +20,7 @@ from .diff.derivative import Derivative, take_derivative
 from .diff.hvp import HessianVectorProduct, take_hvp
 from .errors import DeclarationError, DiffError, MatdiffError
 from .ir import build as b
+from .ir.batched import BY_FUNCTION as DIM_FORMS
 from .ir.dims import format_shape, is_scalar
 from .ir.node import PROPERTIES, Node, as_node, variables_in
 from .optimize import ScipyObjective, hessian_linear_operator, objective
@@ -113,7 +114,10 @@ def _parse_for(expr: str, names: list[str | Node], variables: Variables) -> tupl
     try:
         return parse_with_env(expr, decls or None)
     except MatdiffError as err:
-        guess = [n for n in plain if n not in decls and n.isidentifier()]
+        # only names typed as vectors (h-z): a matrix (A-Z) is not "typed as a vector",
+        # and softmax(Z) by Z must keep its own hint (softmax(Z, 1) / softmax(Z, 2))
+        guess = [n for n in plain if n not in decls and n.isidentifier()
+                 and "h" <= n[0] <= "z"]
         if not guess:
             raise
         trial = dict(decls, **{n: "scalar" for n in guess})
@@ -316,8 +320,9 @@ def _symbol(name: str, shape: tuple[Any, Any], props: tuple[str, ...]) -> Node:
     square_only = set(props) & {"symmetric", "spd", "diagonal", "orthogonal"}
     if square_only and shape[0] != shape[1]:
         raise DeclarationError(f"{name} is declared {', '.join(props)} but is not square")
-    if set(props) & {"onehot", "simplex"} and shape[1] != 1:
-        raise DeclarationError(f"{name} is declared {', '.join(props)} but is not a vector")
+    if set(props) & {"onehot", "simplex"} and shape == (1, 1):
+        # on a matrix they hold per column (a batch of labels), on a vector for the vector
+        raise DeclarationError(f"{name} is declared {', '.join(props)} but is a scalar")
     return b.var(name, shape, props)
 
 
@@ -371,8 +376,26 @@ logdet = _unary("logdet")
 inv = _unary("inv")
 diag = _unary("diag")
 vec = _unary("vec")
-softmax = _unary("softmax")
-logsumexp = _unary("logsumexp")
+def _with_dim(name: str):
+    """`name(x)`, or `name(x, dim)` with MATLAB's dim (1: per column, 2: per row)."""
+    def f(x: Any, dim: int | None = None) -> Node:
+        if dim is None:
+            return b.call(name, [_node(x)])
+        return DIM_FORMS[name](_node(x), dim)
+
+    f.__name__ = name
+    f.__doc__ = (f"{name}(x) as in the expression language; {name}(x, 1) acts on each "
+                 f"column, {name}(x, 2) on each row")
+    return f
+
+
+softmax = _with_dim("softmax")
+logsumexp = _with_dim("logsumexp")
+
+
+def mean(x: Any, dim: int | None = None) -> Node:
+    """mean(x) (all entries), mean(x, 1) (each column's), mean(x, 2) (each row's)."""
+    return b.mean(_node(x), dim)
 expm = _unary("expm")
 norm1 = _unary("norm1")
 norm2 = _unary("norm2")
@@ -388,9 +411,10 @@ relu = _unary("relu")
 softplus = _unary("softplus")
 
 
-def sum(x: Any) -> Node:  # noqa: A001 - the language's name
-    """sum(x) as in the expression language: the sum of all entries (a scalar)."""
-    return b.sum_(_node(x))
+def sum(x: Any, dim: int | None = None) -> Node:  # noqa: A001 - the language's name
+    """sum(x) as in the expression language: the sum of all entries (a scalar);
+    sum(x, 1) the row of column sums, sum(x, 2) the column of row sums."""
+    return b.sum_(_node(x)) if dim is None else b.sum_dim(_node(x), dim)
 
 
 def kron(a: Any, c: Any) -> Node:

@@ -110,6 +110,13 @@ OP_CASES: dict[str, Case] = {
     "expm": Case("expm", "expm(t*A)*x0", "t", {"t": "scalar", "A": "matrix n n"},
                  {"order": 2}, {"A": "small"}),
 }
+# The batched forms (issue 11, item 6): per column and per row, in values and gradients.
+OP_CASES["sumdim"] = Case("sumdim", "sum(X, 1)*u + v'*sum(X, 2)", "X",
+                          {"X": "matrix m n", "u": "vector n", "v": "vector m"})
+OP_CASES["softmaxdim"] = Case("softmaxdim", "-sum(Y .* log(softmax(W*X, 1)))", "W",
+                              {"W": "matrix m n", "X": "matrix n p", "Y": "matrix m p"})
+OP_CASES["logsumexpdim"] = Case("logsumexpdim", "logsumexp(Z, 1)*u + v'*logsumexp(Z, 2)",
+                                "Z", {"Z": "matrix m n", "u": "vector n", "v": "vector m"})
 for _name, _op in OPS.items():
     if _op.category == "elementwise" and _name not in OP_CASES:
         OP_CASES[_name] = Case(_name, f"sum({_name}(x) .* y)", "x")

@@ -114,7 +114,27 @@ def _cases() -> dict[str, tuple[Node, Ref]]:
     for name in ELEMENTWISE_FUNCTIONS:
         fn = _elementwise_ref(name)
         cases[name] = (b.func(name, C), lambda d, fn=fn: fn(_np(d["C"])))
+    cases.update(_batched_cases())
     return cases
+
+
+def _batched_cases() -> dict[str, tuple[Node, Ref]]:
+    """sum/softmax/logsumexp with MATLAB's dim (1: per column, 2: per row), both dims in
+    one expression, against NumPy's axis = dim - 1 written out directly."""
+    def softmax_cols(z: np.ndarray) -> np.ndarray:
+        return np.exp(z) / np.exp(z).sum(axis=0)
+
+    return {
+        "sumdim": (b.add(b.sum_dim(C, 1), b.transpose(b.sum_dim(R, 2))),
+                   lambda d: _np(d["C"]).sum(axis=0) + _np(d["R"]).sum(axis=1)),
+        "softmaxdim": (b.add(b.softmax_dim(C, 1), b.transpose(b.softmax_dim(R, 2))),
+                       lambda d: softmax_cols(_np(d["C"])) + softmax_cols(_np(d["R"]).T)),
+        "logsumexpdim": (
+            b.add(b.logsumexp_dim(C, 1), b.transpose(b.logsumexp_dim(R, 2))),
+            lambda d: np.log(np.exp(_np(d["C"])).sum(axis=0))
+            + np.log(np.exp(_np(d["R"])).sum(axis=1)),
+        ),
+    }
 
 
 CASES = _cases()

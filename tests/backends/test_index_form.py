@@ -38,6 +38,12 @@ CASES = [
     ("kron(A, X)", "X", {"A": "matrix p q", "X": "matrix m n"}, 1, None),
     ("kron(X, A)", "X", {"A": "matrix p q", "X": "matrix m n"}, 1, None),
     ("X .* X", "X", {"X": "matrix m n"}, 1, None),
+    # the batched forms (issue 11, item 6)
+    ("sum(X, 1)", "X", {"X": "matrix m n"}, 1, "∂f[j]/∂X[k,l] = δ[j,l]"),
+    ("sum(X, 2)*u'", "X", {"X": "matrix m n", "u": "vector p"}, 1,
+     "∂F[i,j]/∂X[k,l] = δ[i,k]*u[j]"),
+    ("softmax(Z, 1)", "Z", {"Z": "matrix m n"}, 1, None),
+    ("logsumexp(Z, 2)", "Z", {"Z": "matrix m n"}, 1, None),
     ("diag(x)", "x", {}, 1, "∂F[i,j]/∂x[k] = δ[i,k]*δ[i,j]"),
     ("diag(X)", "X", {"X": "matrix n n"}, 1, "∂f[i]/∂X[k,l] = δ[i,k]*δ[i,l]"),
     ("norm2(x)", "x", {}, 1, "∂f/∂x[k] = x[k]/norm2(x)"),

@@ -67,6 +67,11 @@ INSTANCES = {
     # only the scalar in expm(t*A) may vary (see test_expm_of_general_matrix_says_so)
     "expm": [(b.expm(b.mul(t, X)), {"t": "small", "X": "small", "only": "t"})],
 }
+# The batched forms (issue 11, item 6), along both dims, on a rectangular P (3×2).
+INSTANCES["sumdim"] = [(b.sum_dim(P, 1), {}), (b.sum_dim(P, 2), {})]
+INSTANCES["softmaxdim"] = [(b.softmax_dim(P, 1), {}), (b.softmax_dim(P, 2), {}),
+                           (b.softmax_dim(b.matmul(X, P), 1), {})]
+INSTANCES["logsumexpdim"] = [(b.logsumexp_dim(P, 1), {}), (b.logsumexp_dim(P, 2), {})]
 for _f, _dom in ELEMENTWISE_FUNCTIONS.items():
     INSTANCES[_f] = [(b.func(_f, x), {"x": _dom}), (b.func(_f, a), {"a": _dom})]
 

@@ -115,8 +115,9 @@ BAD = [
     ("x", {"x": "scalar n"}, DeclarationError, "a scalar has no size", (10, 11), None),
     ("x", {"A": "matrix n m spd"}, DeclarationError, "'spd' needs a square matrix, not n×m",
      (14, 17), "matrix n n spd"),
-    ("x", {"x": "matrix n n onehot"}, DeclarationError, "'onehot' needs a vector", (14, 20),
-     None),
+    # onehot/simplex on a matrix hold per column (issue 11, item 6); a scalar cannot be
+    ("x", {"x": "scalar onehot"}, DeclarationError, "'onehot' needs a vector or a matrix",
+     (10, 16), None),
     ("x", {"x": "vector n symetric"}, DeclarationError, "unknown property 'symetric'",
      (12, 20), "symmetric"),
     ("x", {"tr": "scalar"}, DeclarationError, "is a function", (0, 2), None),

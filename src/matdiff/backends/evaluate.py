@@ -441,16 +441,20 @@ def check_properties(name: str, a: Array, props: Iterable[str]) -> None:
     entries = np.diag(a) if "diagonal" in props else a
     if "positive" in props and np.any(entries <= 0):
         raise InputValueError(f"{name} is declared positive but has entries <= 0")
+    # onehot and simplex hold per column: for a matrix, a batch of labels/probabilities
+    cols = "" if a.shape[1] == 1 else " in every column"
     if "onehot" in props:
         ones = np.isclose(a, 1.0, atol=tol)
         zeros = np.isclose(a, 0.0, atol=tol)
-        if not np.all(ones | zeros) or int(ones.sum()) != 1:
+        if not np.all(ones | zeros) or np.any(ones.sum(axis=0) != 1):
             raise InputValueError(
-                f"{name} is declared onehot but is not a unit vector (one 1, the rest 0)"
+                f"{name} is declared onehot but is not a unit vector{cols} (one 1, the rest 0)"
             )
-    if "simplex" in props and (np.any(a < -tol) or abs(float(a.sum()) - 1.0) > 1e-6):
+    if "simplex" in props and (np.any(a < -tol)
+                               or np.any(np.abs(a.sum(axis=0) - 1.0) > 1e-6)):
         raise InputValueError(
-            f"{name} is declared simplex but its entries are not non-negative summing to 1"
+            f"{name} is declared simplex but its entries{cols} are not non-negative summing "
+            "to 1"
         )
 
 
@@ -593,6 +597,26 @@ def _softmax(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
 def _logsumexp(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
     m = k[0].max()
     return _scalar(m + np.log(np.exp(k[0] - m).sum()))
+
+
+# The batched forms: numpy's axis is MATLAB's dim - 1 (dim 1 = down each column).
+
+
+@rule("sumdim")
+def _sumdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    return k[0].sum(axis=n.arg - 1, keepdims=True)
+
+
+@rule("softmaxdim")
+def _softmaxdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    e = np.exp(k[0] - k[0].max(axis=n.arg - 1, keepdims=True))  # shifted per column/row
+    return e / e.sum(axis=n.arg - 1, keepdims=True)
+
+
+@rule("logsumexpdim")
+def _logsumexpdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
+    m = k[0].max(axis=n.arg - 1, keepdims=True)
+    return m + np.log(np.exp(k[0] - m).sum(axis=n.arg - 1, keepdims=True))
 
 
 # Padé [13/13] coefficients for the matrix exponential (Higham 2005).

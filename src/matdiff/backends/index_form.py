@@ -149,6 +149,11 @@ class _Expander:
         if op == "sum":
             ch = n.children[0]
             return self.expand(ch, self.fresh(ch.shape[0]), self.fresh(ch.shape[1]))
+        if op == "sumdim":  # sum(X, 1): the row index is summed; sum(X, 2): the column
+            ch = n.children[0]
+            if n.arg == 1:
+                return self.expand(ch, self.fresh(ch.shape[0]), c)
+            return self.expand(ch, r, self.fresh(ch.shape[1]))
         if op == "diag":
             return self._diag(n, r, c, self.expand)
         if op == "vec":

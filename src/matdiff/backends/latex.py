@@ -203,6 +203,9 @@ def _p(e: Node) -> Printed:
     if op == "block":
         lines = [" & ".join(_p(c)[0] for c in row) for row in block_cells(e)]
         return "\\begin{bmatrix} " + " \\\\ ".join(lines) + " \\end{bmatrix}", ATOM, False
+    if op in ("sumdim", "softmaxdim", "logsumexpdim"):  # softmax(Z, 1): MATLAB's dim
+        args = f"{_p(e.children[0])[0]}, {e.arg}"
+        return f"\\operatorname{{{op[:-3]}}}{_paren(args)}", ATOM, False
     if op == "reshape":
         nr, nc = e.shape
         args = f"{_p(e.children[0])[0]}, {nr}, {nc}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
-from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..ir.ops import DIM_OPS, ELEMENTWISE_FUNCTIONS
 from .layout import (
     ATOM,
     MUL,
@@ -89,6 +89,8 @@ def _p(e: Node) -> tuple[str, int]:
         return f"reshape({_p(e.children[0])[0]}, {r}, {c})", ATOM
     if op == "kron":
         return f"kron({_p(e.children[0])[0]}, {_p(e.children[1])[0]})", ATOM
+    if op in DIM_OPS:  # sum(X, 1), softmax(Z, 2): the dim is the node's arg
+        return f"{DIM_OPS[op]}({_p(e.children[0])[0]}, {e.arg})", ATOM
     if op in ELEMENTWISE_FUNCTIONS or e.children:
         args = ", ".join(_p(c)[0] for c in e.children)
         return f"{op}({args})", ATOM

@@ -146,6 +146,8 @@ def _p(e: Node) -> Printed:
     if op == "block":
         lines = [", ".join(_p(c)[0] for c in row) for row in block_cells(e)]
         return "[" + "; ".join(lines) + "]", ATOM, False
+    if op in ("sumdim", "softmaxdim", "logsumexpdim"):  # softmax(Z, 1): MATLAB's dim
+        return f"{op[:-3]}({_p(e.children[0])[0]}, {e.arg})", ATOM, False
     if op == "reshape":
         nr, nc = e.shape
         return f"reshape({_p(e.children[0])[0]}, {nr}, {nc})", ATOM, False

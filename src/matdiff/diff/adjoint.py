@@ -19,7 +19,7 @@ from ..errors import InternalError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import dim_mul, is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key
-from .rules import inner
+from .rules import broadcast_back, inner
 
 
 def _has(node: Node, key: str) -> bool:
@@ -67,6 +67,8 @@ def adjoint(L: Node, dvar: Node, cot: Node) -> Node:
             stack.append((node.children[0], b.mul(c, b.eye(node.children[0].shape[0]))))
         elif op == "sum":
             stack.append((node.children[0], b.fill(c, node.children[0].shape)))
+        elif op == "sumdim":  # a row of column sums: its adjoint repeats c down the rows
+            stack.append((node.children[0], broadcast_back(c, node.children[0], node.arg)))
         elif op == "diag":
             stack.append((node.children[0], b.diag(c)))
         elif op == "vec":
@@ -175,6 +177,12 @@ def _vj(L: Node, dvar: Node, key: str, nv: int | str) -> Node:
         i = _only(L, key)
         others = b.hadamard(*[x for j, x in enumerate(L.children) if j != i])
         return b.matmul(b.diag(b.vec(others)), _vj(L.children[i], dvar, key, nv))
+    if op == "sumdim":  # sum(dX, 1) = vector(1)'*dX, sum(dX, 2) = dX*vector(1)
+        child = L.children[0]
+        ones = b.fill(b.ONE, (child.shape[0], 1) if L.arg == 1 else (child.shape[1], 1))
+        as_product = (b.matmul(b.transpose(ones), child) if L.arg == 1
+                      else b.matmul(child, ones))
+        return _vj(as_product, dvar, key, nv)
     if op in ("vec", "reshape"):
         return _vj(L.children[0], dvar, key, nv)
     if op == "fill":

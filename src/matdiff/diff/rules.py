@@ -266,6 +266,40 @@ for _name, _text in _SLOPE_TEXT.items():
     _rule(_name, f"d({_name}(X)) = {_text} .* dX", _elementwise(_name))
 
 
+def _ones_along(x: Node, dim: int) -> Node:
+    """vector(1) that broadcasts a reduction along dim back to x's shape: the column of
+    ones (rows of x) for dim 1, the row of ones (columns of x) for dim 2."""
+    return b.fill(b.ONE, (x.shape[0], 1)) if dim == 1 else b.fill(b.ONE, (1, x.shape[1]))
+
+
+def broadcast_back(r: Node, x: Node, dim: int) -> Node:
+    """A reduction r (1×n for dim 1, m×1 for dim 2) repeated to x's m×n shape."""
+    ones = _ones_along(x, dim)
+    return b.matmul(ones, r) if dim == 1 else b.matmul(r, ones)
+
+
+def _softmaxdim(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
+    (dZ,) = ds
+    if dZ is None:
+        return None
+    weighted = b.hadamard(x, dZ)  # S .* dZ, then minus S times its sums along dim
+    return b.sub(weighted, b.hadamard(x, broadcast_back(b.sum_dim(weighted, x.arg), x, x.arg)))
+
+
+def _logsumexpdim(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
+    (Z,), (dZ,) = xs, ds
+    if dZ is None:
+        return None
+    return b.sum_dim(b.hadamard(b.softmax_dim(Z, x.arg), dZ), x.arg)
+
+
+_rule("sumdim", "d(sum(X, k)) = sum(dX, k)",
+      lambda x, xs, ds: None if ds[0] is None else b.sum_dim(ds[0], x.arg))
+_rule("softmaxdim", "d(softmax(Z, 1)) = S .* dZ - S .* (vector(1)*sum(S .* dZ, 1)), "
+      "S = softmax(Z, 1) (dim 2: sum(S .* dZ, 2)*vector(1)')", _softmaxdim)
+_rule("logsumexpdim", "d(logsumexp(Z, k)) = sum(softmax(Z, k) .* dZ, k)", _logsumexpdim)
+
+
 def _tr_expm(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
     (dM,) = ds
     # The trace of the Frechet derivative: tr(int expm(sM) dM expm((1-s)M) ds)

@@ -633,4 +633,16 @@ def rebuild(x: Node, children: Sequence[Node]) -> Node:
         return mpower(children[0], x.arg)
     if op == "kron":
         return kron(children[0], children[1])
+    if op in DIM_BUILDERS:
+        return DIM_BUILDERS[op](children[0], x.arg)
     return call(op, children)
+
+
+# The batched forms (sum(X, 1), softmax(Z, 2), ...) build on the above (ir/batched.py).
+from .batched import (  # noqa: E402, F401 - re-exported as build.sum_dim, ...
+    DIM_BUILDERS,
+    logsumexp_dim,
+    mean,
+    softmax_dim,
+    sum_dim,
+)

@@ -162,6 +162,20 @@ _add(Op("expm", "function", 1, _square("expm"), domain="small"))
 for _name, _domain in ELEMENTWISE_FUNCTIONS.items():
     _add(Op(_name, "elementwise", 1, _same, domain=_domain))
 
+# Batched forms with MATLAB's dim argument (issue 11, item 6): `arg` is the dim, 1 (down
+# each column) or 2 (along each row). Written `sum(X, 1)` etc.; "special" because the
+# user calls them by the names sum/softmax/logsumexp (see DIM_FUNCTIONS), and their
+# shape depends on the arg, so the builders in ir/batched.py compute it.
+_add(Op("sumdim", "special", 1, linear=True, doc="sum(X, dim): column sums (1) or row sums (2)"))
+_add(Op("softmaxdim", "special", 1, doc="softmax(Z, dim): softmax of each column (1) or row (2)"))
+_add(Op("logsumexpdim", "special", 1, doc="logsumexp(Z, dim): per column (1) or row (2)"))
+
+# The dim-taking ops by the function name the language writes (`sum(X, 2)`).
+DIM_OPS: dict[str, str] = {"sumdim": "sum", "softmaxdim": "softmax",
+                           "logsumexpdim": "logsumexp"}
+# Functions that take an optional dim argument; `mean` is lowered to a scaled sum.
+DIM_FUNCTIONS = ("sum", "softmax", "logsumexp", "mean")
+
 # Names a user may call as functions, with their number of arguments.
 FUNCTION_ARITY: dict[str, int] = {
     name: (op.arity or 1)

@@ -4,7 +4,8 @@ Contract: `parse_declaration(text)` returns a `Declaration` (kind, dims, props) 
 `DeclarationError` with a caret into `text`; `parse_declaration_line("A: matrix n n")`
 also reads the name. A declaration is checked on its own: known kind and properties,
 the right number of dims for the kind, structural properties only where they make sense
-(symmetric/spd/diagonal/orthogonal on square matrices, onehot/simplex on vectors).
+(symmetric/spd/diagonal/orthogonal on square matrices, onehot/simplex on vectors, and on
+matrices meaning each column: a batch of one-hot labels or of probability vectors).
 
 Dims: `vector` takes 0 or 1 dim, `matrix` 0, 1 (square: `matrix n` is n×n) or 2, `scalar`
 none. Omitted dims are inferred from the expression. Named dims are rigid: `n` is never
@@ -27,7 +28,7 @@ KINDS = ("scalar", "vector", "matrix")
 SQUARE_PROPS = frozenset({"symmetric", "spd", "diagonal", "orthogonal"})
 VECTOR_PROPS = frozenset({"onehot", "simplex"})
 # Names the expression language reserves; a variable cannot take them.
-RESERVED = frozenset(FUNCTION_ARITY) | {"eye", "vector", "matrix", "commutation"}
+RESERVED = frozenset(FUNCTION_ARITY) | {"eye", "vector", "matrix", "commutation", "mean"}
 _MAX_DECLARATION = 1_000
 
 _WORD = re.compile(r"[A-Za-z0-9_]+|\S")
@@ -115,8 +116,10 @@ def parse_declaration(text: str, *, context: str = "", offset: int = 0) -> Decla
             if len(values) == 2 and values[0] != values[1]:
                 raise fail(f"'{prop}' needs a square matrix, not {values[0]}×{values[1]}",
                            span, hint=f"write matrix {values[0]} {values[0]} {prop}")
-        if prop in VECTOR_PROPS and kind != "vector":
-            raise fail(f"'{prop}' needs a vector, not a {kind}", span)
+        if prop in VECTOR_PROPS and kind == "scalar":
+            # on a matrix they hold per column: a batch of one-hot labels (issue 11, 6)
+            raise fail(f"'{prop}' needs a vector or a matrix (per column), not a scalar",
+                       span)
     return Declaration(kind, values, frozenset(props))
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from ..errors import MatdiffError, ShapeError, ValueError_
 from ..ir import build
+from ..ir.batched import call_dim
 from ..ir.dims import is_scalar
 from ..ir.node import Node
+from ..ir.ops import DIM_FUNCTIONS
 from . import syntax as s
-from .typing import Typing
+from .typing import Typing, dim_literal
 
 
 class _Lowerer:
@@ -57,6 +59,8 @@ class _Lowerer:
         if isinstance(node, s.Chain):
             return self.chain(node)
         if isinstance(node, s.Call):
+            if node.name in DIM_FUNCTIONS and (len(node.args) == 2 or node.name == "mean"):
+                return self.dim_call(node)
             if node.name == "eye":
                 return build.eye(self.typing.shape(node)[0])
             if node.name == "commutation":
@@ -90,6 +94,11 @@ class _Lowerer:
             return make()
         except MatdiffError as e:
             raise e.with_source(self.text, span) from None
+
+    def dim_call(self, node: s.Call) -> Node:
+        """sum(X, 1) and friends: the dim is a literal the typer has checked."""
+        dim = dim_literal(node.args[1]) if len(node.args) == 2 else None
+        return call_dim(node.name, self.lower(node.args[0]), dim)
 
     def binary(self, step: s.Step, a: Node, b: Node) -> Node:
         op = step.op

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..errors import MatdiffError, NameError_, ShapeError
 from ..ir.dims import Shape, format_shape
-from ..ir.ops import FUNCTION_ARITY
+from ..ir.ops import DIM_FUNCTIONS, FUNCTION_ARITY
 from . import syntax as s
 from .declarations import Declaration
 from .unify import ONE, Fixed, Prod, Solver, Sum, Term, is_one, key, normal
@@ -187,7 +187,7 @@ class _Typer:
 
     def name(self, node: s.Name) -> TShape:
         n = node.name
-        if n in FUNCTION_ARITY:
+        if n in FUNCTION_ARITY or n in DIM_FUNCTIONS:
             raise self.error(f"{n} is a function and needs an argument", node.span,
                              hint=f"write {n}(...)", cls=NameError_)
         if n == "eye":
@@ -343,6 +343,8 @@ class _Typer:
             return (d, ONE) if n == "vector" else (d, self.solver.fresh(anchored=False))
         if n in SIZED:
             return self.sized_constant(node)
+        if n in DIM_FUNCTIONS and (len(node.args) >= 2 or n == "mean"):
+            return self.dim_call(node)
         if n not in FUNCTION_ARITY:
             self.unknown_function(node)
         self.arity(node, FUNCTION_ARITY[n])
@@ -380,12 +382,36 @@ class _Typer:
             return (Prod(x[0], x[1]), ONE)
         if n == "softmax":
             if not (is_scalar(x) or is_column(x)):
+                a = self.src(arg)
                 hint = (f"softmax({self.transposed_text(arg)})' works on the column"
-                        if is_row(x) else "apply it to a column vector")
+                        if is_row(x) else f"for a batch write softmax({a}, 1) (per column) "
+                        f"or softmax({a}, 2) (per row)")
                 raise self.error(f"softmax needs a column vector, but "
                                  f"{self.describe(arg, x)} is not one", node.span, hint=hint)
             return x
         return x  # elementwise
+
+    def dim_call(self, node: s.Call) -> TShape:
+        """`sum(X, dim)`, `softmax(Z, dim)`, `logsumexp(Z, dim)`, `mean(X)`, `mean(X, dim)`:
+        dim is the literal 1 (down each column) or 2 (along each row), as in MATLAB."""
+        n = node.name
+        if len(node.args) not in (1, 2):
+            raise self.error(f"{n} takes 1 or 2 arguments, got {len(node.args)}", node.span,
+                             hint=f"write {n}(X) or {n}(X, 1) / {n}(X, 2)", cls=NameError_)
+        x = self.visit(node.args[0])
+        if len(node.args) == 1:
+            return SCALAR_T  # mean(X): the mean of all entries
+        dim = dim_literal(node.args[1])
+        if dim is None:
+            raise self.error(
+                f"the dim argument of {n} must be the number 1 or 2, got "
+                f"{self.src(node.args[1])}", node.args[1].span,
+                hint=f"{n}({self.src(node.args[0])}, 1) acts down each column, "
+                     f"{n}({self.src(node.args[0])}, 2) along each row")
+        self.shapes[id(node.args[1])] = SCALAR_T
+        if n == "softmax":
+            return x
+        return (ONE, x[1]) if dim == 1 else (x[0], ONE)
 
     def square(self, node: s.Call, arg: s.Ast, x: TShape, hint: str | None = None) -> None:
         what = "a vector" if is_column(x) or is_row(x) else "not square"
@@ -513,3 +539,12 @@ class _Typer:
 
 class _Piece(s.Ast):
     """A stretch of text standing for an already-combined left operand."""
+
+
+def dim_literal(node: s.Ast) -> int | None:
+    """The dim of `sum(X, dim)` when it is written as the number 1 or 2, else None."""
+    while isinstance(node, s.Group):
+        node = node.inner
+    if isinstance(node, s.Num) and node.value in (1, 2):
+        return int(node.value)
+    return None

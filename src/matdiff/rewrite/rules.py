@@ -198,14 +198,19 @@ def ones_inner_product(n: Node) -> Node | None:
 @rule(
     "sum-of-simplex",
     "sum",
-    "sum(y) = 1 for y declared onehot or simplex",
+    "sum(y) = 1 for y declared onehot or simplex (for a matrix, the number of columns)",
     ("sum(y)", {"y": "vector n onehot"}),
+    ("sum(Y)", {"Y": "matrix 3 4 onehot"}),
     ("sum(p)", {"p": "vector n simplex"}),
 )
 def sum_of_simplex(n: Node) -> Node | None:
     v = n.children[0]
     if v.op == "var" and v.arg.props & {"onehot", "simplex"}:
-        return b.ONE
+        # on a matrix the property holds per column: the sum is the number of columns
+        cols = v.shape[1]
+        if cols == 1:
+            return b.ONE
+        return b.const(cols) if isinstance(cols, int) else None
     return None
 
 
@@ -794,3 +799,7 @@ def factor_lowest_power(n: Node) -> Node | None:
         if out.size < n.size:
             return out
     return None
+
+
+# The batched forms' rules register themselves in the table above (issue 11, item 6).
+from . import batched_rules  # noqa: E402, F401

@@ -160,6 +160,9 @@ def _jacobian_words(w: _Words, term: Node) -> None:
             w.say("scalar factors move out (linearity)")
         elif op == "sum":
             w.say(w.g("sum(v) = ones'*v") + ": the sum is a product with a row of ones")
+        elif op == "sumdim":  # issue 11, item 6: sums along a dim are products with ones
+            w.say(f"sum({w.dx}, 1) = vector(1)'*{w.dx} and sum({w.dx}, 2) = {w.dx}*vector(1)"
+                  ": a sum along a dim is a product with ones")
         elif op == "diag":
             w.say(f"diag({w.dx}) is the matrix with {w.dx} on its diagonal")
         elif op == "tr":
@@ -248,6 +251,10 @@ def _gradient_words(w: _Words, term: Node) -> None:
                       "sum(A .* (M .* dX)) = sum((A .* M) .* dX)"))
         elif op == "sum":
             w.say(w.g("sum(M) = tr(ones'*M)") + ": the sum is the inner product with ones")
+        elif op == "sumdim":  # issue 11, item 6
+            w.say(f"the column sums sum({w.dx}, 1) pair with a row c as "
+                  f"tr((vector(1)*c)'*{w.dx}): c is repeated down the rows (row sums "
+                  "likewise across the columns)")
         elif op == "diag":
             w.say(f"diag moves across the inner product (diag({w.dx}) <-> diag(G))")
 

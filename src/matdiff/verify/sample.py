@@ -91,14 +91,13 @@ def sample_array(
     m, n = shape
     if domain not in DOMAINS:
         raise ValueError(f"unknown domain {domain!r}; known: {', '.join(DOMAINS)}")
-    if "onehot" in props:
+    if "onehot" in props:  # per column: one 1 in each (a batch of labels)
         out = np.zeros(shape)
-        flat = out.reshape(-1)
-        flat[rng.integers(flat.size)] = 1.0
+        out[rng.integers(m, size=n), np.arange(n)] = 1.0
         return out
-    if "simplex" in props:
+    if "simplex" in props:  # per column
         out = rng.uniform(0.5, 2.0, shape)
-        return out / out.sum()
+        return out / out.sum(axis=0, keepdims=True)
     if "orthogonal" in props:
         q, r = np.linalg.qr(rng.normal(size=shape))
         return q * np.sign(np.diag(r))  # signs fixed: Haar-distributed

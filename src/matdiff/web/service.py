@@ -492,6 +492,9 @@ EXAMPLES: list[dict[str, Any]] = [
     {"expression": "norm2(A*x - b)^2", "wrt": "x", "variables": {"b": "vector m"}},
     {"expression": "log(1 + exp(w'*x))", "wrt": "x", "variables": {}},
     {"expression": "-y'*log(softmax(z))", "wrt": "z", "variables": {"y": "vector n onehot"}},
+    # the batched form (issue 11, item 6): a softmax per column, labels one-hot per column
+    {"expression": "-sum(Y .* log(softmax(W*X, 1)))", "wrt": "W",
+     "variables": {"Y": "matrix onehot"}},
     {"expression": "0.5*norm2(relu(W*x) - y)^2", "wrt": "W", "variables": {}},
     {"expression": "a'*inv(X)*b", "wrt": "X", "variables": {"a": "vector n", "b": "vector n"}},
 ]

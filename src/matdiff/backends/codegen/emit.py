@@ -33,6 +33,9 @@ from ..evaluate import dim_names, resolve, walk
 from ..text import to_text
 from .gram import gram_split, kind
 from .spelling import Backend
+from .spelling_dim import register_dim_spellings
+
+register_dim_spellings()  # the batched ops' spellings, for every backend (issue 11, item 6)
 
 __all__ = ["Emitter", "kind", "user_shape"]
 
@@ -215,6 +218,12 @@ class Emitter:
                     "inv": f"1.0 / {_paren(kids[0])}"}[op]
         if op in ("softmax", "logsumexp", "expm"):
             self.helpers.add("_" + op)
+        if op in ("sumdim", "softmaxdim", "logsumexpdim"):
+            # the dim is the node's arg; the child is a matrix (the builders fold vectors);
+            # spellings in spelling_dim.py, registered for every backend
+            if op != "sumdim":
+                self.helpers.add("_" + op[:-3] + "_dim")
+            return be.unary[op].format(kids[0], int(n.arg) - 1)
         if op in be.unary:
             return be.unary[op].format(*kids)
         if op == "dvar":

@@ -79,7 +79,8 @@ const questionKey = () => JSON.stringify([state.expression, state.wrt, state.ord
 const PROPS = {
   scalar: ["positive"],
   vector: ["positive", "onehot", "simplex"],
-  matrix: ["symmetric", "spd", "diagonal", "orthogonal", "positive"],
+  // onehot / simplex on a matrix hold for each column (a batch of labels)
+  matrix: ["symmetric", "spd", "diagonal", "orthogonal", "positive", "onehot", "simplex"],
 };
 
 function declarationOf(row) {
