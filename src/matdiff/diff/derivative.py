@@ -109,6 +109,15 @@ class Derivative:
         names = ",".join(v.arg.name for v in self.wrt)
         return f"<Derivative d{'^' + str(self.order) if self.order > 1 else ''}f/d{names}: {self}>"
 
+    def at_order(self, k: int) -> Derivative:
+        """The derivative of order k taken as this one was: the same function (as typed,
+        for structured variables), variable, layout and structure. Generated code and
+        checks use it for the lower orders, which must agree with this one's."""
+        if k == self.order:
+            return self
+        return take_derivative(self.function, list(self.wrt), order=k, layout=self.layout,
+                               structured=self.structured, as_typed=self.as_typed)
+
     def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """The value at the given variables' values, laid out as SPEC.md says."""
         from ..errors import InputValueError

@@ -37,7 +37,7 @@ import linecache
 from collections.abc import Callable
 from typing import Any
 
-from ...diff.derivative import DENOMINATOR_TRANSPOSED, Derivative, take_derivative
+from ...diff.derivative import DENOMINATOR_TRANSPOSED, Derivative
 from ...errors import MatdiffError
 from ...ir import build as b
 from ...ir.dims import Dim, dim_mul
@@ -64,9 +64,7 @@ def _orders(d: Derivative) -> list[Derivative]:
     """The derivatives of orders 1..k (the given one last)."""
     if d.order == 1 or len(d.wrt) > 1:
         return [d]
-    lower = [take_derivative(d.function, list(d.wrt), order=k, layout=d.layout,
-                             structured=d.structured) for k in range(1, d.order)]
-    return [*lower, d]
+    return [d.at_order(k) for k in range(1, d.order + 1)]
 
 
 def _numerator_form(d: Derivative, prev: Derivative | None) -> Node | None:
@@ -349,7 +347,8 @@ def _what(x: Derivative, k: int, form: Node | None) -> str:
 
 def _describe(d: Derivative, ders: list[Derivative], forms: list[Node | None]) -> list[str]:
     wrt = ", ".join(w.arg.name for w in d.wrt)
-    lines = [f"Value of {to_text(d.function)} and its derivatives by {wrt} "
+    typed = d.as_typed if d.as_typed is not None else d.function  # S' kept as typed
+    lines = [f"Value of {to_text(typed)} and its derivatives by {wrt} "
              f"({d.layout} layout)."]
     for k, (x, form) in enumerate(zip(ders, forms, strict=True), start=1):
         if form is None:
