@@ -208,10 +208,14 @@ def derivative(
     if not isinstance(order, int) or isinstance(order, bool):
         raise DiffError(f"order must be a whole number, got {order!r}")
     as_typed = None
-    if isinstance(expr, str) and len(wrt_nodes) == 1:
-        as_typed = _as_typed(expr, variables_of(expr, _declarations(expr, wrt, variables)))
+    declared: list[Node] = []
+    if isinstance(expr, str):
+        env = variables_of(expr, _declarations(expr, wrt, variables))
+        declared = list(env.values())  # sizes of variables simplification may remove
+        if len(wrt_nodes) == 1:
+            as_typed = _as_typed(expr, env)
     return take_derivative(node, wrt_nodes, order=order, layout=layout, structured=structured,
-                           as_typed=as_typed)
+                           as_typed=as_typed, variables=declared)
 
 
 def _declarations(expr: str, wrt: Any, variables: Variables) -> Variables:

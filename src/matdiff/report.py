@@ -45,7 +45,8 @@ def report(d: Derivative) -> str:
     names = ",".join(v.arg.name for v in d.wrt)
     order = "" if d.order == 1 else f"^{d.order}"
     shown = d.as_typed if d.as_typed is not None else d.function
-    lines = [f"f = {to_text(shown)}", f"  where {describe_variables([d.function, *d.wrt])}"]
+    declared = describe_variables([d.function, *d.wrt, *d.variables])
+    lines = [f"f = {to_text(shown)}", f"  where {declared}"]
     head = f"d{order}f/d{names}{order}"
     if d.expr is not None:
         short, abbreviations = abbreviate(d.expr, set(variables_in([d.function])))

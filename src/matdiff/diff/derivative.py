@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import DiffError, LimitError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
-from ..ir.node import Node, dvar_key
+from ..ir.node import Node, dvar_key, variables_in
 from ..rewrite.driver import simplify
 from .adjoint import adjoint, vec_jacobian
 from .differential import Step, differential
@@ -52,6 +52,9 @@ class Derivative:
     # The function as typed, with variables free of symmetric/diagonal/orthogonal
     # properties (S' kept as S'): what the unconstrained derivative differentiates.
     as_typed: Node | None = None
+    # Every variable the function was declared or written with, before simplification
+    # removed any ((A - A)*x keeps A): their values bind sizes that f no longer carries.
+    variables: tuple[Node, ...] = ()
 
     def __str__(self) -> str:
         from ..backends.text import to_text
@@ -116,7 +119,8 @@ class Derivative:
         if k == self.order:
             return self
         return take_derivative(self.function, list(self.wrt), order=k, layout=self.layout,
-                               structured=self.structured, as_typed=self.as_typed)
+                               structured=self.structured, as_typed=self.as_typed,
+                               variables=self.variables)
 
     def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """The value at the given variables' values, laid out as SPEC.md says."""
@@ -232,10 +236,19 @@ def take_derivative(
     layout: str = "numerator",
     structured: bool = False,
     as_typed: Node | None = None,
+    variables: Sequence[Node] = (),
 ) -> Derivative:
     """The derivative of f by wrt. `as_typed` is f as written, built with variables free
     of structure properties: a declared symmetric S makes the builders read S' as S, which
-    is right for values but not for the unconstrained derivative (d tr(S'*B)/dS is B)."""
+    is right for values but not for the unconstrained derivative (d tr(S'*B)/dS is B).
+    `variables` are those declared or written (the parser's), remembered with f's own."""
+    known = variables_in([*variables, f, *wrt])
+    result = _take_any(f, wrt, order, layout, structured, as_typed)
+    return replace(result, variables=tuple(known[name] for name in sorted(known)))
+
+
+def _take_any(f: Node, wrt: Sequence[Node], order: int, layout: str, structured: bool,
+              as_typed: Node | None) -> Derivative:
     if layout not in LAYOUTS:
         raise DiffError(f"unknown layout {layout!r}", hint="use 'numerator' or 'denominator'")
     if order < 1:
@@ -375,7 +388,29 @@ def _by_scalar_list(f: Node, wrt: tuple[Node, ...], order: int, layout: str) -> 
     if layout == "denominator" and form == "jacobian":
         expr = b.transpose(expr)
     expr = simplify(expr)
-    return Derivative(f, wrt, order, layout, False, form, expr, (), ())
+    diffs, dvars = _list_differentials(f, wrt, order)
+    return Derivative(f, wrt, order, layout, False, form, expr, diffs, dvars)
+
+
+def _list_differentials(f: Node, wrt: tuple[Node, ...], order: int) -> tuple[
+    tuple[Node, ...], tuple[Node, ...]
+]:
+    """d^k f by a list of scalars: the total differential, d(d^(k-1) f) summed over the
+    variables, multilinear in dx_k (dvar (name, k)) for each variable x of the list."""
+    diffs: list[Node] = []
+    dvars: list[Node] = []
+    current = f
+    for k in range(1, order + 1):
+        terms = []
+        for v in wrt:
+            dv = b.dvar(v.arg.name, v.shape, k)
+            dvars.append(dv)
+            part = differential(current, v, dv)
+            if part is not None:
+                terms.append(part)
+        current = simplify(b.add(*terms)) if terms else b.zeros(f.shape)
+        diffs.append(current)
+    return tuple(diffs), tuple(dvars)
 
 
 def _columns_to_block(cols: list[Node]) -> Node:

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..backends.evaluate import bind_sizes, concrete_shape, evaluate
-from ..errors import LimitError
+from ..errors import InputValueError, LimitError
+from ..ir.dims import dim_names, format_shape
 from ..ir.node import dvar_key
 
 UserShape = tuple[int, ...]
@@ -34,8 +35,29 @@ def user_shape(shape: tuple[int, int]) -> UserShape:
     return (r, c)
 
 
+def derivative_sizes(d: Any, values: dict[str, Any]) -> dict[str, int]:
+    """The sizes bound from the values of f, of the variable, and of every other variable
+    the derivative was declared with that is given: simplification may have removed the
+    only variable carrying a size ((A - A)*x is a vector(0) of A's k rows)."""
+    given = [v for v in getattr(d, "variables", ()) if v.arg.name in values]
+    sizes = bind_sizes([d.function, *d.wrt, *given], values)
+    needed = {n for node in (d.function, *d.wrt) for dim in node.shape
+              for n in dim_names(dim)}
+    missing = sorted(needed - sizes.keys())
+    if missing:
+        carriers = [v for v in getattr(d, "variables", ())
+                    if missing[0] in dim_names(v.shape[0]) | dim_names(v.shape[1])]
+        which = ", ".join(f"{v.arg.name} ({format_shape(v.shape)})" for v in carriers)
+        raise InputValueError(
+            f"the size {missing[0]} cannot be told from the values given",
+            hint=f"give the value of {which}" if which else
+            "give a value for a variable of that size",
+        )
+    return sizes
+
+
 def evaluate_derivative(d: Any, values: dict[str, Any]) -> Any:
-    sizes = bind_sizes([d.function, *d.wrt], values)
+    sizes = derivative_sizes(d, values)
     f_shape = concrete_shape(d.function.shape, sizes)
     fu = user_shape(f_shape)
     if len(d.wrt) > 1:

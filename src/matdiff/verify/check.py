@@ -112,7 +112,10 @@ def check_derivative(
     for trial in range(1, trials + 1):
         last_error = ""
         for _draw in range(MAX_DRAWS):
-            values, drawn = sample_values([d.function, *d.wrt], rng, sizes=sizes)
+            # every variable the derivative was declared with: one that simplification
+            # removed may still carry a size ((A - A)*x)
+            roots = [d.function, *d.wrt, *getattr(d, "variables", ())]
+            values, drawn = sample_values(roots, rng, sizes=sizes)
             if sizes is None:
                 sizes = {k: int(v) for k, v in sorted(drawn.items())}
             try:

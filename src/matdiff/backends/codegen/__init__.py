@@ -87,14 +87,27 @@ def _third_of_scalar_by_column(d: Derivative, prev: Derivative | None) -> bool:
             and kind(d.wrt[0].shape) == "col")
 
 
-def _variables(nodes: list[Node], wrt: tuple[Node, ...]) -> list[Node]:
+def _variables(nodes: list[Node], d: Derivative) -> list[Node]:
+    """The inputs: the variables of the code, the variable, and any other declared
+    variable that alone carries a size the code needs ((A - A)*x is A's k rows of 0)."""
     found: dict[str, Node] = {}
+    needed: set[str] = set()
     for n in walk(nodes):
         if n.op == "var":
             found.setdefault(n.arg.name, n)
-    for w in wrt:
+        for dim in n.shape:
+            needed |= dim_names(dim)
+    for w in d.wrt:
         found.setdefault(w.arg.name, w)
+    for v in d.variables:
+        carried = {name for v in found.values() for dim in v.shape for name in dim_names(dim)}
+        if v.arg.name not in found and (needed - carried) & _names_of(v):
+            found[v.arg.name] = v
     return list(found.values())
+
+
+def _names_of(v: Node) -> set[str]:
+    return dim_names(v.shape[0]) | dim_names(v.shape[1])
 
 
 def _spelled(shape: tuple[Dim, ...]) -> str:
@@ -227,7 +240,7 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
     forms = [_numerator_form(x, ders[i - 1] if i else None) for i, x in enumerate(ders)]
     roots = [d.function, *(f if f is not None else x.differentials[-1]
                            for f, x in zip(forms, ders, strict=True))]
-    vars_ = _variables(roots, d.wrt)
+    vars_ = _variables(roots, d)
     reserved = {v.arg.name for v in vars_} | {name, be.module, "jax", "float"}
     reserved |= set(be.helpers)
     sizes = _Sizes(reserved)
