@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from .backends.evaluate import walk
 from .backends.text import to_text
-from .diff.derivative import Derivative
+from .diff.derivative import DENOMINATOR_TRANSPOSED, Derivative
 from .errors import MatdiffError
 from .ir import build as b
 from .ir.dims import dim_names, format_shape, is_column, is_row, is_scalar, kind_of
@@ -45,20 +45,34 @@ def describe_variables(nodes: list[Node]) -> str:
     return ", ".join(parts)
 
 
+def layout_note(d: Derivative) -> str:
+    """The layout, and what it means for this kind of result only: the shape of a
+    gradient is said of gradients, m×n of Jacobians, and nothing more of Hessians."""
+    hessian = d.order == 2 and is_scalar(d.function.shape)
+    if d.form in ("gradient", "gradient_list") and d.order == 1:
+        return LAYOUT_NOTE[d.layout] if d.layout == "numerator" else "denominator layout"
+    if d.layout == "denominator":
+        if d.form in DENOMINATOR_TRANSPOSED and not hessian:
+            return "denominator layout (the transpose of the numerator layout's matrix)"
+        return "denominator layout"
+    if d.form == "jacobian" and not hessian:
+        return "numerator layout (Jacobians are m×n: a row for each entry of f)"
+    return "numerator layout"
+
+
 def report(d: Derivative) -> str:
-    names = ",".join(v.arg.name for v in d.wrt)
     order = "" if d.order == 1 else f"^{d.order}"
     shown = d.as_typed if d.as_typed is not None else d.function
     declared = describe_variables([d.function, *d.wrt, *d.variables])
     lines = [f"f = {to_text(shown)}", f"  where {declared}"]
-    head = f"d{order}f/d{names}{order}"
+    head = d.name()
     if d.expr is not None:
         limit = max(60, SWELL_LIMIT * len(to_text(shown)))
         short, abbreviations = abbreviate(d.expr, names_in_use(d), limit=limit)
         lines.append(f"{head} = {to_text(short)}")
         for name, sub in abbreviations:
             lines.append(f"  where {name} = {to_text(sub)}")
-        lines.append(f"  {describe_form(d)}, {LAYOUT_NOTE[d.layout]}")
+        lines.append(f"  {describe_form(d)}, {layout_note(d)}")
         if d.structured:
             lines.append("  on the space of symmetric matrices (entries X_ij = X_ji move together)")
         elif any(v.arg.symmetric for v in d.wrt):
@@ -70,7 +84,11 @@ def report(d: Derivative) -> str:
     else:
         lines.append(f"{head}: no closed matrix form; given by its differential")
     if d.differentials and d.form in ("kronecker", "index"):
-        lines.append(f"  differential: d{order}f = {to_text(d.differentials[-1])}")
+        directions = ""
+        if len(d.dvars) > 1:
+            listed = ", ".join(to_text(v) for v in d.dvars)
+            directions = f" (linear in each of the directions {listed})"
+        lines.append(f"  differential: d{order}f = {to_text(d.differentials[-1])}{directions}")
         try:
             from .backends.index_form import index_form
 
@@ -97,8 +115,13 @@ def describe_form(d: Derivative) -> str:
     scalar_f = is_scalar(d.function.shape)
     if d.order == 2 and scalar_f and d.form in ("jacobian", "gradient", "kronecker"):
         if d.form == "kronecker":
-            return "Hessian in Kronecker form: d²f = vec(dX)'*H*vec(dX)"
+            X = d.wrt[0].arg.name
+            return f"Hessian in Kronecker form: d²f = vec(d{X})'*H*vec(d{X}_2)"
         return "Hessian"
+    if d.form == "kronecker" and len(d.wrt) == 1:
+        return f"Kronecker form M with vec(dF) = M*vec(d{d.wrt[0].arg.name})"
+    if d.form == "by_scalar" and d.layout == "denominator":
+        return "derivative by a scalar"  # the layout note says it is transposed
     return FORM_NOTE.get(d.form, d.form)
 
 

@@ -108,9 +108,15 @@ class Derivative:
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.to_latex()}$"
 
-    def __repr__(self) -> str:
+    def name(self) -> str:
+        """How the derivative is written: df/dx, d^2f/dw^2, d^2f/d(x1,x2)^2."""
+        k = f"^{self.order}" if self.order > 1 else ""
         names = ",".join(v.arg.name for v in self.wrt)
-        return f"<Derivative d{'^' + str(self.order) if self.order > 1 else ''}f/d{names}: {self}>"
+        by = names if len(self.wrt) == 1 else f"({names})"
+        return f"d{k}f/d{by}{k}"
+
+    def __repr__(self) -> str:
+        return f"<Derivative {self.name()}: {self}>"
 
     def at_order(self, k: int) -> Derivative:
         """The derivative of order k taken as this one was: the same function (as typed,
