@@ -1,7 +1,8 @@
 """Generated code for structured variables (symmetric, spd, diagonal, orthogonal) at
 orders 1-3, NumPy/JAX/PyTorch, against an independent reference.
 
-Correctness test. The reference is JAX autodiff (jax.grad / jax.jacfwd, float64) of a
+Order 3 runs for a few cases, the JAX backend at order 2 (both are slow to run). Correctness test.
+The reference is JAX autodiff (jax.grad / jax.jacfwd, float64) of a
 function written here by hand in jax.numpy, exactly as the expression is typed: a
 declared property constrains the values, not the directions, so `X'` stays a transpose
 and `inv(Q)` an inverse (the unconstrained derivative, matdiff's default). Nothing of
@@ -39,12 +40,13 @@ class Case:
     decls: dict[str, str]  # {name: kind and size}; the structured matrix is X
     ref: Callable[..., Any]  # jnp function of the variables by name
     props: tuple[str, ...] = PROPS
-    orders: tuple[int, ...] = (1, 2, 3)
+    orders: tuple[int, ...] = (1, 2)
+    layouts: tuple[str, ...] = ("numerator",)
 
 
 CASES = [
     Case("a'X'b", "a'*X'*b", "X", {"a": "vector n", "b": "vector n"},
-         lambda a, X, b: a @ X.T @ b),
+         lambda a, X, b: a @ X.T @ b, orders=(1, 2, 3)),
     Case("w'inv(X)w", "w'*(inv(X)*w)", "X", {"w": "vector n"},
          lambda w, X: w @ (jnp.linalg.inv(X) @ w), props=("spd", "orthogonal", "diagonal")),
     Case("exp(v')Wz", "exp(v')*(X*z)", "X", {"v": "vector n", "z": "vector n"},
@@ -54,13 +56,24 @@ CASES = [
     Case("tr(AX')tr(X)", "tr(A*X')*tr(X)", "X", {"A": "matrix n n"},
          lambda A, X: jnp.trace(A @ X.T) * jnp.trace(X)),
     Case("logdet", "log(det(X))", "X", {}, lambda X: jnp.log(jnp.linalg.det(X)),
-         props=("spd", "diagonal")),
+         props=("spd", "diagonal"), orders=(1, 2, 3)),
     Case("sum(exp(X'y))", "sum(exp(X'*y))", "X", {"y": "vector n"},
-         lambda y, X: jnp.sum(jnp.exp(X.T @ y)), orders=(1, 2)),
+         lambda y, X: jnp.sum(jnp.exp(X.T @ y))),
     Case("x'X'Xx by x", "x'*X'*X*x", "x", {"x": "vector n"},
          lambda x, X: x @ X.T @ X @ x),
     Case("u'inv(X')v", "u'*inv(X')*v", "X", {"u": "vector n", "v": "vector n"},
-         lambda u, v, X: u @ jnp.linalg.inv(X.T) @ v, props=("spd", "orthogonal")),
+         lambda u, v, X: u @ jnp.linalg.inv(X.T) @ v, props=("spd", "orthogonal"),
+         orders=(1, 2, 3)),
+    # vector functions (Kronecker forms), both layouts
+    Case("X'a", "X'*a", "X", {"a": "vector n"}, lambda a, X: X.T @ a,
+         layouts=("numerator", "denominator")),
+    Case("X'Xa", "X'*X*a", "X", {"a": "vector n"}, lambda a, X: X.T @ X @ a,
+         layouts=("numerator", "denominator")),
+    Case("inv(X')a", "inv(X')*a", "X", {"a": "vector n"},
+         lambda a, X: jnp.linalg.inv(X.T) @ a, props=("spd", "orthogonal"),
+         layouts=("numerator", "denominator")),
+    Case("a'X'b-denominator", "a'*X'*b", "X", {"a": "vector n", "b": "vector n"},
+         lambda a, X, b: a @ X.T @ b, orders=(2,), layouts=("denominator",)),
 ]
 
 
@@ -85,31 +98,38 @@ def _values(case: Case, prop: str, seed: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _reference(case: Case, values: dict[str, np.ndarray], order: int) -> list[np.ndarray]:
-    """[value, derivative of order 1, ..., order k] by JAX autodiff, numerator layout:
-    shape(f) + shape(wrt) * k."""
+def _reference(case: Case, values: dict[str, np.ndarray], order: int,
+               layout: str = "numerator") -> list[np.ndarray]:
+    """[value, derivative of order 1, ..., order k] by JAX autodiff: numerator layout
+    shape(f) + shape(wrt) * k, denominator the variable's axes first."""
     args = {k: jnp.asarray(v) for k, v in values.items()}
 
     def g(w: Any) -> Any:
         return case.ref(**{**args, case.wrt: w})
 
     out = [np.asarray(g(args[case.wrt]))]
+    nf = out[0].ndim
     fn = g
     for _ in range(order):
         fn = jax.jacfwd(fn)
-        out.append(np.asarray(fn(args[case.wrt])))
+        value = np.asarray(fn(args[case.wrt]))
+        if layout == "denominator" and nf:
+            value = np.moveaxis(value, list(range(nf)), list(range(value.ndim - nf, value.ndim)))
+        out.append(value)
     return out
 
 
 PARAMS = [
-    pytest.param(case, prop, order, id=f"{case.id}-{prop}-order{order}")
+    pytest.param(case, prop, order, layout, id=f"{case.id}-{prop}-order{order}-{layout}")
     for case in CASES for prop in case.props for order in case.orders
+    for layout in case.layouts
 ]
 
 
-def _derive(case: Case, prop: str, order: int):
+def _derive(case: Case, prop: str, order: int, layout: str = "numerator"):
     variables = {**case.decls, "X": f"matrix n n {prop}"}
-    return matdiff.derivative(case.f, wrt=case.wrt, variables=variables, order=order)
+    return matdiff.derivative(case.f, wrt=case.wrt, variables=variables, order=order,
+                              layout=layout)
 
 
 def _close(got: Any, want: np.ndarray, what: str) -> None:
@@ -135,14 +155,16 @@ BACKENDS: dict[str, tuple[Callable[[np.ndarray], Any], Callable[[Any], np.ndarra
 }
 
 
-@pytest.mark.parametrize("case, prop, order", PARAMS)
-def test_structured_codegen_and_evaluate_match_autodiff(case: Case, prop: str, order: int):
-    d = _derive(case, prop, order)
-    backends = ["numpy", "jax", "torch"] if order < 3 else ["numpy", "torch"]
+@pytest.mark.parametrize("case, prop, order, layout", PARAMS)
+def test_structured_codegen_and_evaluate_match_autodiff(case: Case, prop: str, order: int,
+                                                        layout: str):
+    d = _derive(case, prop, order, layout)
+    # JAX runs eagerly here (slow to start each op): at order 2, the order that failed
+    backends = ["numpy", "jax", "torch"] if order == 2 else ["numpy", "torch"]
     fns = {be: compile_function(d, be) for be in backends}
-    for seed in (1, 2):
+    for seed in (1, 2) if order < 3 else (1,):
         values = _values(case, prop, seed)
-        want = _reference(case, values, order)
+        want = _reference(case, values, order, layout)
         _close(d.evaluate(**values), want[-1], f"{case.id} {prop}: d.evaluate order {order}")
         for be, fn in fns.items():
             into, out = BACKENDS[be]
