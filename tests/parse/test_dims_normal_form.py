@@ -111,3 +111,29 @@ def test_different_sizes_are_still_refused_without_a_transpose_hint():
         matdiff.parse("[x; y] .* [x; x]", DECL)
     assert "(m+n) and" in str(err.value) and "2*m" in str(err.value)
     assert "did you mean" not in (err.value.hint or "")
+
+
+@pytest.mark.parametrize("wrt", ["x", "z"])
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_generated_code_binds_a_sum_size_from_any_input(backend, wrt):
+    """z (m+2*n) comes first among the inputs; the code binds n and m from x and y and
+    checks z against m+2*n. Closed form: f = sum(exp(z .* u)), u = [x; y; x]."""
+    if backend == "torch":
+        torch = pytest.importorskip("torch")
+    from matdiff.backends.codegen import compile_function
+
+    d = matdiff.derivative("sum(exp(z .* [x; y; x]))", wrt=wrt)
+    rng = np.random.default_rng(4)
+    x, y, z = rng.standard_normal(3), rng.standard_normal(2), rng.standard_normal(8)
+    u = np.concatenate([x, y, x])
+    e = np.exp(z * u)
+    want = e * u if wrt == "z" else z[:3] * e[:3] + z[5:] * e[5:]
+    fn = compile_function(d, backend)
+    args = {"x": x, "y": y, "z": z}
+    if backend == "torch":
+        args = {k: torch.tensor(v) for k, v in args.items()}
+    value, grad = fn(**args)
+    np.testing.assert_allclose(float(value), e.sum(), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(grad), want, rtol=1e-12)
+    with pytest.raises(ValueError, match="z must have shape"):
+        fn(**{**args, "z": args["z"][:7]})

@@ -40,10 +40,10 @@ from typing import Any
 from ...diff.derivative import DENOMINATOR_TRANSPOSED, Derivative
 from ...errors import MatdiffError
 from ...ir import build as b
-from ...ir.dims import Dim, dim_mul
+from ...ir.dims import Dim, dim_mul, dim_names, dim_terms, format_shape
 from ...ir.node import Node, dvar_key
 from ...rewrite.driver import simplify
-from ..evaluate import dim_names, walk
+from ..evaluate import walk
 from ..text import to_text
 from .emit import Emitter, kind, user_shape
 from .spelling import BACKENDS, Backend
@@ -144,36 +144,59 @@ class _Sizes:
 
 
 def _entry(vars_: list[Node], sizes: _Sizes, backend: Backend) -> list[str]:
-    """Lines converting and checking the inputs, binding the sizes."""
+    """Lines converting and checking the inputs, binding the sizes: a size of its own
+    from the first input that has it, a compound one (z of m+n rows) solved for its one
+    unknown once the others are bound, whatever the inputs' order."""
     lines = []
     for v in vars_:
         name = v.arg.name
         k = kind(v.shape)
         word = {"scalar": "scalar", "col": "vector", "row": "vector", "mat": "matrix"}[k]
         lines.append(f'{name} = _array("{name}", {name}, "{word}")')
-    for v in vars_:
-        name = v.arg.name
-        shape = user_shape(v.shape)
-        if not shape:
-            continue
-        for axis, d in enumerate(shape):
-            if isinstance(d, str) and "*" not in d and "+" not in d and d not in sizes.bound:
-                lines.append(f"{sizes.name(d)} = {name}.shape[{axis}]")
-                sizes.bound.add(d)
-        for axis, d in enumerate(shape):
-            unknown = dim_names(d) - sizes.bound if isinstance(d, str) else set()
-            if len(unknown) == 1 and "+" not in str(d):
-                (u,) = unknown
-                others = [f for f in str(d).split("*") if f != u]
-                known = " * ".join(f if f.isdigit() else sizes.name(f) for f in others) or "1"
-                lines.append(f"{sizes.name(u)} = {name}.shape[{axis}] // ({known})")
-                sizes.bound.add(u)
-            elif unknown:
-                raise MatdiffError(f"cannot bind the sizes of {name} ({d}) from the inputs")
-        codes = ", ".join(sizes.code(d) for d in shape)
-        tup = f"({codes},)" if len(shape) == 1 else f"({codes})"
-        lines.append(f'_expect("{name}", {name}, {tup}, "{_spelled(shape)}")')
+    pending = [v for v in vars_ if user_shape(v.shape)]
+    while pending:
+        progress = False
+        for v in list(pending):
+            shape = user_shape(v.shape)
+            for axis, d in enumerate(shape):
+                if isinstance(d, str) and d.isidentifier() and d not in sizes.bound:
+                    lines.append(f"{sizes.name(d)} = {v.arg.name}.shape[{axis}]")
+                    sizes.bound.add(d)
+            for axis, d in enumerate(shape):
+                solved = _solve_size(d, f"{v.arg.name}.shape[{axis}]", sizes)
+                if solved:
+                    lines.append(solved)
+            if all(not (dim_names(d) - sizes.bound) for d in shape):
+                codes = ", ".join(sizes.code(d) for d in shape)
+                tup = f"({codes},)" if len(shape) == 1 else f"({codes})"
+                lines.append(f'_expect("{v.arg.name}", {v.arg.name}, {tup}, '
+                             f'"{_spelled(shape)}")')
+                pending.remove(v)
+                progress = True
+        if not progress:
+            v = pending[0]
+            raise MatdiffError(f"cannot bind the sizes of {v.arg.name} "
+                               f"({format_shape(v.shape)}) from the inputs")
     return lines
+
+
+def _solve_size(d: Dim, actual: str, sizes: _Sizes) -> str | None:
+    """`u = (actual - known) // factor` when d is linear in its one unbound size u."""
+    unknown = dim_names(d) - sizes.bound
+    if len(unknown) != 1:
+        return None
+    (u,) = unknown
+    known, factor = [], []
+    for coef, names in dim_terms(d):
+        if names.count(u) > 1:
+            return None
+        term = [str(coef)] * (coef != 1) + [sizes.name(x) for x in names if x != u]
+        (factor if u in names else known).append(" * ".join(term) or "1")
+    if len(factor) != 1:
+        return None
+    rest = f" - ({' + '.join(known)})" if known else ""
+    sizes.bound.add(u)
+    return f"{sizes.name(u)} = ({actual}{rest}) // ({factor[0]})"
 
 
 def _output(code: str, form: Node, d: Derivative, k: int, em: Emitter, sizes: _Sizes,
