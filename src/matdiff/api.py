@@ -172,26 +172,14 @@ def _resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Vari
     return node, out
 
 
-def _as_typed(text: str, env: dict[str, Node]) -> Node | None:
-    """`text` parsed with every variable declared as the first parse inferred it, but
-    without symmetric/diagonal/orthogonal properties, so `S'` stays a transpose."""
+def _as_typed(text: str, variables: Variables, env: dict[str, Node]) -> Node | None:
+    """`text` built with the shapes the parse inferred but without symmetric/diagonal/
+    orthogonal properties, so `S'` stays a transpose (None when nothing has them)."""
     from .diff.derivative import STRUCTURE_PROPS
 
     if not any(v.arg.props & STRUCTURE_PROPS for v in env.values()):
         return None
-    decls: dict[str, str] = {}
-    for name, v in env.items():
-        r, c = v.shape
-        if not all(isinstance(d, int) or str(d).isidentifier() for d in (r, c)):
-            return None  # a size such as m*n cannot be declared
-        if (r, c) == (1, 1):
-            kind = "scalar"
-        elif c == 1:
-            kind = f"vector {r}"
-        else:
-            kind = f"matrix {r} {c}"
-        decls[name] = " ".join([kind, *sorted(v.arg.props - STRUCTURE_PROPS)])
-    node, _ = parse_with_env(text, decls)
+    node, _ = parse_with_env(text, variables, without_props=STRUCTURE_PROPS)
     return node
 
 
@@ -210,10 +198,11 @@ def derivative(
     as_typed = None
     declared: list[Node] = []
     if isinstance(expr, str):
-        env = variables_of(expr, _declarations(expr, wrt, variables))
+        decls = _declarations(expr, wrt, variables)
+        env = variables_of(expr, decls)
         declared = list(env.values())  # sizes of variables simplification may remove
         if len(wrt_nodes) == 1:
-            as_typed = _as_typed(expr, env)
+            as_typed = _as_typed(expr, decls, env)
     return take_derivative(node, wrt_nodes, order=order, layout=layout, structured=structured,
                            as_typed=as_typed, variables=declared)
 

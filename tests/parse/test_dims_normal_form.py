@@ -137,3 +137,18 @@ def test_generated_code_binds_a_sum_size_from_any_input(backend, wrt):
     np.testing.assert_allclose(np.asarray(grad), want, rtol=1e-12)
     with pytest.raises(ValueError, match="z must have shape"):
         fn(**{**args, "z": args["z"][:7]})
+
+
+def test_structured_variable_sized_by_a_block_is_differentiated_as_typed():
+    """S symmetric of size m+n, inferred from a block: d(z'*S'*u)/dS is u*z' (S' as typed,
+    all entries independent), not z*u'. Before, a compound size made matdiff fall back
+    to the simplified function z'*S*u."""
+    d = matdiff.derivative("z'*S'*[x; y]", wrt="S", variables={
+        "S": "matrix symmetric", "x": "vector n", "y": "vector m"})
+    rng = np.random.default_rng(5)
+    x, y, z = rng.standard_normal(2), rng.standard_normal(3), rng.standard_normal(5)
+    M = rng.standard_normal((5, 5))
+    S = M + M.T
+    u = np.concatenate([x, y])
+    np.testing.assert_allclose(d.evaluate(S=S, x=x, y=y, z=z), np.outer(u, z), rtol=1e-12)
+    assert d.check()
