@@ -238,7 +238,8 @@ def abbreviate(e: Node, taken: set[str], width: int = 60, limit: int | None = No
     one of them (case and digits aside), and each name's first letter types it as what
     it stands for (a-g scalars, h-z vectors, A-Z matrices; a row vector is named as the
     column it transposes, `u'`). Only for display: `str(d)` stays the whole expression."""
-    if len(to_text(e)) <= width:
+    # (a tree of more than 4*width nodes prints longer than width: no need to print it)
+    if e.size <= 4 * width and len(to_text(e)) <= width:
         return e, []
     namer = _Namer(taken)
     short = _name_repeated(e, namer)
