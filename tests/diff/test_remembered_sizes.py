@@ -95,3 +95,31 @@ def test_vector_function_by_a_list_has_a_differential():
     values = {"x1": 0.5, "x2": 2.0, dvar_key(("x1", 1)): 1.0, dvar_key(("x2", 1)): 0.0}
     np.testing.assert_allclose(evaluate(d.differential, values).reshape(-1),
                                [2 * 0.5 * 2.0, np.cos(0.5)], rtol=1e-12)
+
+
+def test_order_two_check_binds_sizes_of_a_removed_variable():
+    """Fuzz finding: exp((-A)*(u - u) + vector(1)) by u at order 2 is a vector(exp(1)) of
+    A's p rows; the check's lower-order reference needs A's sizes too."""
+    d = matdiff.derivative("exp((-A)*(u - u) + vector(1))", wrt="u", order=2,
+                           variables={"A": "matrix p n positive", "u": "vector n"})
+    np.testing.assert_array_equal(d.evaluate(A=np.ones((2, 3)), u=np.ones(3)),
+                                  np.zeros((2, 3, 3)))
+    assert d.check(), d.check().message
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_generated_code_accepts_a_vanished_variable(backend):
+    """Fuzz finding: a + sum(u - u) by a; the code takes u (optional, checked when given)
+    so that a call with every variable of the expression works."""
+    if backend == "torch":
+        torch = pytest.importorskip("torch")
+        conv = torch.tensor
+    else:
+        conv = np.asarray
+    d = matdiff.derivative("a + sum(u - u)", wrt="a", variables={"a": "scalar", "u": "vector n"})
+    fn = compile_function(d, backend)
+    value, grad = fn(a=conv(2.0), u=conv(np.ones(3)))
+    assert float(value) == 2.0 and float(grad) == 1.0
+    assert float(fn(a=conv(2.0))[0]) == 2.0
+    with pytest.raises(ValueError, match="u must be a vector"):
+        fn(a=conv(2.0), u=conv(np.ones((3, 2))))

@@ -241,6 +241,7 @@ def _reference(d: Any, space: str, h: float) -> Reference:
         order=d.order - 1,
         layout="numerator",
         structured=d.structured,
+        variables=[twins.get(v, v) for v in getattr(d, "variables", ())],
     )
     lower = _without_props(lower)
 
@@ -324,6 +325,7 @@ def _without_props(d: Any) -> Any:
         wrt=tuple(go(v) for v in d.wrt),
         expr=None if d.expr is None else go(d.expr),
         differentials=tuple(go(x) for x in d.differentials),
+        variables=tuple(go(v) for v in d.variables),
     )
 
 

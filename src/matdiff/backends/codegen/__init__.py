@@ -180,6 +180,33 @@ def _entry(vars_: list[Node], sizes: _Sizes, backend: Backend) -> list[str]:
     return lines
 
 
+def _optional_entry(optional: list[Node], sizes: _Sizes) -> list[str]:
+    """Variables of the function as typed that the code does not use ((u - u) in
+    a + sum(u - u)): accepted, so a call with every variable works, and checked when
+    given; a size only they carry is bound inside their check."""
+    lines = []
+    for v in optional:
+        name = v.arg.name
+        word = {"scalar": "scalar", "col": "vector", "row": "vector", "mat": "matrix"}[
+            kind(v.shape)]
+        lines += [f"if {name} is not None:  # not used by the result; checked when given",
+                  f'    {name} = _array("{name}", {name}, "{word}")']
+        shape = user_shape(v.shape)
+        if not shape:
+            continue
+        bound = set(sizes.bound)
+        for axis, d in enumerate(shape):
+            if isinstance(d, str) and d.isidentifier() and d not in sizes.bound:
+                lines.append(f"    {sizes.name(d)} = {name}.shape[{axis}]")
+                sizes.bound.add(d)
+        if all(not (dim_names(d) - sizes.bound) for d in shape):
+            codes = ", ".join(sizes.code(d) for d in shape)
+            tup = f"({codes},)" if len(shape) == 1 else f"({codes})"
+            lines.append(f'    _expect("{name}", {name}, {tup}, "{_spelled(shape)}")')
+        sizes.bound = bound  # bound in this branch only
+    return lines
+
+
 def _solve_size(d: Dim, actual: str, sizes: _Sizes) -> str | None:
     """`u = (actual - known) // factor` when d is linear in its one unbound size u."""
     unknown = dim_names(d) - sizes.bound
@@ -264,10 +291,11 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
     roots = [d.function, *(f if f is not None else x.differentials[-1]
                            for f, x in zip(forms, ders, strict=True))]
     vars_ = _variables(roots, d)
-    reserved = {v.arg.name for v in vars_} | {name, be.module, "jax", "float"}
+    optional = [v for v in d.variables if v.arg.name not in {u.arg.name for u in vars_}]
+    reserved = {v.arg.name for v in [*vars_, *optional]} | {name, be.module, "jax", "float"}
     reserved |= set(be.helpers)
     sizes = _Sizes(reserved)
-    entry = _entry(vars_, sizes, be)
+    entry = _entry(vars_, sizes, be) + _optional_entry(optional, sizes)
     em = Emitter(be, sizes.code, reserved | set(sizes.names.values()), roots)
     for v in vars_:
         em.bind(v, v.arg.name)
@@ -283,7 +311,7 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
             else der.form in ("gradient", "by_scalar") and kind(der.wrt[0].shape) == "scalar"
         ) if len(der.wrt) == 1 else False
         outs.append(_scalar_out(code, "scalar" if is_scalar_out else "", be))
-    return _module(be, name, d, ders, forms, vars_, entry, em, outs)
+    return _module(be, name, d, ders, forms, vars_, optional, entry, em, outs)
 
 
 def _by_basis(d: Derivative, em: Emitter, sizes: _Sizes) -> str:
@@ -398,7 +426,8 @@ def _describe(d: Derivative, ders: list[Derivative], forms: list[Node | None]) -
 
 
 def _module(be: Backend, name: str, d: Derivative, ders: list[Derivative],
-            forms: list[Node | None], vars_: list[Node], entry: list[str], em: Emitter,
+            forms: list[Node | None], vars_: list[Node], optional: list[Node],
+            entry: list[str], em: Emitter,
             outs: list[str]) -> str:
     imports = list(be.imports)
     if be.name == "jax" and "expm" in em.used_ops:
@@ -410,7 +439,7 @@ def _module(be: Backend, name: str, d: Derivative, ders: list[Derivative],
     for h in helpers:
         parts += ["", "", be.helpers[h].strip("\n")]
     parts.append("")
-    args = ", ".join(v.arg.name for v in vars_)
+    args = ", ".join([v.arg.name for v in vars_] + [f"{v.arg.name}=None" for v in optional])
     returns = "(value, " + ", ".join(
         "derivative" if len(ders) == 1 else f"order_{k}" for k in range(1, len(ders) + 1)
     ) + ")"
