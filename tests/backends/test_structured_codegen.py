@@ -25,8 +25,12 @@ import matdiff
 from matdiff.backends.codegen import compile_function
 
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
+
+
+@pytest.fixture(autouse=True)
+def _float64():
+    jax.config.update("jax_enable_x64", True)  # the reference in double precision
 
 N = 3
 PROPS = ("symmetric", "spd", "diagonal", "orthogonal")
