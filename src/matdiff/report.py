@@ -74,7 +74,7 @@ def report(d: Derivative) -> str:
             lines.append(f"  where {name} = {to_text(sub)}")
         lines.append(f"  {describe_form(d)}, {layout_note(d)}")
         if d.structured:
-            lines.append("  on the space of symmetric matrices (entries X_ij = X_ji move together)")
+            lines.append(f"  {structure_note(d)}")
         elif any(v.arg.symmetric for v in d.wrt):
             lines.append("  unconstrained derivative (all entries independent); "
                          "--structured gives it on symmetric matrices")
@@ -83,6 +83,8 @@ def report(d: Derivative) -> str:
         lines.append(f"  {d.note}")
     else:
         lines.append(f"{head}: no closed matrix form; given by its differential")
+        if d.structured:
+            lines.append(f"  values {structure_note(d)}")
     if d.differentials and d.form in ("kronecker", "index"):
         directions = ""
         if len(d.dvars) > 1:
@@ -96,6 +98,13 @@ def report(d: Derivative) -> str:
         except MatdiffError as e:  # some structures (blocks) have no Einstein form here
             lines.append(f"  index form: not available ({e.message})")
     return "\n".join(lines)
+
+
+def structure_note(d: Derivative) -> str:
+    X = d.wrt[0].arg.name
+    if "diagonal" in d.wrt[0].arg.props:
+        return f"on the space of diagonal matrices (only the diagonal of {X} moves)"
+    return f"on the space of symmetric matrices (entries {X}_ij = {X}_ji move together)"
 
 
 def names_in_use(d: Derivative) -> set[str]:

@@ -188,3 +188,59 @@ def test_issue9_reproduction_symmetric_gradient_is_b_a_transposed():
     _, grad, hess = compile_function(d)(a=a, b=b, X=X)
     np.testing.assert_allclose(grad, np.outer(b, a))
     np.testing.assert_allclose(hess, np.zeros((3, 3, 3, 3)))
+
+
+STRUCTURED = [
+    Case("a'X'b", "a'*X'*b", "X", {"a": "vector n", "b": "vector n"},
+         lambda a, X, b: a @ X.T @ b),
+    Case("logdet", "log(det(X))", "X", {}, lambda X: jnp.log(jnp.linalg.det(X))),
+    Case("tr(AX')tr(X)", "tr(A*X')*tr(X)", "X", {"A": "matrix n n"},
+         lambda A, X: jnp.trace(A @ X.T) * jnp.trace(X)),
+    # no matrix form (a block holding the variable): values from the differential
+    Case("tr(C[M, N][P; X])", "tr(C*[M, N]*[P; X])", "X",
+         {"C": "matrix n n", "M": "matrix n n", "N": "matrix n n", "P": "matrix n n"},
+         lambda C, M, N, P, X: jnp.trace(C @ jnp.hstack([M, N]) @ jnp.vstack([P, X]))),
+]
+
+
+def _project(G: np.ndarray, prop: str) -> np.ndarray:
+    """The gradient on the structure's matrices from the unconstrained one G."""
+    if prop == "diagonal":
+        return np.diag(np.diag(G))
+    return G + G.T - np.diag(np.diag(G))
+
+
+@pytest.mark.parametrize("case", STRUCTURED, ids=[c.id for c in STRUCTURED])
+@pytest.mark.parametrize("prop", ["symmetric", "spd", "diagonal"])
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_structured_gradient_in_every_backend(case: Case, prop: str, layout: str):
+    """--structured: G + G' - diag(diag(G)) (symmetric, spd) or diag(diag(G)) (diagonal),
+    with G the unconstrained gradient by JAX, with and without a matrix form."""
+    if case.id == "logdet" and prop == "symmetric":
+        prop = "spd"  # log det needs det > 0
+    variables = {**case.decls, "X": f"matrix n n {prop}"}
+    d = matdiff.derivative(case.f, wrt="X", variables=variables, structured=True,
+                           layout=layout)
+    values = _values(case, prop, 7)
+    want = _project(_reference(case, values, 1)[1], prop)
+    _close(d.evaluate(**values), want, f"{case.id} {prop}: d.evaluate")
+    for be in ("numpy", "jax", "torch"):
+        into, out = BACKENDS[be]
+        fn = compile_function(d, be)
+        _, got = fn(**{k: into(v) for k, v in values.items()})
+        _close(out(got), want, f"{case.id} {prop} [{be}]\n{fn.__matdiff_source__}")
+
+
+@pytest.mark.parametrize("f, decl, order", [
+    ("tr(C*[M, N]*[P; X])", "matrix n n", 1),  # no property to structure by
+    ("tr(C*[M, N]*[P; X])", "matrix n n orthogonal", 1),
+    ("tr(C*[M, N]*[P; X])^2", "matrix n n symmetric", 2),  # not a gradient
+    ("C*X", "matrix n n symmetric", 1),
+])
+def test_structured_needs_a_gradient_by_a_structured_variable(f, decl, order):
+    """Refused whether or not a matrix form exists (an index form was silently left
+    unconstrained)."""
+    with pytest.raises(matdiff.MatdiffError):
+        matdiff.derivative(f, wrt="X", order=order, structured=True, variables={
+            "X": decl, "C": "matrix n n", "M": "matrix n n", "N": "matrix n n",
+            "P": "matrix n n"})

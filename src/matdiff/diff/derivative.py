@@ -261,6 +261,8 @@ def _take_any(f: Node, wrt: Sequence[Node], order: int, layout: str, structured:
         raise DiffError(f"order must be 1 or more, got {order}")
     if order > MAX_ORDER:
         raise LimitError(f"order {order} is above matdiff's limit of {MAX_ORDER}")
+    if structured:
+        _check_structured(f, wrt, order)
     if len(wrt) > 1:
         return _by_scalar_list(f, tuple(wrt), order, layout)
     twins = unconstrained_twins([f, *wrt])
@@ -340,6 +342,25 @@ def _take(
         steps_trace=trace,
         note=note,
     )
+
+
+STRUCTURED_PROPS = frozenset({"symmetric", "spd", "diagonal"})
+
+
+def _check_structured(f: Node, wrt: Sequence[Node], order: int) -> None:
+    """A structured derivative is a gradient (scalar f, order 1) by a symmetric or
+    diagonal matrix, whether or not it has a matrix form (without one, its values come
+    from the differential on the structure's directions: diff/evaluation.py)."""
+    X = wrt[0]
+    if len(wrt) > 1 or not X.arg.props & STRUCTURED_PROPS:
+        name = X.arg.name if len(wrt) == 1 else ",".join(v.arg.name for v in wrt)
+        raise DiffError(
+            f"--structured needs a symmetric or diagonal variable; {name} is declared "
+            "without such a property",
+            hint=f"declare it, e.g. '{X.arg.name}: matrix n n symmetric'",
+        )
+    if order != 1 or not is_scalar(f.shape):
+        raise DiffError("structured derivatives are given for scalar functions (gradients)")
 
 
 def _structured(G: Node, X: Node, form: str) -> Node:

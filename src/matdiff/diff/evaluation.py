@@ -116,12 +116,24 @@ def _by_basis(d: Any, values: dict[str, Any], sizes, fu: UserShape, x_shape) -> 
         for j, (r, c) in enumerate(combo):
             E = np.zeros((m, n))
             E[r, c] = 1.0
-            vals[dvar_key(d.dvars[j].arg)] = E
+            vals[dvar_key(d.dvars[j].arg)] = structure_direction(E, d)
             # the position of X[r, c] in X's user shape (a vector has one index)
             index += tuple(i for i, size in ((r, m), (c, n)) if size != 1) if xu else ()
         v = evaluate(L, vals, sizes=sizes)
         out[(Ellipsis, *index)] = v.reshape(fu) if fu else v.reshape(-1)[0]  # type: ignore[index]
     return out if out.shape else float(out)
+
+
+def structure_direction(E: np.ndarray, d: Any) -> np.ndarray:
+    """The direction a structured derivative moves X in for the entry E: on symmetric
+    matrices X_kl and X_lk together (E + E' - diag(diag(E))), on diagonal ones only the
+    diagonal. df along it is the structured gradient's entry, G + G' - diag(diag(G)) or
+    diag(diag(G)), which is what the matrix form gives where there is one."""
+    if not getattr(d, "structured", False):
+        return E
+    if "diagonal" in d.wrt[0].arg.props:
+        return E * np.eye(E.shape[0])
+    return E + E.T - E * np.eye(E.shape[0])
 
 
 def _layout(tensor: Any, d: Any, nf: int) -> Any:

@@ -362,6 +362,15 @@ def _by_basis(d: Derivative, em: Emitter, sizes: _Sizes) -> str:
     basis = em.assign(
         f"{be.eye.format(size)}.reshape({', '.join([size, *map(sizes.code, x_shape)])})",
         f"the basis directions of {name}, in C order")
+    if d.structured:  # the structure's directions (diff/evaluation.structure_direction)
+        side = sizes.code(X.shape[0])
+        eye = be.eye.format(side)
+        if "diagonal" in X.arg.props:
+            basis = em.assign(f"{basis} * {eye}", f"{name} diagonal: its diagonal moves")
+        else:
+            swapped = be.permute.format(basis, "0, 2, 1")
+            basis = em.assign(f"{basis} + {swapped} - {basis} * {eye}",
+                              f"{name} symmetric: entries kl and lk move together")
     values = em.assign("[]", f"d^{k}f at each combination of directions")
     before = set(em.memo)
     for j in range(k + 1):
