@@ -137,9 +137,9 @@ class _Sizes:
         if isinstance(d, int):
             return str(d)
         parts = []
-        for term in d.split("+"):
-            factors = [f.strip() for f in term.split("*") if f.strip()]
-            parts.append(" * ".join(f if f.isdigit() else self.name(f) for f in factors))
+        for coef, names in dim_terms(d):  # ir/dims.py's normal form
+            factors = [str(coef)] * (coef != 1 or not names) + [self.name(n) for n in names]
+            parts.append(" * ".join(factors))
         return " + ".join(parts)
 
 
