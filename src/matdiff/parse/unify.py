@@ -107,22 +107,22 @@ def poly(t: Term, atoms: dict[Atom, Term] | None = None) -> Poly:
     if isinstance(t, Fixed):
         out: Poly = {}
         for coef, names in dim_terms(t.value):
-            mono = tuple(("f", n) for n in names)
+            mono: tuple[Atom, ...] = tuple(("f", n) for n in names)
             for n in names:
                 atoms[("f", n)] = Fixed(n)
             out[mono] = out.get(mono, 0) + coef
         return out
     pa, pb = poly(t.a, atoms), poly(t.b, atoms)
-    out = {}
+    total: Poly = {}
     if isinstance(t, Sum):
-        for mono, c in [*pa.items(), *pb.items()]:
-            out[mono] = out.get(mono, 0) + c
+        for m, c in [*pa.items(), *pb.items()]:
+            total[m] = total.get(m, 0) + c
     else:
         for ma, ca in pa.items():
             for mb, cb in pb.items():
-                mono = tuple(sorted(ma + mb, key=repr))
-                out[mono] = out.get(mono, 0) + ca * cb
-    return {m: c for m, c in out.items() if c}
+                m = tuple(sorted(ma + mb, key=repr))
+                total[m] = total.get(m, 0) + ca * cb
+    return {m: c for m, c in total.items() if c}
 
 
 def key(t: Term) -> object:

@@ -213,7 +213,8 @@ def _solve_size(d: Dim, actual: str, sizes: _Sizes) -> str | None:
     if len(unknown) != 1:
         return None
     (u,) = unknown
-    known, factor = [], []
+    known: list[str] = []
+    factor: list[str] = []
     for coef, names in dim_terms(d):
         if names.count(u) > 1:
             return None

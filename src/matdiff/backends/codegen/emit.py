@@ -153,10 +153,10 @@ class Emitter:
             return self._add(n)
         if op in ("mul", "hadamard"):
             return self._product(n)
-        if op == "log" and _one_plus_exp(n.children[0]) is not None:
+        inner = _one_plus_exp(n.children[0]) if op == "log" else None
+        if inner is not None:
             # log(1 + exp(u)) is softplus(u): no overflow for large u
-            inner = _one_plus_exp(n.children[0])
-            u = self._arrays([inner], [self.code(inner)])[0]  # type: ignore[list-item]
+            u = self._arrays([inner], [self.code(inner)])[0]
             return be.unary["softplus"].format(u)
         if op == "tr" and self._fresh_product(n.children[0]):
             # tr(F1*...*Fk) = sum((F1*...*Fk-1) .* Fk'): O(n^2) for the last product
