@@ -140,7 +140,7 @@ def describe_form(d: Derivative) -> str:
 _NAME_POOLS = {
     "scalar": ("a", "b", "c", "g"),
     "vector": ("s", "u", "v", "r", "q", "p", "h", "k"),
-    "matrix": ("H", "M", "P", "Q", "R", "S", "U", "V"),
+    "matrix": ("M", "P", "Q", "R", "S", "U", "V", "L"),  # not H: the Hessian
 }
 _DEFINITION_COST = 12
 # A printed result, and each of its definitions, is at most this many times as long as
