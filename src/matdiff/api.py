@@ -180,26 +180,14 @@ def _resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Vari
     return node, out
 
 
-def _as_typed(text: str, env: dict[str, Node]) -> Node | None:
-    """`text` parsed with every variable declared as the first parse inferred it, but
-    without symmetric/diagonal/orthogonal properties, so `S'` stays a transpose."""
+def _as_typed(text: str, variables: Variables, env: dict[str, Node]) -> Node | None:
+    """`text` built with the shapes the parse inferred but without symmetric/diagonal/
+    orthogonal properties, so `S'` stays a transpose (None when nothing has them)."""
     from .diff.derivative import STRUCTURE_PROPS
 
     if not any(v.arg.props & STRUCTURE_PROPS for v in env.values()):
         return None
-    decls: dict[str, str] = {}
-    for name, v in env.items():
-        r, c = v.shape
-        if not all(isinstance(d, int) or str(d).isidentifier() for d in (r, c)):
-            return None  # a size such as m*n cannot be declared
-        if (r, c) == (1, 1):
-            kind = "scalar"
-        elif c == 1:
-            kind = f"vector {r}"
-        else:
-            kind = f"matrix {r} {c}"
-        decls[name] = " ".join([kind, *sorted(v.arg.props - STRUCTURE_PROPS)])
-    node, _ = parse_with_env(text, decls)
+    node, _ = parse_with_env(text, variables, without_props=STRUCTURE_PROPS)
     return node
 
 
@@ -222,11 +210,16 @@ def derivative(
     if not isinstance(order, int) or isinstance(order, bool):
         raise DiffError(f"order must be a whole number, got {order!r}")
     as_typed = None
-    if isinstance(expr, str) and len(wrt_nodes) == 1:
-        as_typed = _as_typed(expr, variables_of(expr, _declarations(expr, wrt, variables)))
+    declared: list[Node] = []
+    if isinstance(expr, str):
+        decls = _declarations(expr, wrt, variables)
+        env = variables_of(expr, decls)
+        declared = list(env.values())  # sizes of variables simplification may remove
+        if len(wrt_nodes) == 1:
+            as_typed = _as_typed(expr, decls, env)
     d = take_derivative(node, wrt_nodes, order=order,
                         layout="numerator" if layout == STRICT else layout,
-                        structured=structured, as_typed=as_typed)
+                        structured=structured, as_typed=as_typed, variables=declared)
     return strict(d) if layout == STRICT else d
 
 
@@ -442,7 +435,8 @@ def hvp(
                         hint="e.g. matdiff.hvp(expr, wrt='w')")
     as_typed = None
     if isinstance(expr, str):
-        as_typed = _as_typed(expr, variables_of(expr, _declarations(expr, wrt, variables)))
+        decls = _declarations(expr, wrt, variables)
+        as_typed = _as_typed(expr, decls, variables_of(expr, decls))
     return take_hvp(node, wrt_nodes[0], as_typed=as_typed, direction=direction,
                     structured=structured)
 

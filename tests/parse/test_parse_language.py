@@ -116,7 +116,7 @@ def test_function_shapes(text, shape):
         # unification across the whole expression: A's columns are fixed by a later use
         ("A*x + A*y + x", {"A": ("n", "n"), "x": ("n", 1), "y": ("n", 1)}),
         ("kron(A, B)*vec(X)", {"A": ("n", "m"), "B": ("p", "q"), "X": ("m", "q")}),
-        ("[x; y]'*z", {"x": ("n", 1), "y": ("m", 1), "z": ("n+m", 1)}),
+        ("[x; y]'*z", {"x": ("n", 1), "y": ("m", 1), "z": ("m+n", 1)}),
         ("x'*eye*y", {"x": ("n", 1), "y": ("n", 1)}),
         ("x'*vector(1)", {"x": ("n", 1)}),
         ("X*matrix(1)*y", {"X": ("n", "m"), "y": ("p", 1)}),

@@ -32,7 +32,18 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputValueError
-from ..ir.dims import Dim, Shape, format_shape, is_column, is_row, is_square, kind_of
+from ..ir.dims import (
+    Dim,
+    Shape,
+    dim_names,
+    dim_terms,
+    format_shape,
+    is_column,
+    is_row,
+    is_square,
+    kind_of,
+    resolve_dim,
+)
 from ..ir.node import Node, dvar_key
 from .text import to_text
 
@@ -127,37 +138,10 @@ def user_shape(shape: tuple[int, int], symbolic: Shape) -> tuple[int, ...]:
 # ------------------------------------------------------------------------------- sizes
 
 
-def _terms(d: Dim) -> list[tuple[int, list[str]]]:
-    """A dim as a sum of products: [(coefficient, [names])]."""
-    if isinstance(d, int):
-        return [(d, [])]
-    out = []
-    for term in d.split("+"):
-        coef = 1
-        names = []
-        for f in term.split("*"):
-            f = f.strip()
-            if f.isdigit():
-                coef *= int(f)
-            elif f:
-                names.append(f)
-        out.append((coef, names))
-    return out
-
-
-def dim_names(d: Dim) -> set[str]:
-    """The symbolic size names a dim is made of (`"m*n"` -> {m, n})."""
-    return {n for _, names in _terms(d) for n in names}
-
-
-def resolve(d: Dim, sizes: Mapping[str, int]) -> int:
-    """The integer value of a dim; KeyError names a size that is not known."""
-    total = 0
-    for coef, names in _terms(d):
-        for n in names:
-            coef *= sizes[n]
-        total += coef
-    return total
+# One dimension arithmetic for the project (ir/dims.py): names kept for this module's
+# users (codegen, verify).
+_terms = dim_terms
+resolve = resolve_dim
 
 
 def concrete_shape(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, int]:

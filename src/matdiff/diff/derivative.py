@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import DiffError, LimitError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
-from ..ir.node import Node, dvar_key
+from ..ir.node import Node, dvar_key, variables_in
 from ..rewrite.driver import simplify
 from .adjoint import adjoint, vec_jacobian
 from .differential import Step, differential
@@ -61,6 +61,9 @@ class Derivative:
     # The function as typed, with variables free of symmetric/diagonal/orthogonal
     # properties (S' kept as S'): what the unconstrained derivative differentiates.
     as_typed: Node | None = None
+    # Every variable the function was declared or written with, before simplification
+    # removed any ((A - A)*x keeps A): their values bind sizes that f no longer carries.
+    variables: tuple[Node, ...] = ()
 
     def __str__(self) -> str:
         from ..backends.text import to_text
@@ -128,9 +131,25 @@ class Derivative:
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.to_latex()}$"
 
-    def __repr__(self) -> str:
+    def name(self) -> str:
+        """How the derivative is written: df/dx, d^2f/dw^2, d^2f/d(x1,x2)^2."""
+        k = f"^{self.order}" if self.order > 1 else ""
         names = ",".join(v.arg.name for v in self.wrt)
-        return f"<Derivative d{'^' + str(self.order) if self.order > 1 else ''}f/d{names}: {self}>"
+        by = names if len(self.wrt) == 1 else f"({names})"
+        return f"d{k}f/d{by}{k}"
+
+    def __repr__(self) -> str:
+        return f"<Derivative {self.name()}: {self}>"
+
+    def at_order(self, k: int) -> Derivative:
+        """The derivative of order k taken as this one was: the same function (as typed,
+        for structured variables), variable, layout and structure. Generated code and
+        checks use it for the lower orders, which must agree with this one's."""
+        if k == self.order:
+            return self
+        return take_derivative(self.function, list(self.wrt), order=k, layout=self.layout,
+                               structured=self.structured, as_typed=self.as_typed,
+                               variables=self.variables)
 
     def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """The value at the given variables' values (NumPy arrays; vectors 1-D), laid
@@ -254,16 +273,27 @@ def take_derivative(
     layout: str = "numerator",
     structured: bool = False,
     as_typed: Node | None = None,
+    variables: Sequence[Node] = (),
 ) -> Derivative:
     """The derivative of f by wrt. `as_typed` is f as written, built with variables free
     of structure properties: a declared symmetric S makes the builders read S' as S, which
-    is right for values but not for the unconstrained derivative (d tr(S'*B)/dS is B)."""
+    is right for values but not for the unconstrained derivative (d tr(S'*B)/dS is B).
+    `variables` are those declared or written (the parser's), remembered with f's own."""
+    known = variables_in([*variables, f, *wrt])
+    result = _take_any(f, wrt, order, layout, structured, as_typed)
+    return replace(result, variables=tuple(known[name] for name in sorted(known)))
+
+
+def _take_any(f: Node, wrt: Sequence[Node], order: int, layout: str, structured: bool,
+              as_typed: Node | None) -> Derivative:
     if layout not in LAYOUTS:
         raise DiffError(f"unknown layout {layout!r}", hint="use 'numerator' or 'denominator'")
     if order < 1:
         raise DiffError(f"order must be 1 or more, got {order}")
     if order > MAX_ORDER:
         raise LimitError(f"order {order} is above matdiff's limit of {MAX_ORDER}")
+    if structured:
+        _check_structured(f, wrt, order)
     if len(wrt) > 1:
         return _by_scalar_list(f, tuple(wrt), order, layout)
     twins = unconstrained_twins([f, *wrt])
@@ -345,6 +375,25 @@ def _take(
     )
 
 
+STRUCTURED_PROPS = frozenset({"symmetric", "spd", "diagonal"})
+
+
+def _check_structured(f: Node, wrt: Sequence[Node], order: int) -> None:
+    """A structured derivative is a gradient (scalar f, order 1) by a symmetric or
+    diagonal matrix, whether or not it has a matrix form (without one, its values come
+    from the differential on the structure's directions: diff/evaluation.py)."""
+    X = wrt[0]
+    if len(wrt) > 1 or not X.arg.props & STRUCTURED_PROPS:
+        name = X.arg.name if len(wrt) == 1 else ",".join(v.arg.name for v in wrt)
+        raise DiffError(
+            f"--structured needs a symmetric or diagonal variable; {name} is declared "
+            "without such a property",
+            hint=f"declare it, e.g. '{X.arg.name}: matrix n n symmetric'",
+        )
+    if order != 1 or not is_scalar(f.shape):
+        raise DiffError("structured derivatives are given for scalar functions (gradients)")
+
+
 def _structured(G: Node, X: Node, form: str) -> Node:
     props = X.arg.props
     if form != "gradient":
@@ -397,7 +446,29 @@ def _by_scalar_list(f: Node, wrt: tuple[Node, ...], order: int, layout: str) -> 
     if layout == "denominator" and form == "jacobian":
         expr = b.transpose(expr)
     expr = simplify(expr)
-    return Derivative(f, wrt, order, layout, False, form, expr, (), ())
+    diffs, dvars = _list_differentials(f, wrt, order)
+    return Derivative(f, wrt, order, layout, False, form, expr, diffs, dvars)
+
+
+def _list_differentials(f: Node, wrt: tuple[Node, ...], order: int) -> tuple[
+    tuple[Node, ...], tuple[Node, ...]
+]:
+    """d^k f by a list of scalars: the total differential, d(d^(k-1) f) summed over the
+    variables, multilinear in dx_k (dvar (name, k)) for each variable x of the list."""
+    diffs: list[Node] = []
+    dvars: list[Node] = []
+    current = f
+    for k in range(1, order + 1):
+        terms = []
+        for v in wrt:
+            dv = b.dvar(v.arg.name, v.shape, k)
+            dvars.append(dv)
+            part = differential(current, v, dv)
+            if part is not None:
+                terms.append(part)
+        current = simplify(b.add(*terms)) if terms else b.zeros(f.shape)
+        diffs.append(current)
+    return tuple(diffs), tuple(dvars)
 
 
 def _columns_to_block(cols: list[Node]) -> Node:

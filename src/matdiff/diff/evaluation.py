@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..backends.evaluate import bind_sizes, concrete_shape, evaluate
-from ..errors import LimitError
+from ..errors import InputValueError, LimitError
+from ..ir.dims import dim_names, format_shape
 from ..ir.node import dvar_key
 
 UserShape = tuple[int, ...]
@@ -34,8 +35,29 @@ def user_shape(shape: tuple[int, int]) -> UserShape:
     return (r, c)
 
 
+def derivative_sizes(d: Any, values: dict[str, Any]) -> dict[str, int]:
+    """The sizes bound from the values of f, of the variable, and of every other variable
+    the derivative was declared with that is given: simplification may have removed the
+    only variable carrying a size ((A - A)*x is a vector(0) of A's k rows)."""
+    given = [v for v in getattr(d, "variables", ()) if v.arg.name in values]
+    sizes = bind_sizes([d.function, *d.wrt, *given], values)
+    needed = {n for node in (d.function, *d.wrt) for dim in node.shape
+              for n in dim_names(dim)}
+    missing = sorted(needed - sizes.keys())
+    if missing:
+        carriers = [v for v in getattr(d, "variables", ())
+                    if missing[0] in dim_names(v.shape[0]) | dim_names(v.shape[1])]
+        which = ", ".join(f"{v.arg.name} ({format_shape(v.shape)})" for v in carriers)
+        raise InputValueError(
+            f"the size {missing[0]} cannot be told from the values given",
+            hint=f"give the value of {which}" if which else
+            "give a value for a variable of that size",
+        )
+    return sizes
+
+
 def evaluate_derivative(d: Any, values: dict[str, Any]) -> Any:
-    sizes = bind_sizes([d.function, *d.wrt], values)
+    sizes = derivative_sizes(d, values)
     f_shape = concrete_shape(d.function.shape, sizes)
     fu = user_shape(f_shape)
     if len(d.wrt) > 1:
@@ -94,12 +116,24 @@ def _by_basis(d: Any, values: dict[str, Any], sizes, fu: UserShape, x_shape) -> 
         for j, (r, c) in enumerate(combo):
             E = np.zeros((m, n))
             E[r, c] = 1.0
-            vals[dvar_key(d.dvars[j].arg)] = E
+            vals[dvar_key(d.dvars[j].arg)] = structure_direction(E, d)
             # the position of X[r, c] in X's user shape (a vector has one index)
             index += tuple(i for i, size in ((r, m), (c, n)) if size != 1) if xu else ()
         v = evaluate(L, vals, sizes=sizes)
         out[(Ellipsis, *index)] = v.reshape(fu) if fu else v.reshape(-1)[0]  # type: ignore[index]
     return out if out.shape else float(out)
+
+
+def structure_direction(E: np.ndarray, d: Any) -> np.ndarray:
+    """The direction a structured derivative moves X in for the entry E: on symmetric
+    matrices X_kl and X_lk together (E + E' - diag(diag(E))), on diagonal ones only the
+    diagonal. df along it is the structured gradient's entry, G + G' - diag(diag(G)) or
+    diag(diag(G)), which is what the matrix form gives where there is one."""
+    if not getattr(d, "structured", False):
+        return E
+    if "diagonal" in d.wrt[0].arg.props:
+        return E * np.eye(E.shape[0])
+    return E + E.T - E * np.eye(E.shape[0])
 
 
 def _layout(tensor: Any, d: Any, nf: int) -> Any:

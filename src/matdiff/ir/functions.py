@@ -30,7 +30,7 @@ from .build import (
     transpose,
     zeros,
 )
-from .dims import SCALAR, Dim, Shape, format_shape, is_column, is_row, is_scalar, is_square
+from .dims import SCALAR, Dim, Shape, dim_add, format_shape, is_column, is_row, is_scalar, is_square
 from .node import Node, make
 from .ops import ELEMENTWISE_FUNCTIONS
 
@@ -276,19 +276,11 @@ def block(grid: Sequence[Sequence[Node]]) -> Node:
         widths.append(w)
     total_r: Dim = 0
     for h in heights:
-        total_r = _dim_add(total_r, h)
+        total_r = dim_add(total_r, h)
     total_c: Dim = 0
     for w in widths:
-        total_c = _dim_add(total_c, w)
+        total_c = dim_add(total_c, w)
     children = tuple(e for row in grid for e in row)
     return make("block", children, (rows, cols), (total_r, total_c))
-
-
-def _dim_add(a: Dim, b: Dim) -> Dim:
-    if isinstance(a, int) and isinstance(b, int):
-        return a + b
-    if a == 0:
-        return b
-    return f"{a}+{b}"
 
 

@@ -45,9 +45,13 @@ def parse(text: str, variables: Mapping[str, str | Declaration] | None = None) -
 
 
 def parse_with_env(
-    text: str, variables: Mapping[str, str | Declaration] | None = None
+    text: str,
+    variables: Mapping[str, str | Declaration] | None = None,
+    without_props: frozenset[str] = frozenset(),
 ) -> tuple[Node, dict[str, Node]]:
-    """The node for `text`, and name -> `var` node of each variable (used or declared)."""
+    """The node for `text`, and name -> `var` node of each variable (used or declared).
+    `without_props` are properties typing honours but the nodes are built without: the
+    function as typed (S' kept for a symmetric S), with the same shapes."""
     from .declarations import declared
     from .lower import lower
     from .syntax import parse_ast
@@ -65,6 +69,8 @@ def parse_with_env(
         decls = declared(variables)
         tree = parse_ast(text)
         typing = infer(text, tree, decls)
+        if without_props:
+            typing.var_props = {n: p - without_props for n, p in typing.var_props.items()}
         return lower(text, tree, typing)
     except RecursionError:
         # A safety net only: the parser bounds nesting well below Python's limit.

@@ -2,9 +2,13 @@
 
 Contract: a `Term` is a `DimVar` (an unknown size), a `Fixed` size (an `int`, a rigid
 declared name such as `"n"`, or a product/sum already in `ir.dims` canonical form) or a
-product/sum of terms (`Prod`, `Sum`, from `vec`, `kron` and block matrices). `Solver.equate`
-makes two terms equal or raises the error its caller supplies; a constraint between a
-product and something that is not yet known waits until enough is known (`settle`).
+product/sum of terms (`Prod`, `Sum`, from `vec`, `kron` and block matrices). Terms are
+compared as polynomials in their unknowns and size names (`key`), so `m+n` and `n+m`,
+or `(m+n)*p` and `m*p+n*p`, are one size, and known sizes fold to `ir.dims` normal form
+(`dim_add`, `dim_mul`). `Solver.equate` makes two terms equal or raises the error its
+caller supplies; an equation linear in an unknown that occurs once (`[x; y]` against a
+declared `m+n` once x is m) is solved for it; any other constraint between compound
+terms waits until enough is known (`settle`).
 `finish` names every size left unknown from the pool n, m, p, q, ... in the order the
 unknowns were created (the order of first appearance in the text), skipping names that
 declarations use, and checks the constraints still waiting.
@@ -19,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..errors import MatdiffError
-from ..ir.dims import Dim, dim_mul
+from ..ir.dims import Dim, dim_add, dim_mul, dim_terms
 
 _POOL = ("n", "m", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
 
@@ -57,15 +61,6 @@ Term = DimVar | Fixed | Prod | Sum
 ONE = Fixed(1)
 
 
-def dim_add(a: Dim, b: Dim) -> Dim:
-    """The sum of block sizes exactly as ir/build.py writes it (it folds from 0)."""
-    if isinstance(a, int) and isinstance(b, int):
-        return a + b
-    if a == 0:
-        return b
-    return f"{a}+{b}"
-
-
 def _root(v: DimVar) -> DimVar:
     while v.parent is not None:
         if v.parent.parent is not None:
@@ -95,13 +90,62 @@ def normal(t: Term) -> Term:
     return Sum(a, b)
 
 
-def key(t: Term) -> object:
+# A size as a polynomial: monomial (sorted atoms) -> coefficient. An atom is an unknown
+# ("v", id of its root) or a size name ("f", name).
+Atom = tuple[str, object]
+Poly = dict[tuple[Atom, ...], int]
+
+
+def poly(t: Term, atoms: dict[Atom, Term] | None = None) -> Poly:
+    """t as a polynomial; `atoms` collects the term each atom stands for."""
     t = normal(t)
+    atoms = {} if atoms is None else atoms
     if isinstance(t, DimVar):
-        return ("v", id(t))
+        atom: Atom = ("v", id(t))
+        atoms[atom] = t
+        return {(atom,): 1}
     if isinstance(t, Fixed):
-        return ("f", t.value)
-    return (type(t).__name__, key(t.a), key(t.b))
+        out: Poly = {}
+        for coef, names in dim_terms(t.value):
+            mono: tuple[Atom, ...] = tuple(("f", n) for n in names)
+            for n in names:
+                atoms[("f", n)] = Fixed(n)
+            out[mono] = out.get(mono, 0) + coef
+        return out
+    pa, pb = poly(t.a, atoms), poly(t.b, atoms)
+    total: Poly = {}
+    if isinstance(t, Sum):
+        for m, c in [*pa.items(), *pb.items()]:
+            total[m] = total.get(m, 0) + c
+    else:
+        for ma, ca in pa.items():
+            for mb, cb in pb.items():
+                m = tuple(sorted(ma + mb, key=repr))
+                total[m] = total.get(m, 0) + ca * cb
+    return {m: c for m, c in total.items() if c}
+
+
+def key(t: Term) -> object:
+    """Equal for terms that are the same size whatever their unknowns are."""
+    return tuple(sorted(poly(t).items(), key=repr))
+
+
+def _from_poly(p: Poly, atoms: dict[Atom, Term]) -> Term:
+    total: Term | None = None
+    for mono, coef in sorted(p.items(), key=repr):
+        term: Term = Fixed(coef)
+        for atom in mono:
+            term = atoms[atom] if term == ONE else Prod(term, atoms[atom])
+        total = term if total is None else Sum(total, term)
+    return normal(total if total is not None else Fixed(0))
+
+
+def _difference(a: Term, b: Term) -> tuple[Poly, dict[Atom, Term]]:
+    atoms: dict[Atom, Term] = {}
+    diff = poly(a, atoms)
+    for mono, c in poly(b, atoms).items():
+        diff[mono] = diff.get(mono, 0) - c
+    return {m: c for m, c in diff.items() if c}, atoms
 
 
 def _vars(t: Term) -> Iterable[DimVar]:
@@ -143,7 +187,8 @@ class Solver:
             return other != ONE
         if isinstance(a, Fixed) and isinstance(b, Fixed):
             return a.value == b.value
-        return True
+        diff, _ = _difference(a, b)
+        return any(atom[0] == "v" for mono in diff for atom in mono)
 
     def _unify(self, a: Term, b: Term, error: ErrorFactory) -> bool:
         a, b = normal(a), normal(b)
@@ -164,8 +209,36 @@ class Solver:
             return True
         if isinstance(a, Fixed) and isinstance(b, Fixed):
             return a.value == b.value
-        self.waiting.append((a, b, error))
-        return True
+        solved = self._solve_linear(a, b)
+        if solved is None:
+            self.waiting.append((a, b, error))
+            return True
+        return solved
+
+    def _solve_linear(self, a: Term, b: Term) -> bool | None:
+        """Solve a = b for an unknown that occurs once, alone, with coefficient 1 (sizes
+        add and multiply like positive integers, so `x + y = x + n` gives y = n): True
+        when solved, False when the sizes can never be equal, None when it must wait."""
+        diff, atoms = _difference(a, b)
+        if not any(atom[0] == "v" for mono in diff for atom in mono):
+            return not diff
+        for mono, coef in diff.items():
+            if len(mono) != 1 or mono[0][0] != "v" or abs(coef) != 1:
+                continue
+            if any(mono[0] in other for other in diff if other != mono):
+                continue
+            rest = {m: -c * coef for m, c in diff.items() if m != mono}
+            if any(c < 0 for c in rest.values()):
+                continue  # v = n - y: wait until y is known
+            value = _from_poly(rest, atoms)
+            if value == ONE or value == Fixed(0):
+                return False  # a symbolic size is never 1 (nor 0)
+            var = atoms[mono[0]]
+            assert isinstance(var, DimVar)
+            var.binding = value
+            self.settle()
+            return True
+        return None
 
     def settle(self) -> None:
         """Retry the waiting constraints whose sides are now simple enough."""
@@ -178,6 +251,14 @@ class Solver:
                 simple = isinstance(na, DimVar) or isinstance(nb, DimVar) or (
                     isinstance(na, Fixed) and isinstance(nb, Fixed))
                 if not simple and key(na) != key(nb):
+                    solved = self._solve_linear(na, nb)
+                    if solved is None:
+                        continue
+                    if item in self.waiting:
+                        self.waiting.remove(item)
+                    progress = True
+                    if not solved:
+                        raise error()
                     continue
                 if item in self.waiting:
                     self.waiting.remove(item)

@@ -112,7 +112,10 @@ def check_derivative(
     for trial in range(1, trials + 1):
         last_error = ""
         for _draw in range(MAX_DRAWS):
-            values, drawn = sample_values([d.function, *d.wrt], rng, sizes=sizes)
+            # every variable the derivative was declared with: one that simplification
+            # removed may still carry a size ((A - A)*x)
+            roots = [d.function, *d.wrt, *getattr(d, "variables", ())]
+            values, drawn = sample_values(roots, rng, sizes=sizes)
             if sizes is None:
                 sizes = {k: int(v) for k, v in sorted(drawn.items())}
             try:
@@ -238,6 +241,7 @@ def _reference(d: Any, space: str, h: float) -> Reference:
         order=d.order - 1,
         layout="numerator",
         structured=d.structured,
+        variables=[twins.get(v, v) for v in getattr(d, "variables", ())],
     )
     lower = _without_props(lower)
 
@@ -321,6 +325,7 @@ def _without_props(d: Any) -> Any:
         wrt=tuple(go(v) for v in d.wrt),
         expr=None if d.expr is None else go(d.expr),
         differentials=tuple(go(x) for x in d.differentials),
+        variables=tuple(go(v) for v in d.variables),
     )
 
 

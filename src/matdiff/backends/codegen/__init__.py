@@ -38,13 +38,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ...diff.derivative import DENOMINATOR_TRANSPOSED, Derivative, take_derivative
+from ...diff.derivative import DENOMINATOR_TRANSPOSED, Derivative
 from ...errors import MatdiffError
 from ...ir import build as b
-from ...ir.dims import Dim, dim_mul
+from ...ir.dims import Dim, dim_mul, dim_names, dim_terms, format_shape
 from ...ir.node import Node, dvar_key
 from ...rewrite.driver import simplify
-from ..evaluate import dim_names, walk
+from ..evaluate import walk
 from ..text import to_text
 from .emit import Emitter, kind, user_shape
 from .spelling import BACKENDS, Backend
@@ -65,9 +65,7 @@ def _orders(d: Derivative) -> list[Derivative]:
     """The derivatives of orders 1..k (the given one last)."""
     if d.order == 1 or len(d.wrt) > 1:
         return [d]
-    lower = [take_derivative(d.function, list(d.wrt), order=k, layout=d.layout,
-                             structured=d.structured) for k in range(1, d.order)]
-    return [*lower, d]
+    return [d.at_order(k) for k in range(1, d.order + 1)]
 
 
 def _numerator_form(d: Derivative, prev: Derivative | None) -> Node | None:
@@ -90,14 +88,27 @@ def _third_of_scalar_by_column(d: Derivative, prev: Derivative | None) -> bool:
             and kind(d.wrt[0].shape) == "col")
 
 
-def _variables(nodes: list[Node], wrt: tuple[Node, ...]) -> list[Node]:
+def _variables(nodes: list[Node], d: Derivative) -> list[Node]:
+    """The inputs: the variables of the code, the variable, and any other declared
+    variable that alone carries a size the code needs ((A - A)*x is A's k rows of 0)."""
     found: dict[str, Node] = {}
+    needed: set[str] = set()
     for n in walk(nodes):
         if n.op == "var":
             found.setdefault(n.arg.name, n)
-    for w in wrt:
+        for dim in n.shape:
+            needed |= dim_names(dim)
+    for w in d.wrt:
         found.setdefault(w.arg.name, w)
+    for v in d.variables:
+        carried = {name for v in found.values() for dim in v.shape for name in dim_names(dim)}
+        if v.arg.name not in found and (needed - carried) & _names_of(v):
+            found[v.arg.name] = v
     return list(found.values())
+
+
+def _names_of(v: Node) -> set[str]:
+    return dim_names(v.shape[0]) | dim_names(v.shape[1])
 
 
 def _spelled(shape: tuple[Dim, ...]) -> str:
@@ -127,48 +138,101 @@ class _Sizes:
         if isinstance(d, int):
             return str(d)
         parts = []
-        for term in d.split("+"):
-            factors = [f.strip() for f in term.split("*") if f.strip()]
-            parts.append(" * ".join(f if f.isdigit() else self.name(f) for f in factors))
+        for coef, names in dim_terms(d):  # ir/dims.py's normal form
+            factors = [str(coef)] * (coef != 1 or not names) + [self.name(n) for n in names]
+            parts.append(" * ".join(factors))
         return " + ".join(parts)
 
 
 def _entry(vars_: list[Node], sizes: _Sizes, backend: Backend, check: bool = True
            ) -> list[str]:
     """Lines converting and checking the inputs (check=False: neither), binding the
-    sizes."""
+    sizes: a size of its own from the first input that has it, a compound one (z of m+n
+    rows) solved for its one unknown once the others are bound, whatever the inputs'
+    order."""
     args = ", ".join(v.arg.name for v in vars_)
     lines = [line.format(args=args)
              for line in (backend.prologue if check else backend.prologue_unchecked)]
     for v in vars_ if check else ():
+        lines.append(backend.convert.format(name=v.arg.name, word=_word(v)))
+    pending = [v for v in vars_ if user_shape(v.shape)]
+    while pending:
+        progress = False
+        for v in list(pending):
+            shape = user_shape(v.shape)
+            for axis, d in enumerate(shape):
+                if isinstance(d, str) and d.isidentifier() and d not in sizes.bound:
+                    lines.append(f"{sizes.name(d)} = {v.arg.name}.shape[{axis}]")
+                    sizes.bound.add(d)
+            for axis, d in enumerate(shape):
+                solved = _solve_size(d, f"{v.arg.name}.shape[{axis}]", sizes)
+                if solved:
+                    lines.append(solved)
+            if all(not (dim_names(d) - sizes.bound) for d in shape):
+                codes = ", ".join(sizes.code(d) for d in shape)
+                tup = f"({codes},)" if len(shape) == 1 else f"({codes})"
+                if check:
+                    lines.append(f'_expect("{v.arg.name}", {v.arg.name}, {tup}, '
+                                 f'"{_spelled(shape)}")')
+                pending.remove(v)
+                progress = True
+        if not progress:
+            v = pending[0]
+            raise MatdiffError(f"cannot bind the sizes of {v.arg.name} "
+                               f"({format_shape(v.shape)}) from the inputs")
+    return lines
+
+
+def _word(v: Node) -> str:
+    return {"scalar": "scalar", "col": "vector", "row": "vector", "mat": "matrix"}[
+        kind(v.shape)]
+
+
+def _optional_entry(optional: list[Node], sizes: _Sizes, backend: Backend,
+                    check: bool = True) -> list[str]:
+    """Variables of the function as typed that the code does not use ((u - u) in
+    a + sum(u - u)): accepted, so a call with every variable works, and checked when
+    given (check=False: accepted only); a size only they carry is bound inside their
+    check."""
+    lines: list[str] = []
+    for v in optional if check else ():
         name = v.arg.name
-        k = kind(v.shape)
-        word = {"scalar": "scalar", "col": "vector", "row": "vector", "mat": "matrix"}[k]
-        lines.append(backend.convert.format(name=name, word=word))
-    for v in vars_:
-        name = v.arg.name
+        lines += [f"if {name} is not None:  # not used by the result; checked when given",
+                  "    " + backend.convert.format(name=name, word=_word(v))]
         shape = user_shape(v.shape)
         if not shape:
             continue
+        bound = set(sizes.bound)
         for axis, d in enumerate(shape):
-            if isinstance(d, str) and "*" not in d and "+" not in d and d not in sizes.bound:
-                lines.append(f"{sizes.name(d)} = {name}.shape[{axis}]")
+            if isinstance(d, str) and d.isidentifier() and d not in sizes.bound:
+                lines.append(f"    {sizes.name(d)} = {name}.shape[{axis}]")
                 sizes.bound.add(d)
-        for axis, d in enumerate(shape):
-            unknown = dim_names(d) - sizes.bound if isinstance(d, str) else set()
-            if len(unknown) == 1 and "+" not in str(d):
-                (u,) = unknown
-                others = [f for f in str(d).split("*") if f != u]
-                known = " * ".join(f if f.isdigit() else sizes.name(f) for f in others) or "1"
-                lines.append(f"{sizes.name(u)} = {name}.shape[{axis}] // ({known})")
-                sizes.bound.add(u)
-            elif unknown:
-                raise MatdiffError(f"cannot bind the sizes of {name} ({d}) from the inputs")
-        codes = ", ".join(sizes.code(d) for d in shape)
-        tup = f"({codes},)" if len(shape) == 1 else f"({codes})"
-        if check:
-            lines.append(f'_expect("{name}", {name}, {tup}, "{_spelled(shape)}")')
+        if all(not (dim_names(d) - sizes.bound) for d in shape):
+            codes = ", ".join(sizes.code(d) for d in shape)
+            tup = f"({codes},)" if len(shape) == 1 else f"({codes})"
+            lines.append(f'    _expect("{name}", {name}, {tup}, "{_spelled(shape)}")')
+        sizes.bound = bound  # bound in this branch only
     return lines
+
+
+def _solve_size(d: Dim, actual: str, sizes: _Sizes) -> str | None:
+    """`u = (actual - known) // factor` when d is linear in its one unbound size u."""
+    unknown = dim_names(d) - sizes.bound
+    if len(unknown) != 1:
+        return None
+    (u,) = unknown
+    known: list[str] = []
+    factor: list[str] = []
+    for coef, names in dim_terms(d):
+        if names.count(u) > 1:
+            return None
+        term = [str(coef)] * (coef != 1) + [sizes.name(x) for x in names if x != u]
+        (factor if u in names else known).append(" * ".join(term) or "1")
+    if len(factor) != 1:
+        return None
+    rest = f" - ({' + '.join(known)})" if known else ""
+    sizes.bound.add(u)
+    return f"{sizes.name(u)} = ({actual}{rest}) // ({factor[0]})"
 
 
 def _output(code: str, form: Node, d: Derivative, k: int, em: Emitter, sizes: _Sizes,
@@ -238,12 +302,13 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None,
     forms = [_numerator_form(x, ders[i - 1] if i else None) for i, x in enumerate(ders)]
     roots = [d.function, *(f if f is not None else x.differentials[-1]
                            for f, x in zip(forms, ders, strict=True))]
-    vars_ = _variables(roots, d.wrt)
-    reserved = {v.arg.name for v in vars_} | {name, be.module, "jax", "float"}
+    vars_ = _variables(roots, d)
+    optional = [v for v in d.variables if v.arg.name not in {u.arg.name for u in vars_}]
+    reserved = {v.arg.name for v in [*vars_, *optional]} | {name, be.module, "jax", "float"}
     reserved |= set(be.helpers) | _ARRAY_API_NAMES
-    _no_clash(be, vars_)
+    _no_clash(be, [*vars_, *optional])
     sizes = _Sizes(reserved)
-    entry = _entry(vars_, sizes, be, check)
+    entry = _entry(vars_, sizes, be, check) + _optional_entry(optional, sizes, be, check)
     em = Emitter(be, sizes.code, reserved | set(sizes.names.values()), roots)
     for v in vars_:
         em.bind(v, v.arg.name)
@@ -259,8 +324,8 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None,
             else der.form in ("gradient", "by_scalar") and kind(der.wrt[0].shape) == "scalar"
         ) if len(der.wrt) == 1 else False
         outs.append(_scalar_out(code, "scalar" if is_scalar_out else "", be))
-    return _module(be, name, d, ders, forms, vars_, entry + _constants(be, vars_, em), em,
-                   outs, check)
+    return _module(be, name, d, ders, forms, vars_, optional,
+                   entry + _constants(be, vars_, em), em, outs)
 
 
 # Names the array API backend's code binds or imports.
@@ -333,6 +398,15 @@ def _by_basis(d: Derivative, em: Emitter, sizes: _Sizes) -> str:
     basis = em.assign(
         f"{be.eye.format(size)}.reshape({', '.join([size, *map(sizes.code, x_shape)])})",
         f"the basis directions of {name}, in C order")
+    if d.structured:  # the structure's directions (diff/evaluation.structure_direction)
+        side = sizes.code(X.shape[0])
+        eye = be.eye.format(side)
+        if "diagonal" in X.arg.props:
+            basis = em.assign(f"{basis} * {eye}", f"{name} diagonal: its diagonal moves")
+        else:
+            swapped = be.permute.format(basis, "0, 2, 1")
+            basis = em.assign(f"{basis} + {swapped} - {basis} * {eye}",
+                              f"{name} symmetric: entries kl and lk move together")
     values = em.assign("[]", f"d^{k}f at each combination of directions")
     before = set(em.memo)
     for j in range(k + 1):
@@ -382,7 +456,8 @@ def _what(x: Derivative, k: int, form: Node | None) -> str:
 
 def _describe(d: Derivative, ders: list[Derivative], forms: list[Node | None]) -> list[str]:
     wrt = ", ".join(w.arg.name for w in d.wrt)
-    lines = [f"Value of {to_text(d.function)} and its derivatives by {wrt} "
+    typed = d.as_typed if d.as_typed is not None else d.function  # S' kept as typed
+    lines = [f"Value of {to_text(typed)} and its derivatives by {wrt} "
              f"({d.layout} layout)."]
     for k, (x, form) in enumerate(zip(ders, forms, strict=True), start=1):
         if form is None:
@@ -396,8 +471,9 @@ def _describe(d: Derivative, ders: list[Derivative], forms: list[Node | None]) -
 
 
 def _module(be: Backend, name: str, d: Derivative, ders: list[Derivative],
-            forms: list[Node | None], vars_: list[Node], entry: list[str], em: Emitter,
-            outs: list[str], check: bool = True) -> str:
+            forms: list[Node | None], vars_: list[Node], optional: list[Node],
+            entry: list[str], em: Emitter,
+            outs: list[str]) -> str:
     imports = list(be.imports)
     if be.name == "jax" and "expm" in em.used_ops:
         imports.append("import jax.scipy.linalg")
@@ -413,7 +489,7 @@ def _module(be: Backend, name: str, d: Derivative, ders: list[Derivative],
     for h in helpers:
         parts += ["", "", be.helpers[h].strip("\n")]
     parts.append("")
-    args = ", ".join(v.arg.name for v in vars_)
+    args = ", ".join([v.arg.name for v in vars_] + [f"{v.arg.name}=None" for v in optional])
     returns = "(value, " + ", ".join(
         "derivative" if len(ders) == 1 else f"order_{k}" for k in range(1, len(ders) + 1)
     ) + ")"

@@ -136,6 +136,15 @@ class Emitter:
         expr = self._expression(n)
         return self.assign(expr, _text(n))
 
+    def _arrays(self, children: tuple[Node, ...] | list[Node], kids: list[str]) -> list[str]:
+        """Constant arguments as 0-d arrays where the backend's functions refuse Python
+        floats (torch, the array API: exp(2)); NumPy and JAX take floats."""
+        if self.be.name in ("numpy", "jax"):
+            return kids
+        ones = self.be.ones.format("()")
+        return [f"({k} * {ones})" if c.op == "const" else k
+                for c, k in zip(children, kids, strict=True)]
+
     def _expression(self, n: Node) -> str:
         op = n.op
         be = self.be
@@ -145,9 +154,10 @@ class Emitter:
             return self._add(n)
         if op in ("mul", "hadamard"):
             return self._product(n)
-        if op == "log" and _one_plus_exp(n.children[0]) is not None:
+        inner = _one_plus_exp(n.children[0]) if op == "log" else None
+        if inner is not None:
             # log(1 + exp(u)) is softplus(u): no overflow for large u
-            u = self.code(_one_plus_exp(n.children[0]))  # type: ignore[arg-type]
+            u = self._arrays([inner], [self.code(inner)])[0]
             return be.unary["softplus"].format(u)
         if op == "tr" and self._fresh_product(n.children[0]):
             # tr(F1*...*Fk) = sum((F1*...*Fk-1) .* Fk'): O(n^2) for the last product
@@ -211,10 +221,10 @@ class Emitter:
                 return kids[0]
             return be.unary["diag"].format(kids[0])
         if op == "norm2" and kind(n.children[0].shape) == "scalar":
-            return be.unary["abs"].format(kids[0])
+            return be.unary["abs"].format(*self._arrays(n.children, kids))
         if op in ("tr", "sum", "det", "logdet", "inv") and kind(n.children[0].shape) == "scalar":
             return {"tr": kids[0], "sum": kids[0], "det": kids[0],
-                    "logdet": be.unary["log"].format(kids[0]),
+                    "logdet": be.unary["log"].format(*self._arrays(n.children, kids)),
                     "inv": f"1.0 / {_paren(kids[0])}"}[op]
         if op in ("softmax", "logsumexp", "expm"):
             self.helpers.add("_" + op)
@@ -225,7 +235,7 @@ class Emitter:
                 self.helpers.add("_" + op[:-3] + "_dim")
             return be.unary[op].format(kids[0], int(n.arg) - 1)
         if op in be.unary:
-            return be.unary[op].format(*kids)
+            return be.unary[op].format(*self._arrays(n.children, kids))
         if op == "dvar":
             raise MatdiffError("a differential cannot be turned into code")
         raise MatdiffError(f"code generation has no rule for the op {op!r}")
