@@ -397,7 +397,12 @@ def _eval_node(
     out = np.asarray(out, dtype=float)
     shape = concrete_shape(n.shape, sizes)
     if out.shape != shape:
-        out = np.broadcast_to(out, shape).copy() if out.size == 1 else out.reshape(shape)
+        # A node's value has its node's shape: a mismatch is a builder or rule bug that
+        # a broadcast here would hide (issue 9), so it is reported, never repaired.
+        raise AssertionError(
+            f"{op} evaluates to {out.shape[0]}×{out.shape[1]} but its node is"
+            f" {shape[0]}×{shape[1]}: {_text(n)}"
+        )
     if not np.all(np.isfinite(out)):
         raise InputValueError(
             f"{op} gives a non-finite value (overflow or outside its domain) in {_text(n)}"

@@ -18,7 +18,11 @@ from .layout import (
     NEG,
     POW,
     block_cells,
+    fill_sizes,
     format_number,
+    printing,
+    signed,
+    sized_by_context,
     spell_quotient,
     spell_sum,
     split_coefficient,
@@ -28,7 +32,8 @@ from .layout import wrap as _wrap
 
 
 def to_text(e: Node) -> str:
-    return _p(e)[0]
+    with printing(e):
+        return _p(e)[0]
 
 
 def b_const(e: Node) -> float | None:
@@ -50,13 +55,7 @@ def _p(e: Node) -> tuple[str, int]:
         m, n = e.arg
         return f"commutation({m}, {n})", ATOM
     if op == "fill":
-        inner = _wrap(_p(e.children[0]), ATOM) if e.children[0].op != "const" else (
-            format_number(e.children[0].arg))
-        if is_column(e.shape):
-            return f"vector({inner})", ATOM
-        if is_row(e.shape):
-            return f"vector({inner})'", ATOM
-        return f"matrix({inner})", ATOM
+        return _fill(e)
     if op == "add":
         return _add(e)
     if op == "mul":
@@ -91,6 +90,31 @@ def _p(e: Node) -> tuple[str, int]:
         args = ", ".join(_p(c)[0] for c in e.children)
         return f"{op}({args})", ATOM
     return op, ATOM
+
+
+def _fill(e: Node) -> tuple[str, int]:
+    """`vector(c)`, `vector(c)'`, `matrix(c)` where the rest of the expression sizes
+    the fill (matrixcalculus.org's forms); else `zeros(m, n)`, `ones(m, n)`,
+    `c*ones(m, n)`, which re-read at the right shape on their own."""
+    value = e.children[0]
+    sizes = fill_sizes(e)
+    if sized_by_context(e) or sizes is None:
+        inner = _p(value)[0]
+        if is_column(e.shape):
+            return f"vector({inner})", ATOM
+        if is_row(e.shape):
+            return f"vector({inner})'", ATOM
+        return f"matrix({inner})", ATOM
+    shape = f"({sizes[0]}, {sizes[1]})"
+    if value.op == "const" and value.arg == 0.0:
+        return f"zeros{shape}", ATOM
+    minus, shown = signed(value)
+    body = f"ones{shape}"
+    if not (shown.op == "const" and shown.arg == 1.0):
+        body = f"{_wrap(_p(shown), MUL)}*{body}"
+    if minus:
+        return f"-{body}", NEG
+    return body, (ATOM if body.startswith("ones") else MUL)
 
 
 def _sized_eye(e: Node) -> str:

@@ -137,9 +137,7 @@ def add(*terms: Node) -> Node:
         raise ValueError("add needs at least one term")
     shape = _common_shape("+", terms)
     coefs: dict[Node, float] = {}
-    for t in _flatten("add", terms):
-        if not is_scalar(shape) and is_scalar(t.shape):
-            t = fill(t, shape)
+    for t in _combine_fills(_flatten("add", terms), shape):
         c, base = _split_coefficient(t)
         # c*(a + b) inside a sum joins it: 1 - (2 + x) - x is -1 - 2*x
         inner = [_split_coefficient(u) for u in base.children] if base.op == "add" else [
@@ -154,6 +152,21 @@ def add(*terms: Node) -> Node:
         return parts[0]
     parts.sort(key=_term_order)
     return make("add", tuple(parts), None, shape)
+
+
+def _combine_fills(terms: list[Node], shape: Shape) -> list[Node]:
+    """The terms with every constant fill (and broadcast scalar) joined into one fill:
+    `vector(a) + vector(b)` is `vector(a + b)`. A sum keeps at most one fill, so a sum
+    of fills is itself a fill and keeps its shape; a fill that stood beside others
+    would otherwise print, and generate code, as a bare scalar (issue 9)."""
+    if is_scalar(shape):
+        return terms
+    scalars = [t.children[0] if t.op == "fill" else t for t in terms
+               if t.op == "fill" or is_scalar(t.shape)]
+    if not scalars:
+        return terms
+    rest = [t for t in terms if not (t.op == "fill" or is_scalar(t.shape))]
+    return [fill(add(*scalars), shape), *rest]
 
 
 def _term_order(x: Node) -> tuple[int, int, str]:
@@ -339,6 +352,25 @@ def _mixed_products(factors: list[Node]) -> list[Node]:
     return out
 
 
+def _fold_ones(factors: list[Node], scalars: list[Node]) -> list[Node]:
+    """ones(a, k)*ones(k, b) is k*ones(a, b) for a known k (an outer product of ones is
+    a fill): the factor k joins `scalars`. Factors of a chain are fills of 1 only (their
+    scalars were split off), so comparing with ONE finds them."""
+    out: list[Node] = []
+    for f in factors:
+        prev = out[-1] if out else None
+        if (prev is not None and f.op == "fill" and prev.op == "fill"
+                and f.children[0] is ONE and prev.children[0] is ONE
+                and isinstance(f.shape[0], int)
+                and (prev.shape[0], f.shape[1]) != SCALAR):
+            if f.shape[0] != 1:
+                scalars.append(const(f.shape[0]))
+            out[-1] = fill(ONE, (prev.shape[0], f.shape[1]))
+            continue
+        out.append(f)
+    return out
+
+
 def _power_factor(base: Node, k: int) -> Node:
     if k == 1:
         return base
@@ -356,6 +388,7 @@ def _chain(factors: list[Node], shape: Shape) -> Node:
     if not factors:
         return eye(shape[0])
     scalars: list[Node] = []
+    factors = _fold_ones(factors, scalars)
     changed = True
     while changed and len(factors) > 1:
         changed = False

@@ -28,15 +28,20 @@ from .unify import ONE, Fixed, Prod, Solver, Sum, Term, is_one, key, normal
 
 TShape = tuple[Term, Term]
 SCALAR_T: TShape = (ONE, ONE)
-CONSTANTS = ("eye", "vector", "matrix")
+CONSTANTS = ("eye", "vector", "matrix", "zeros", "ones")
 SIZED = {"eye": 1, "commutation": 2}  # constants that may name their size
+# Fills that name their size: `zeros(m, n)`, `ones(m, n)`, `vector(c, n)`,
+# `matrix(c, m, n)` (the printer writes these where nothing else sizes a fill), and
+# `reshape(v, m, n)` (column-major, MATLAB's, the inverse of vec).
+SIZED_FILLS = {"zeros": "zeros(m, n)", "ones": "ones(m, n)", "vector": "vector(c, n)",
+               "matrix": "matrix(c, m, n)", "reshape": "reshape(v, m, n)"}
+SIZED_ARITY = {"zeros": 2, "ones": 2, "vector": 2, "matrix": 3, "reshape": 3}
 # Names people bring from elsewhere, and what this language calls them.
 ALIASES = {
     "trace": "tr", "ln": "log", "inverse": "inv", "determinant": "det", "norm": "norm2",
     "logistic": "sigmoid", "expit": "sigmoid", "lse": "logsumexp", "asin": "arcsin",
     "acos": "arccos", "atan": "arctan", "sgn": "sign", "diagm": "diag", "kronecker": "kron",
-    "transpose": "the postfix ' (x')", "ones": "vector(1) or matrix(1)",
-    "zeros": "vector(0) or matrix(0)", "identity": "eye", "I": "eye",
+    "transpose": "the postfix ' (x')", "identity": "eye", "I": "eye",
     "heaviside": "step", "exmp": "expm", "mexp": "expm", "sum1": "sum",
 }
 
@@ -143,6 +148,7 @@ class _Typer:
         eye, but when every variable (used or declared) has the one size n, n is the only
         sensible reading. With several sizes the choice is left to the user (an error)."""
         sizes: dict[object, Term] = {}
+        named = {key(t) for t, _ in self.named_sizes}  # `ones(m, n)` keeps m and n
         for sh in self.var_shapes.values():
             for d in sh:
                 if not is_one(d):
@@ -155,7 +161,7 @@ class _Typer:
                 return self.error("cannot size this from the expression's variables", span)
 
             for d in self.shapes[id(node)]:
-                if not self.solver.anchored(d):
+                if not self.solver.anchored(d) and key(d) not in named:
                     self.solver.equate(d, only, unsized)
 
     # ------------------------------------------------------------------ walking
@@ -329,6 +335,8 @@ class _Typer:
 
     def call(self, node: s.Call) -> TShape:
         n = node.name
+        if n in SIZED_FILLS and (n in ("zeros", "ones", "reshape") or len(node.args) > 1):
+            return self.sized_fill(node)
         if n in ("vector", "matrix"):
             self.arity(node, 1)
             c = self.visit(node.args[0])
@@ -401,38 +409,76 @@ class _Typer:
         for X m×n): the printer writes these where nothing else would size them."""
         n = node.name
         self.arity(node, SIZED[n])
-        rigid = {d for decl, _ in self.decls.values() for d in decl.dims if isinstance(d, str)}
         dims: list[Term] = []
-
-        def size_term(a: s.Ast) -> Term:
-            if isinstance(a, s.Num) and float(a.value).is_integer() and a.value >= 1:
-                return Fixed(int(a.value))
-            if isinstance(a, s.Name) and a.name in rigid:
-                return Fixed(a.name)
-            if isinstance(a, s.Name) and a.name.isidentifier():
-                # a size no declaration names: inferred from context, as for a bare eye
-                t = self.solver.fresh(anchored=False)
-                self.sized.append((node, n))
-                self.named_sizes.append((t, a.name))
-                return t
-            if isinstance(a, s.Group):
-                return size_term(a.inner)
-            if isinstance(a, s.Chain) and all(st.op == "*" for st in a.steps):
-                total = size_term(a.first)
-                for st in a.steps:
-                    total = normal(Prod(total, size_term(st.operand)))
-                return total
-            raise self.error(f"the size in {n}(...) must be a whole number or a size name "
-                             "such as n", a.span, hint=f"write {n}(n), {n}(3) or {n}(m*n)")
-
         for a in node.args:
-            t = size_term(a)
+            t = self.size_term(node, a)
             self.shapes[id(a)] = (t, ONE)
             dims.append(t)
         if n == "eye":
             return (dims[0], dims[0])
         size = normal(Prod(dims[0], dims[1]))
         return (size, size)
+
+    def size_term(self, node: s.Call, a: s.Ast) -> Term:
+        """A size written in a call: a whole number, a size name (declared, or named
+        here and inferred from context as for a bare eye), or their products and sums
+        (`m*n`, `m+n`, as the printer writes sizes)."""
+        n = node.name
+        rigid = {d for decl, _ in self.decls.values() for d in decl.dims if isinstance(d, str)}
+        if isinstance(a, s.Num) and float(a.value).is_integer() and a.value >= 1:
+            return Fixed(int(a.value))
+        if isinstance(a, s.Name) and a.name in rigid:
+            return Fixed(a.name)
+        if isinstance(a, s.Name) and a.name.isidentifier():
+            for t, name in self.named_sizes:  # one name, one size
+                if name == a.name:
+                    return t
+            t = self.solver.fresh(anchored=False)
+            self.sized.append((node, n))
+            self.named_sizes.append((t, a.name))
+            return t
+        if isinstance(a, s.Group):
+            return self.size_term(node, a.inner)
+        if isinstance(a, s.Chain) and (all(st.op == "*" for st in a.steps)
+                                       or all(st.op == "+" for st in a.steps)):
+            total = self.size_term(node, a.first)
+            for st in a.steps:
+                t = self.size_term(node, st.operand)
+                total = normal(Prod(total, t) if st.op == "*" else Sum(total, t))
+            return total
+        raise self.error(f"the size in {n}(...) must be a whole number or a size name "
+                         "such as n", a.span, hint=f"write {n}(n), {n}(3) or {n}(m*n)"
+                         if n in SIZED else f"write {SIZED_FILLS[n]}")
+
+    def sized_fill(self, node: s.Call) -> TShape:
+        """`zeros(m, n)`, `ones(m, n)`, `vector(c, n)`, `matrix(c, m, n)` and
+        `reshape(v, m, n)`: the sizes are the last arguments."""
+        n = node.name
+        want = SIZED_ARITY[n]
+        if len(node.args) != want:
+            raise self.error(f"{n} takes {want} arguments, got {len(node.args)}", node.span,
+                             hint=f"write {SIZED_FILLS[n]}"
+                             + (" (ones(n, 1) is a column)" if n in ("zeros", "ones") else ""),
+                             cls=NameError_)
+        first: TShape | None = None
+        if n in ("vector", "matrix", "reshape"):
+            first = self.visit(node.args[0])
+            if n != "reshape" and not is_scalar(first):
+                raise self.error(f"{n}(c, ...) needs a scalar c, but "
+                                 f"{self.describe(node.args[0], first)} is not one",
+                                 node.span, hint=f"write {SIZED_FILLS[n]}")
+        size_args = node.args[want - (1 if n == "vector" else 2):]
+        dims = [self.size_term(node, a) for a in size_args]
+        for a, t in zip(size_args, dims, strict=True):
+            self.shapes[id(a)] = (t, ONE)
+        shape: TShape = (dims[0], ONE) if n == "vector" else (dims[0], dims[1])
+        if n == "reshape" and first is not None:
+            def err() -> MatdiffError:
+                return self.error(f"cannot reshape {self.describe(node.args[0], first)} "
+                                  f"to {self.fmt(shape)}: the numbers of entries differ",
+                                  node.span, hint="reshape(v, m, n) needs v with m*n entries")
+            self.solver.equate(Prod(first[0], first[1]), Prod(shape[0], shape[1]), err)
+        return shape
 
     def arity(self, node: s.Call, want: int) -> None:
         got = len(node.args)
