@@ -458,7 +458,7 @@ class _Typer:
         if len(node.args) != want:
             raise self.error(f"{n} takes {want} arguments, got {len(node.args)}", node.span,
                              hint=f"write {SIZED_FILLS[n]}"
-                             + (" (ones(n, 1) is a column)" if n in ("zeros", "ones") else ""),
+                             + (f" ({n}(n, 1) is a column)" if n in ("zeros", "ones") else ""),
                              cls=NameError_)
         first: TShape | None = None
         if n in ("vector", "matrix", "reshape"):
