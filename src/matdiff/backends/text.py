@@ -27,6 +27,7 @@ from .layout import (
     spell_sum,
     split_coefficient,
     split_fraction,
+    writable_dim,
 )
 from .layout import wrap as _wrap
 
@@ -119,10 +120,9 @@ def _fill(e: Node) -> tuple[str, int]:
 
 def _sized_eye(e: Node) -> str:
     # `eye(n)` names its size so a printed result pastes back in on its own; a size that
-    # is a product (from vec or kron) cannot be written that way and is left to inference.
-    n = e.shape[0]
-    writable = isinstance(n, int) or all(p.isidentifier() or p.isdigit() for p in n.split("*"))
-    return f"eye({n})" if writable else "eye"
+    # the language cannot write is left to inference.
+    n = writable_dim(e.shape[0])
+    return f"eye({n})" if n is not None else "eye"
 
 
 def _exponent(ex: Node) -> str:
