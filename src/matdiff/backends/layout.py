@@ -31,6 +31,7 @@ The contract, shared by `to_text`, `to_latex` and `to_unicode`:
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 
@@ -287,8 +288,32 @@ def _child_contexts(n: Node, ctx: Known, known: dict[int, Known]) -> list[Known]
     return [ctx] * len(ks)  # elementwise functions keep the shape
 
 
+# Whether a node has a fill under it, kept while the node lives: code generation prints
+# every subexpression for its comments, and most contain no fill (nothing to decide).
+_HAS_FILL: weakref.WeakKeyDictionary[Node, bool] = weakref.WeakKeyDictionary()
+
+
+def _has_fill(root: Node) -> bool:
+    done = _HAS_FILL.get(root)
+    if done is not None:
+        return done
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in _HAS_FILL:
+            continue
+        if expanded:
+            _HAS_FILL[node] = node.op == "fill" or any(_HAS_FILL[c] for c in node.children)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in node.children if c not in _HAS_FILL)
+    return _HAS_FILL[root]
+
+
 def unsized_fills(root: Node) -> frozenset[Node]:
     """The fills of `root` that every place they are printed sizes without them."""
+    if not _has_fill(root):
+        return frozenset()
     known: dict[int, Known] = {}
     for n in _post_order(root):
         known[id(n)] = _own_known(n, [known[id(c)] for c in n.children])
