@@ -82,20 +82,25 @@ def spell_sum(e: Node, show: Callable[[Node, int], str], later: int) -> tuple[st
     """An `add`: the added terms, then the subtracted ones, each shown by `show(term,
     min_level)`; a term after the first, or subtracted, needs level `later`. A broadcast
     scalar in a matrix sum that the other terms size is written as the scalar: `1 - y`."""
-    order = [t for t in e.children if not negative_coefficient(t)]
-    order += [t for t in e.children if negative_coefficient(t)]
+    terms: list[Node] = []
+    for t in e.children:
+        if t.op == "fill" and not is_scalar(e.shape) and sized_by_context(t):
+            # broadcast scalars, one term each: `a + 2*x - 1`
+            value = t.children[0]
+            terms += list(value.children) if value.op == "add" else [value]
+        else:
+            terms.append(t)
+    order = [t for t in terms if not negative_coefficient(t)]
+    order += [t for t in terms if negative_coefficient(t)]
     out = ""
     for i, term in enumerate(order):
         is_neg, shown = signed(term)
-        if shown.op == "fill" and not is_scalar(e.shape) and sized_by_context(term):
-            text = show(shown.children[0], MUL)
-        else:
-            text = show(shown, later if (is_neg or i > 0) else ADD)
+        text = show(shown, later if (is_neg or i > 0) else ADD)
         if i == 0:
             out = f"-{text}" if is_neg else text
         else:
             out += (" - " if is_neg else " + ") + text
-    return out, (ADD if len(e.children) > 1 else NEG)
+    return out, (ADD if len(terms) > 1 else NEG)
 
 
 def split_coefficient(e: Node) -> tuple[float, list[Node]]:

@@ -137,7 +137,9 @@ def add(*terms: Node) -> Node:
         raise ValueError("add needs at least one term")
     shape = _common_shape("+", terms)
     coefs: dict[Node, float] = {}
-    for t in _combine_fills(_flatten("add", terms), shape):
+    for t in _flatten("add", terms):
+        if not is_scalar(shape) and is_scalar(t.shape):
+            t = fill(t, shape)
         c, base = _split_coefficient(t)
         # c*(a + b) inside a sum joins it: 1 - (2 + x) - x is -1 - 2*x
         inner = [_split_coefficient(u) for u in base.children] if base.op == "add" else [
@@ -145,7 +147,7 @@ def add(*terms: Node) -> Node:
         for ci, bi in inner:
             if c * ci != 0.0:
                 coefs[bi] = coefs.get(bi, 0.0) + c * ci
-    parts = [scale(c, b) for b, c in coefs.items() if c != 0.0]
+    parts = _combine_fills([scale(c, b) for b, c in coefs.items() if c != 0.0], shape)
     if not parts:
         return zeros(shape)
     if len(parts) == 1:
@@ -155,18 +157,16 @@ def add(*terms: Node) -> Node:
 
 
 def _combine_fills(terms: list[Node], shape: Shape) -> list[Node]:
-    """The terms with every constant fill (and broadcast scalar) joined into one fill:
+    """The terms (scalars already broadcast) with every fill joined into one fill:
     `vector(a) + vector(b)` is `vector(a + b)`. A sum keeps at most one fill, so a sum
     of fills is itself a fill and keeps its shape; a fill that stood beside others
     would otherwise print, and generate code, as a bare scalar (issue 9)."""
-    if is_scalar(shape):
-        return terms
-    scalars = [t.children[0] if t.op == "fill" else t for t in terms
-               if t.op == "fill" or is_scalar(t.shape)]
-    if not scalars:
-        return terms
-    rest = [t for t in terms if not (t.op == "fill" or is_scalar(t.shape))]
-    return [fill(add(*scalars), shape), *rest]
+    fills = [t.children[0] for t in terms if t.op == "fill"]
+    if not fills:
+        return terms  # (one fill is rebuilt too: its scalar sum is flattened)
+    rest = [t for t in terms if t.op != "fill"]
+    joined = fill(add(*fills), shape)
+    return rest if is_zero(joined) else [joined, *rest]
 
 
 def _term_order(x: Node) -> tuple[int, int, str]:
