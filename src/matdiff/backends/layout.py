@@ -160,14 +160,16 @@ def function_letter(f: Node) -> str:
 Known = tuple[bool, bool]  # whether the printed text tells the rows, the columns
 _SIZED_BY_CONTEXT: ContextVar[frozenset[Node]] = ContextVar("sized_by_context",
                                                             default=frozenset())
-_WRITABLE_DIM = re.compile(r"(\w+)(\*\w+)*|(\w+)(\+\w+)*")
+_WRITABLE_DIM = re.compile(r"[\w+*() ]+")
 
 
 def writable_dim(d: Dim) -> str | None:
-    """A size as the language writes it (`n`, `3`, `m*n`, `m+n`), or None."""
+    """A size as the language writes it (`n`, `3`, `m*n`, `m+n`, `m*n + p`: sums and
+    products of names and whole numbers, as parse/typing.py reads them), or None."""
     text = str(d)
-    if _WRITABLE_DIM.fullmatch(text) and all(
-            p.isdigit() or p.isidentifier() for p in re.split(r"[*+]", text)):
+    parts = [p.strip() for p in re.split(r"[*+()]", text) if p.strip()]
+    if _WRITABLE_DIM.fullmatch(text) and parts and all(
+            p.isdigit() or p.isidentifier() for p in parts):
         return text
     return None
 

@@ -439,8 +439,8 @@ class _Typer:
             return t
         if isinstance(a, s.Group):
             return self.size_term(node, a.inner)
-        if isinstance(a, s.Chain) and (all(st.op == "*" for st in a.steps)
-                                       or all(st.op == "+" for st in a.steps)):
+        if isinstance(a, s.Chain) and all(st.op in ("*", "+") for st in a.steps):
+            # one chain holds one precedence level: `m*n + p` is a sum of products
             total = self.size_term(node, a.first)
             for st in a.steps:
                 t = self.size_term(node, st.operand)
