@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import matdiff
 from matdiff.backends.evaluate import evaluate
 from matdiff.backends.text import to_text
+from matdiff.errors import MatdiffError
 from matdiff.ir import build as b
 
 DECLS = {"a": "scalar", "c": "scalar", "x": "vector n", "y": "vector m",
@@ -102,3 +103,25 @@ def test_printed_fills_read_back_at_their_shape(e):
     want = evaluate(e, VALUES, sizes=SIZES)
     got = evaluate(back, VALUES, sizes=SIZES)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10, err_msg=text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(compound(), st.sampled_from(["x", "y", "A", "B", "a"]), st.sampled_from([1, 1, 2]))
+def test_derivatives_of_fill_heavy_trees_paste_back(e, wrt, order):
+    """The derivative's printed text (orders 1 and 2, wherever a matrix form is printed)
+    re-reads at the derivative's shape and value."""
+    if wrt not in e.free:
+        return
+    text = to_text(e)
+    try:
+        d = matdiff.derivative(text, wrt=wrt, order=order, variables=DECLS)
+    except MatdiffError:  # e.g. order 2 of a matrix function: no Hessian
+        return
+    if d.expr is None:
+        return
+    printed = str(d)
+    back = matdiff.parse(printed, DECLS)
+    assert back.shape == d.expr.shape, f"{text} by {wrt}: {printed!r} re-reads as {back.shape}"
+    np.testing.assert_allclose(evaluate(back, VALUES, sizes=SIZES),
+                               evaluate(d.expr, VALUES, sizes=SIZES), rtol=1e-9, atol=1e-9,
+                               err_msg=f"{text} by {wrt}: {printed}")
