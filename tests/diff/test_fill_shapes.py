@@ -169,3 +169,22 @@ def test_evaluator_does_not_broadcast_a_scalar_to_the_node_shape():
     bad = make("sum", (x,), None, ("n", 1))
     with pytest.raises(AssertionError, match="its node is 3×1"):
         evaluate(bad, {"x": np.ones(3)})
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+@pytest.mark.parametrize("r", REPROS, ids=[r.id for r in REPROS])
+def test_generated_jax_and_torch_code_has_the_right_shape_and_value(r: Repro, backend: str):
+    """The same for the optional backends (skipped only when not installed)."""
+    if backend == "jax":
+        jnp = pytest.importorskip("jax.numpy")
+        convert = jnp.asarray
+    else:
+        torch = pytest.importorskip("torch")
+        convert = torch.tensor
+    d = _derive(r)
+    vals = _values(r, 2)
+    out = compile_function(d, backend)(**{k: convert(v) for k, v in vals.items()})
+    got = np.asarray(out[-1], dtype=float)
+    want = r.value(vals)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
