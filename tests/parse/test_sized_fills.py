@@ -73,6 +73,7 @@ def test_reshape_is_column_major():
     ("ones(n, -1)", "must be a whole number or a size name", "ones(m, n)"),
     ("vector(x, n)", "needs a scalar c", "vector(c, n)"),
     ("reshape(z, n, m)", "the numbers of entries differ", "m*n entries"),
+    ("x + ones", "ones needs its arguments", "ones(m, n)"),
 ])
 def test_bad_sized_fills_are_clear_errors(text, message, hint):
     decls = {"z": "vector p", "A": "matrix n m"} if text.startswith("reshape") else {}

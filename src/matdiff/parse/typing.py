@@ -203,6 +203,9 @@ class _Typer:
         if n in ("vector", "matrix"):
             raise self.error(f"{n} needs an argument: {n}(c) has every entry equal to c",
                              node.span, hint=f"write {n}(1) for all ones", cls=NameError_)
+        if n in ("zeros", "ones", "reshape") and n not in self.decls:
+            raise self.error(f"{n} needs its arguments", node.span,
+                             hint=f"write {SIZED_FILLS[n]}", cls=NameError_)
         return self.variable(n)
 
     def variable(self, n: str) -> TShape:
