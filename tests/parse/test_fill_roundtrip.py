@@ -3,7 +3,8 @@
 A correctness test of the printers' sizing of fills (backends/layout.unsized_fills):
 trees are built with the builders over x (n), y (m), A (n×m), B (n×n), scalars a, c,
 with fills of 0, 1, a number, or a scalar expression put everywhere a node can go
-(sums, products, elementwise products, transposes, blocks, kron, vec, diag, functions).
+(sums, products, elementwise products and powers, transposes, blocks, kron, vec,
+diag, softmax, functions).
 The printed text read back with the same declarations must have the node's symbolic
 shape and evaluate (reference evaluator, random inputs) to the node's value. Before
 issue 9 a fill that nothing sized printed as `vector(1)`/`matrix(0)` and re-read at
@@ -56,13 +57,17 @@ def tree(draw, kind: str, depth: int = 3):  # noqa: C901 - a grammar is a big sw
               lambda: b.matmul(t("NN"), t("N")), lambda: b.matmul(t("NM"), t("M")),
               lambda: b.hadamard(t("N"), t("N")), lambda: b.mul(t("S"), t("N")),
               lambda: b.func("tanh", t("N")), lambda: b.diag(t("NN")),
+              lambda: b.softmax(t("N")),
+              lambda: b.power(b.func("exp", t("N")), b.func("tanh", t("N"))),
+              lambda: b.power(t("N"), b.const(2)),
               lambda: b.transpose(t("RN"))],
         "M": [lambda: b.add(t("M"), t("S")), lambda: b.matmul(b.transpose(t("NM")), t("N")),
               lambda: b.hadamard(t("M"), t("M"))],
         "NM": [lambda: b.add(t("NM"), t("NM")), lambda: b.add(t("NM"), t("S")),
                lambda: b.matmul(t("N"), b.transpose(t("M"))),
                lambda: b.matmul(t("NN"), t("NM")), lambda: b.hadamard(t("NM"), t("NM")),
-               lambda: b.mul(t("S"), t("NM")), lambda: b.func("sin", t("NM"))],
+               lambda: b.mul(t("S"), t("NM")), lambda: b.func("sin", t("NM")),
+               lambda: b.power(b.func("exp", t("NM")), b.func("tanh", t("NM")))],
         "NN": [lambda: b.add(t("NN"), t("NN")), lambda: b.add(t("NN"), t("S")),
                lambda: b.matmul(t("NM"), b.transpose(t("NM"))),
                lambda: b.matmul(t("N"), t("RN")), lambda: b.transpose(t("NN")),
@@ -105,7 +110,7 @@ def test_printed_fills_read_back_at_their_shape(e):
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10, err_msg=text)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(compound(), st.sampled_from(["x", "y", "A", "B", "a"]), st.sampled_from([1, 1, 2]))
 def test_derivatives_of_fill_heavy_trees_paste_back(e, wrt, order):
     """The derivative's printed text (orders 1 and 2, wherever a matrix form is printed)

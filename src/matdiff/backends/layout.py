@@ -233,8 +233,10 @@ def _own_known(n: Node, kids: list[Known]) -> Known:
         c, r = kids[0]
     elif op in ("inv", "expm", "mpow"):
         r = c = kids[0][0] or kids[0][1]
-    elif op == "diag":
-        r = c = kids[0][0] or kids[0][1]
+    elif op == "diag" and is_square(n.shape):  # diag(v): n×n from the column v
+        r = c = kids[0][0]
+    elif op == "diag":  # the diagonal of a square matrix
+        r, c = kids[0][0] or kids[0][1], True
     elif op == "vec":
         r, c = kids[0][0] and kids[0][1], True
     elif op == "kron":
@@ -243,7 +245,7 @@ def _own_known(n: Node, kids: list[Known]) -> Known:
         r, c = _block_known(n, kids)
     elif op == "reshape":
         r, c = True, True
-    elif op == "pow":
+    elif op == "pow" and not is_scalar(n.children[1].shape):  # an exponent of one shape
         r, c = kids[0][0] or kids[1][0], kids[0][1] or kids[1][1]
     else:  # elementwise functions, softmax: the argument's shape
         r, c = kids[0] if kids else (False, False)
@@ -282,7 +284,7 @@ def _child_contexts(n: Node, ctx: Known, known: dict[int, Known]) -> list[Known]
         if is_square(n.shape):  # diag(v): v's size is the matrix's
             return [(ctx[0] or ctx[1], True)]
         return [(ctx[0], ctx[0])]
-    if op == "pow":
+    if op == "pow" and not is_scalar(n.children[1].shape):
         return [(ctx[0] or ks[1][0], ctx[1] or ks[1][1]),
                 (ctx[0] or ks[0][0], ctx[1] or ks[0][1])]
     if op == "block":
