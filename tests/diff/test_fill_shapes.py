@@ -72,12 +72,17 @@ REPROS = [
     Repro("sum(X + sum(X)) gradient", "sum(X + sum(X))", "X", 1, {"X": "matrix m n"},
           lambda v: 7.0 * np.ones((2, 3)), ("m", "n"),
           ("(1 + sum(ones(m, n)))*ones(m, n)", "7*ones(m, n)")),
+    # found by the differential fuzzer (helper fuzz): the broadcast of a into a vector
+    Repro("tanh(a) - (u - a) by a", "tanh(a) - (u - a)", "a", 1,
+          {"a": "scalar", "u": "vector n"},
+          lambda v: (2 - np.tanh(v["a"]) ** 2) * np.ones(3), ("n", 1),
+          ("(2 - tanh(a)^2)*ones(n, 1)",)),
 ]
 
 
 def _values(r: Repro, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
-    shapes = {"vector n": (3,), "matrix m n": (2, 3)}
+    shapes = {"scalar": (), "vector n": (3,), "matrix m n": (2, 3)}
     return {k: rng.standard_normal(shapes[decl]) for k, decl in r.variables.items()}
 
 

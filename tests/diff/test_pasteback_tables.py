@@ -193,3 +193,31 @@ def test_reshape_is_in_the_language_and_pastes_back():
     np.testing.assert_array_equal(d.evaluate(z=z, W=W), z.reshape((2, 3), order="F"))
     np.testing.assert_array_equal(evaluate(back, {"z": z}, sizes={"m": 2, "n": 3}),
                                   z.reshape((2, 3), order="F"))
+
+
+# Found by the differential fuzzer (helper fuzz, /work/findings/fuzz.md): printed
+# results that did not read back (unsized zero Hessians, a block of fills, a fill of a
+# long scalar).
+FUZZ_FOUND = [
+    ("tr(A)", "A", 2, {"A": "matrix p p"}),
+    ("u'", "u", 2, {"u": "vector p"}),
+    ("(vector(2) .* u)'*u", "u", 2, {"u": "vector n"}),
+    ("log(sigmoid(a)*a) + A", "a", 2, {"a": "scalar positive", "A": "matrix m p positive"}),
+    ("[u + u, u + a]*[u'; v']*(v'*u + A*B)", "a", 1,
+     {"u": "vector m", "a": "scalar", "v": "vector m", "A": "matrix m p", "B": "matrix p p"}),
+    ("tanh(a) - (u - a)", "a", 1, {"a": "scalar", "u": "vector n"}),
+    ("a'*X'*b", "X", 2, {"a": "vector n", "X": "matrix n n symmetric", "b": "vector n"}),
+]
+
+
+@pytest.mark.parametrize("f, wrt, order, decls", FUZZ_FOUND,
+                         ids=[f"{f} by {w} order {k}" for f, w, k, _ in FUZZ_FOUND])
+def test_fuzz_findings_paste_back(f, wrt, order, decls):
+    d = matdiff.derivative(f, wrt=wrt, order=order, variables=decls)
+    back = matdiff.parse(str(d), variables=decls)
+    assert back.shape == d.expr.shape
+    vals = H.sample(np.random.default_rng(2), decls, {"n": 3, "m": 2, "p": 4},
+                    {"a": "positive"} if "positive" in decls.get("a", "") else None)
+    sizes = bind_sizes([d.function, *d.wrt], vals)
+    np.testing.assert_allclose(evaluate(back, vals, sizes=sizes),
+                               evaluate(d.expr, vals, sizes=sizes), rtol=1e-10, atol=1e-12)
