@@ -207,6 +207,8 @@ FUZZ_FOUND = [
      {"u": "vector m", "a": "scalar", "v": "vector m", "A": "matrix m p", "B": "matrix p p"}),
     ("tanh(a) - (u - a)", "a", 1, {"a": "scalar", "u": "vector n"}),
     ("a'*X'*b", "X", 2, {"a": "vector n", "X": "matrix n n symmetric", "b": "vector n"}),
+    ("sigmoid(sum(u))", "u", 2, {"u": "vector m"}),
+    ("norm2((u + 0.5 + (a - u))/b)", "b", 1, {"u": "vector p", "a": "scalar", "b": "scalar"}),
 ]
 
 
@@ -216,8 +218,21 @@ def test_fuzz_findings_paste_back(f, wrt, order, decls):
     d = matdiff.derivative(f, wrt=wrt, order=order, variables=decls)
     back = matdiff.parse(str(d), variables=decls)
     assert back.shape == d.expr.shape
-    vals = H.sample(np.random.default_rng(2), decls, {"n": 3, "m": 2, "p": 4},
+    sizes = {"n": 3, "m": 2, "p": 4}
+    vals = H.sample(np.random.default_rng(2), decls, sizes,
                     {"a": "positive"} if "positive" in decls.get("a", "") else None)
-    sizes = bind_sizes([d.function, *d.wrt], vals)
     np.testing.assert_allclose(evaluate(back, vals, sizes=sizes),
                                evaluate(d.expr, vals, sizes=sizes), rtol=1e-10, atol=1e-12)
+
+
+def test_a_fill_inside_a_norm_keeps_its_entries():
+    """The fuzzer's wrong number: norm2 of the p-vector (0.5 + a)/b printed the fill as
+    the bare scalar, too small by sqrt(p). Closed form: d/db |(0.5 + a)/b|*sqrt(p)."""
+    decls = {"u": "vector p", "a": "scalar", "b": "scalar"}
+    d = matdiff.derivative("norm2((u + 0.5 + (a - u))/b)", wrt="b", variables=decls)
+    back = matdiff.parse(str(d), variables=decls)
+    a, b_, p = 0.3, 0.7, 4
+    want = -np.sqrt(p) * abs(0.5 + a) / b_**2
+    vals = {"u": np.ones(p), "a": a, "b": b_}
+    for node in (d.expr, back):
+        np.testing.assert_allclose(evaluate(node, vals, sizes={"p": p}), [[want]], rtol=1e-12)
