@@ -39,7 +39,7 @@ EXAMPLES = {
     "matmul": (lambda: b.matmul(A, x), "A x"),
     "hadamard": (lambda: b.hadamard(x, y), r"x \odot y"),
     "pow": (lambda: b.power(s, b.const(2)), "s^{2}"),
-    "fill": (lambda: b.fill(b.ONE, ("n", 1)), r"\mathbf{1}"),
+    "fill": (lambda: b.fill(b.ONE, ("n", 1)), r"\mathbf{1}_{n}"),  # alone: sized
     "block": (lambda: b.block([[A, B], [B, A]]), r"\begin{bmatrix} A & B \\ B & A \end{bmatrix}"),
     "reshape": (lambda: b.reshape(v, (2, 3)), r"\operatorname{reshape}\left(v, 2, 3\right)"),
     "transpose": (lambda: b.transpose(A), r"A^{\top}"),
@@ -92,6 +92,7 @@ KNOWN_MACROS = {
     "odot",
     "oslash",
     "otimes",
+    "times",
     "circ",
     "cdot",
     "partial",
@@ -196,8 +197,8 @@ def test_elementwise_functions_all_printed() -> None:
         (lambda: b.ediv(x, y), r"x \oslash y"),
         (lambda: b.matmul(b.transpose(x), y), r"x^{\top} y"),
         (lambda: b.power(b.transpose(x), b.const(2)), r"\left(x^{\top}\right)^{\circ 2}"),
-        (lambda: b.fill(b.const(3), ("n", 1)), r"3 \mathbf{1}"),
-        (lambda: b.zeros(("n", "n")), r"\mathbf{0}"),
+        (lambda: b.fill(b.const(3), ("n", 1)), r"3 \mathbf{1}_{n}"),
+        (lambda: b.zeros(("n", "n")), r"\mathbf{0}_{n \times n}"),
         (lambda: b.norm2(X), r"\left\|X\right\|_F"),
         (lambda: b.mul(b.const(2), b.const(3)), "6"),
         # only scalars go under \frac; a matrix stays outside the denominator

@@ -4,7 +4,9 @@ Contract:
 
 - `evaluate(node, values)` returns a 2-D float array of the node's concrete shape (a
   scalar is (1, 1), a vector (n, 1)); `to_user` turns it into what a person expects (a
-  float, a 1-D vector, a 2-D matrix).
+  float, a 1-D vector, a 2-D matrix). Every node's value has its node's shape: a rule
+  that gives another is a bug in a builder or a rule and raises AssertionError; it is
+  never broadcast (a broadcast 1×1 once hid fills that lost their shape, issue 9).
 - `values` maps variable names, and differential keys such as "d:X:1" (see
   `ir.node.dvar_key`), to array-likes. Vectors are 1-D (an (n, 1) or (1, n) array is
   accepted too), scalars Python floats or 0-d arrays, matrices 2-D.
@@ -387,7 +389,12 @@ def _eval_node(
     out = np.asarray(out, dtype=float)
     shape = concrete_shape(n.shape, sizes)
     if out.shape != shape:
-        out = np.broadcast_to(out, shape).copy() if out.size == 1 else out.reshape(shape)
+        # A node's value has its node's shape: a mismatch is a builder or rule bug that
+        # a broadcast here would hide (issue 9), so it is reported, never repaired.
+        raise AssertionError(
+            f"{op} evaluates to {out.shape[0]}×{out.shape[1]} but its node is"
+            f" {shape[0]}×{shape[1]}: {_text(n)}"
+        )
     if not np.all(np.isfinite(out)):
         raise InputValueError(
             f"{op} gives a non-finite value (overflow or outside its domain) in {_text(n)}"

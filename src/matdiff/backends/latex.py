@@ -29,8 +29,11 @@ from .layout import (
     NEG,
     POW,
     block_cells,
+    fill_sizes,
     format_number,
+    printing,
     signed,
+    sized_by_context,
     spell_quotient,
     spell_sum,
     split_coefficient,
@@ -112,7 +115,8 @@ Printed = tuple[str, int, bool]
 
 
 def to_latex(e: Node) -> str:
-    return _p(e)[0]
+    with printing(e):
+        return _p(e)[0]
 
 
 def latex_name(name: str) -> str:
@@ -230,13 +234,22 @@ def _p(e: Node) -> Printed:
 
 
 def _fill(e: Node) -> Printed:
+    """`1`, `1^T`, `1 1^T` (bold) where the rest of the expression sizes the fill;
+    else with the sizes as subscripts: `1_n`, `1_m 1_n^T`, `0_{m×n}` (see layout)."""
     v = e.children[0]
+    sizes = None if sized_by_context(e) else fill_sizes(e)
+    if sizes:
+        sizes = (sizes[0].replace("*", " "), sizes[1].replace("*", " "))  # `m n` for m*n
+    r, c = ("_{" + sizes[0] + "}", "_{" + sizes[1] + "}") if sizes else ("", "")
     if const_value(v) == 0.0:
-        return r"\mathbf{0}", ATOM, False
+        if sizes and is_column(e.shape):
+            return r"\mathbf{0}" + r, ATOM, False
+        return r"\mathbf{0}" + (f"_{{{sizes[0]} \\times {sizes[1]}}}" if sizes else ""), ATOM, False
     ones = (
-        r"\mathbf{1}"
+        r"\mathbf{1}" + r
         if is_column(e.shape)
-        else (r"\mathbf{1}^{\top}" if is_row(e.shape) else r"\mathbf{1}\mathbf{1}^{\top}")
+        else (r"\mathbf{1}" + c + r"^{\top}" if is_row(e.shape)
+              else r"\mathbf{1}" + r + r"\mathbf{1}" + c + r"^{\top}")
     )
     if const_value(v) == 1.0:
         return ones, ATOM, is_row(e.shape) or not is_column(e.shape)
@@ -351,7 +364,8 @@ def derivative_latex(d) -> str:  # noqa: ANN001
             left = _vec_of(r"\mathrm{d}" + _fname(d.function), d.function.shape)
         else:
             left = f"\\operatorname{{vec}}\\left(\\mathrm{{d}} {_previous(d, d.order - 1)}\\right)"
-        return f"{left} = {_juxtapose([_wrap(_p(d.expr), MUL), right])}"
+        with printing(d.expr):
+            return f"{left} = {_juxtapose([_wrap(_p(d.expr), MUL), right])}"
     if not d.differentials:
         return ""
     k = d.order

@@ -18,11 +18,16 @@ from .layout import (
     NEG,
     POW,
     block_cells,
+    fill_sizes,
     format_number,
+    printing,
+    signed,
+    sized_by_context,
     spell_quotient,
     spell_sum,
     split_coefficient,
     split_fraction,
+    writable_dim,
 )
 from .layout import wrap as _wrap
 
@@ -30,7 +35,8 @@ from .layout import wrap as _wrap
 def to_text(e: Node) -> str:
     """An expression in the input language, with the fewest parentheses that keep its
     meaning: `to_text(d.expr)` pastes back in (`"(A + A')*x"`)."""
-    return _p(e)[0]
+    with printing(e):
+        return _p(e)[0]
 
 
 def b_const(e: Node) -> float | None:
@@ -52,13 +58,7 @@ def _p(e: Node) -> tuple[str, int]:
         m, n = e.arg
         return f"commutation({m}, {n})", ATOM
     if op == "fill":
-        inner = _wrap(_p(e.children[0]), ATOM) if e.children[0].op != "const" else (
-            format_number(e.children[0].arg))
-        if is_column(e.shape):
-            return f"vector({inner})", ATOM
-        if is_row(e.shape):
-            return f"vector({inner})'", ATOM
-        return f"matrix({inner})", ATOM
+        return _fill(e)
     if op == "add":
         return _add(e)
     if op == "mul":
@@ -97,12 +97,36 @@ def _p(e: Node) -> tuple[str, int]:
     return op, ATOM
 
 
+def _fill(e: Node) -> tuple[str, int]:
+    """`vector(c)`, `vector(c)'`, `matrix(c)` where the rest of the expression sizes
+    the fill (matrixcalculus.org's forms); else `zeros(m, n)`, `ones(m, n)`,
+    `c*ones(m, n)`, which re-read at the right shape on their own."""
+    value = e.children[0]
+    sizes = fill_sizes(e)
+    if sized_by_context(e) or sizes is None:
+        inner = _p(value)[0]
+        if is_column(e.shape):
+            return f"vector({inner})", ATOM
+        if is_row(e.shape):
+            return f"vector({inner})'", ATOM
+        return f"matrix({inner})", ATOM
+    shape = f"({sizes[0]}, {sizes[1]})"
+    if value.op == "const" and value.arg == 0.0:
+        return f"zeros{shape}", ATOM
+    minus, shown = signed(value)
+    body = f"ones{shape}"
+    if not (shown.op == "const" and shown.arg == 1.0):
+        body = f"{_wrap(_p(shown), MUL)}*{body}"
+    if minus:
+        return f"-{body}", NEG
+    return body, (ATOM if body.startswith("ones") else MUL)
+
+
 def _sized_eye(e: Node) -> str:
     # `eye(n)` names its size so a printed result pastes back in on its own; a size that
-    # is a product (from vec or kron) cannot be written that way and is left to inference.
-    n = e.shape[0]
-    writable = isinstance(n, int) or all(p.isidentifier() or p.isdigit() for p in n.split("*"))
-    return f"eye({n})" if writable else "eye"
+    # the language cannot write is left to inference.
+    n = writable_dim(e.shape[0])
+    return f"eye({n})" if n is not None else "eye"
 
 
 def _exponent(ex: Node) -> str:

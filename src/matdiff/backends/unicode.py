@@ -27,8 +27,11 @@ from .layout import (
     NEG,
     POW,
     block_cells,
+    fill_sizes,
     format_number,
+    printing,
     signed,
+    sized_by_context,
     spell_quotient,
     spell_sum,
     split_coefficient,
@@ -56,7 +59,8 @@ def subscript(text: str) -> str:
 
 
 def to_unicode(e: Node) -> str:
-    return _p(e)[0]
+    with printing(e):
+        return _p(e)[0]
 
 
 def _show(e: Node, min_level: int) -> str:
@@ -172,11 +176,34 @@ def _p(e: Node) -> Printed:
     return op, ATOM, False
 
 
+_SIZE_SUB = str.maketrans("0123456789+aehijklmnoprstuvx",
+                          "₀₁₂₃₄₅₆₇₈₉₊ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+
+
+def _has_subscript(text: str) -> bool:
+    return all(ch in "0123456789+aehijklmnoprstuvx" for ch in text)
+
+
+def _size_sub(size: str) -> str:
+    """A size as a subscript: `ₙ`, `ₘ₊ₙ`; `_(m*n)` where there are no such characters."""
+    if _has_subscript(size):
+        return size.translate(_SIZE_SUB)
+    return f"_({size})"
+
+
 def _fill(e: Node) -> Printed:
+    """`𝟙`, `𝟙ᵀ`, `𝟙𝟙ᵀ`, `0` where the rest of the expression sizes the fill; else with
+    the sizes as subscripts: `𝟙ₙ`, `𝟙ₘ𝟙ₙᵀ`, `0ₘₓₙ` (see layout)."""
     v = e.children[0]
+    sizes = None if sized_by_context(e) else fill_sizes(e)
+    r, c = (_size_sub(sizes[0]), _size_sub(sizes[1])) if sizes else ("", "")
     if const_value(v) == 0.0:
-        return "0", ATOM, False
-    ones = "𝟙" if is_column(e.shape) else ("𝟙ᵀ" if is_row(e.shape) else "𝟙𝟙ᵀ")
+        if sizes and not is_column(e.shape):
+            both = f"{sizes[0]}x{sizes[1]}"  # ₓ is the subscript times
+            sub = _size_sub(both) if _has_subscript(both) else f"_({sizes[0]}×{sizes[1]})"
+            return f"0{sub}", ATOM, False
+        return "0" + r, ATOM, False
+    ones = f"𝟙{r}" if is_column(e.shape) else (f"𝟙{c}ᵀ" if is_row(e.shape) else f"𝟙{r}𝟙{c}ᵀ")
     if const_value(v) == 1.0:
         return ones, ATOM, not is_column(e.shape)
     minus, shown = signed(v)
@@ -255,7 +282,8 @@ def derivative_unicode(d) -> str:  # noqa: ANN001 - a Derivative
         else:
             prev = f"∂{f}/∂{x}" if k == 2 else f"∂{superscript(str(k - 1))}{f}/∂{x}∂{x}ᵀ"
             left = f"vec(d({prev}))"
-        return f"{left} = {juxtapose([_wrap(_p(d.expr), MUL), right])}"
+        with printing(d.expr):
+            return f"{left} = {juxtapose([_wrap(_p(d.expr), MUL), right])}"
     try:
         from .index_form import index_form
 

@@ -147,13 +147,26 @@ def add(*terms: Node) -> Node:
         for ci, bi in inner:
             if c * ci != 0.0:
                 coefs[bi] = coefs.get(bi, 0.0) + c * ci
-    parts = [scale(c, b) for b, c in coefs.items() if c != 0.0]
+    parts = _combine_fills([scale(c, b) for b, c in coefs.items() if c != 0.0], shape)
     if not parts:
         return zeros(shape)
     if len(parts) == 1:
         return parts[0]
     parts.sort(key=_term_order)
     return make("add", tuple(parts), None, shape)
+
+
+def _combine_fills(terms: list[Node], shape: Shape) -> list[Node]:
+    """The terms (scalars already broadcast) with every fill joined into one fill:
+    `vector(a) + vector(b)` is `vector(a + b)`. A sum keeps at most one fill, so a sum
+    of fills is itself a fill and keeps its shape; a fill that stood beside others
+    would otherwise print, and generate code, as a bare scalar (issue 9)."""
+    fills = [t.children[0] for t in terms if t.op == "fill"]
+    if not fills:
+        return terms  # (one fill is rebuilt too: its scalar sum is flattened)
+    rest = [t for t in terms if t.op != "fill"]
+    joined = fill(add(*fills), shape)
+    return rest if is_zero(joined) else [joined, *rest]
 
 
 def _term_order(x: Node) -> tuple[int, int, str]:
@@ -339,6 +352,25 @@ def _mixed_products(factors: list[Node]) -> list[Node]:
     return out
 
 
+def _fold_ones(factors: list[Node], scalars: list[Node]) -> list[Node]:
+    """ones(a, k)*ones(k, b) is k*ones(a, b) for a known k (an outer product of ones is
+    a fill): the factor k joins `scalars`. Factors of a chain are fills of 1 only (their
+    scalars were split off), so comparing with ONE finds them."""
+    out: list[Node] = []
+    for f in factors:
+        prev = out[-1] if out else None
+        if (prev is not None and f.op == "fill" and prev.op == "fill"
+                and f.children[0] is ONE and prev.children[0] is ONE
+                and isinstance(f.shape[0], int)
+                and (prev.shape[0], f.shape[1]) != SCALAR):
+            if f.shape[0] != 1:
+                scalars.append(const(f.shape[0]))
+            out[-1] = fill(ONE, (prev.shape[0], f.shape[1]))
+            continue
+        out.append(f)
+    return out
+
+
 def _power_factor(base: Node, k: int) -> Node:
     if k == 1:
         return base
@@ -356,6 +388,7 @@ def _chain(factors: list[Node], shape: Shape) -> Node:
     if not factors:
         return eye(shape[0])
     scalars: list[Node] = []
+    factors = _fold_ones(factors, scalars)
     changed = True
     while changed and len(factors) > 1:
         changed = False

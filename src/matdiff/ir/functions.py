@@ -73,6 +73,8 @@ def tr(x: Node) -> Node:
         return sum_(x.children[0])
     if x.op == "eye" and isinstance(x.shape[0], int):
         return const(x.shape[0])
+    if x.op == "fill" and isinstance(x.shape[0], int):
+        return mul(const(x.shape[0]), x.children[0])
     if x.op == "kron" and all(is_square(c.shape) for c in x.children):
         return mul(tr(x.children[0]), tr(x.children[1]))  # tr(kron(A, B)) = tr(A)*tr(B)
     if x.op == "matmul":
@@ -94,6 +96,8 @@ def sum_(x: Node) -> Node:
         return sum_(x.children[0])
     if x.op == "diag" and is_square(x.shape):
         return sum_(x.children[0])
+    if x.op == "fill" and all(isinstance(d, int) for d in x.shape):
+        return mul(const(int(x.shape[0]) * int(x.shape[1])), x.children[0])
     return make("sum", (x,), None, SCALAR)
 
 
@@ -183,6 +187,8 @@ def diag(x: Node) -> Node:
         return mul(*x.children[:-1], diag(x.children[-1]))
     if x.op == "fill" and is_column(x.shape):
         return mul(x.children[0], eye(x.shape[0]))
+    if x.op == "fill":
+        return fill(x.children[0], shape)  # the diagonal of a fill
     return make("diag", (x,), None, shape)
 
 
@@ -196,6 +202,8 @@ def vec(x: Node) -> Node:
         return mul(*x.children[:-1], vec(x.children[-1]))
     if x.op == "reshape":
         return x.children[0]
+    if x.op == "fill":
+        return fill(x.children[0], shape)
     return make("vec", (x,), None, shape)
 
 
@@ -207,6 +215,8 @@ def reshape(x: Node, shape: Shape) -> Node:
         return x.children[0]
     if x.op == "mul":
         return mul(*x.children[:-1], reshape(x.children[-1], shape))
+    if x.op == "fill":
+        return fill(x.children[0], shape)
     if is_column(shape) or is_scalar(shape):
         return vec(x)
     if is_row(shape):
@@ -243,7 +253,10 @@ def kron(a: Node, b: Node) -> Node:
         return zeros(_shape_rule("kron")(a.shape, b.shape))
     sa, ca = _split_scalars(a)
     sb, cb = _split_scalars(b)
-    core = make("kron", (ca, cb), None, _shape_rule("kron")(ca.shape, cb.shape))
+    shape = _shape_rule("kron")(ca.shape, cb.shape)
+    if ca.op == "fill" and cb.op == "fill":  # ones ⊗ ones is ones
+        return mul(*sa, *sb, fill(ONE, shape))
+    core = make("kron", (ca, cb), None, shape)
     return mul(*sa, *sb, core) if sa or sb else core
 
 

@@ -66,6 +66,17 @@ class _Lowerer:
             if node.name == "commutation":
                 m, k = (self.typing.shape(a)[0] for a in node.args)
                 return build.commutation(m, k)
+            if node.name in ("zeros", "ones"):
+                return build.fill(build.ZERO if node.name == "zeros" else build.ONE,
+                                  self.typing.shape(node))
+            if node.name == "reshape" or len(node.args) > 1 and node.name in ("vector",
+                                                                              "matrix"):
+                # the sizes are not expressions: only the first argument is lowered
+                first = self.lower(node.args[0])
+                shape = self.typing.shape(node)
+                if node.name == "reshape":
+                    return build.reshape(first, shape)
+                return build.fill(first, shape)
             args = [self.lower(a) for a in node.args]
             if node.name in ("vector", "matrix"):
                 return build.fill(args[0], self.typing.shape(node))

@@ -24,19 +24,18 @@ from ..ir.dims import Shape, format_shape
 from ..ir.ops import DIM_FUNCTIONS, FUNCTION_ARITY
 from . import syntax as s
 from .declarations import Declaration
+from .sized import SIZED, SIZED_FILLS, SizedConstants
 from .unify import ONE, Fixed, Prod, Solver, Sum, Term, is_one, key, normal
 
 TShape = tuple[Term, Term]
 SCALAR_T: TShape = (ONE, ONE)
-CONSTANTS = ("eye", "vector", "matrix")
-SIZED = {"eye": 1, "commutation": 2}  # constants that may name their size
+CONSTANTS = ("eye", "vector", "matrix", "zeros", "ones")
 # Names people bring from elsewhere, and what this language calls them.
 ALIASES = {
     "trace": "tr", "ln": "log", "inverse": "inv", "determinant": "det", "norm": "norm2",
     "logistic": "sigmoid", "expit": "sigmoid", "lse": "logsumexp", "asin": "arcsin",
     "acos": "arccos", "atan": "arctan", "sgn": "sign", "diagm": "diag", "kronecker": "kron",
-    "transpose": "the postfix ' (x')", "ones": "vector(1) or matrix(1)",
-    "zeros": "vector(0) or matrix(0)", "identity": "eye", "I": "eye",
+    "transpose": "the postfix ' (x')", "identity": "eye", "I": "eye",
     "heaviside": "step", "exmp": "expm", "mexp": "expm", "sum1": "sum",
 }
 
@@ -99,7 +98,7 @@ _OPWORDS = {
 }
 
 
-class _Typer:
+class _Typer(SizedConstants):
     def __init__(self, text: str, decls: dict[str, tuple[Declaration, str]], solver: Solver):
         self.text = text
         self.decls = decls
@@ -143,6 +142,7 @@ class _Typer:
         eye, but when every variable (used or declared) has the one size n, n is the only
         sensible reading. With several sizes the choice is left to the user (an error)."""
         sizes: dict[object, Term] = {}
+        named = {key(t) for t, _ in self.named_sizes}  # `ones(m, n)` keeps m and n
         for sh in self.var_shapes.values():
             for d in sh:
                 if not is_one(d):
@@ -155,7 +155,7 @@ class _Typer:
                 return self.error("cannot size this from the expression's variables", span)
 
             for d in self.shapes[id(node)]:
-                if not self.solver.anchored(d):
+                if not self.solver.anchored(d) and key(d) not in named:
                     self.solver.equate(d, only, unsized)
 
     # ------------------------------------------------------------------ walking
@@ -197,6 +197,9 @@ class _Typer:
         if n in ("vector", "matrix"):
             raise self.error(f"{n} needs an argument: {n}(c) has every entry equal to c",
                              node.span, hint=f"write {n}(1) for all ones", cls=NameError_)
+        if n in ("zeros", "ones", "reshape") and n not in self.decls:
+            raise self.error(f"{n} needs its arguments", node.span,
+                             hint=f"write {SIZED_FILLS[n]}", cls=NameError_)
         return self.variable(n)
 
     def variable(self, n: str) -> TShape:
@@ -331,6 +334,8 @@ class _Typer:
 
     def call(self, node: s.Call) -> TShape:
         n = node.name
+        if n in SIZED_FILLS and (n in ("zeros", "ones", "reshape") or len(node.args) > 1):
+            return self.sized_fill(node)
         if n in ("vector", "matrix"):
             self.arity(node, 1)
             c = self.visit(node.args[0])
@@ -423,44 +428,6 @@ class _Typer:
         if what == "a vector":
             raise err()
         self.solver.equate(x[0], x[1], err)
-
-    def sized_constant(self, node: s.Call) -> TShape:
-        """`eye(n)` (the n×n identity) and `commutation(m, n)` (K with K*vec(X) = vec(X')
-        for X m×n): the printer writes these where nothing else would size them."""
-        n = node.name
-        self.arity(node, SIZED[n])
-        rigid = {d for decl, _ in self.decls.values() for d in decl.dims if isinstance(d, str)}
-        dims: list[Term] = []
-
-        def size_term(a: s.Ast) -> Term:
-            if isinstance(a, s.Num) and float(a.value).is_integer() and a.value >= 1:
-                return Fixed(int(a.value))
-            if isinstance(a, s.Name) and a.name in rigid:
-                return Fixed(a.name)
-            if isinstance(a, s.Name) and a.name.isidentifier():
-                # a size no declaration names: inferred from context, as for a bare eye
-                t = self.solver.fresh(anchored=False)
-                self.sized.append((node, n))
-                self.named_sizes.append((t, a.name))
-                return t
-            if isinstance(a, s.Group):
-                return size_term(a.inner)
-            if isinstance(a, s.Chain) and all(st.op == "*" for st in a.steps):
-                total = size_term(a.first)
-                for st in a.steps:
-                    total = normal(Prod(total, size_term(st.operand)))
-                return total
-            raise self.error(f"the size in {n}(...) must be a whole number or a size name "
-                             "such as n", a.span, hint=f"write {n}(n), {n}(3) or {n}(m*n)")
-
-        for a in node.args:
-            t = size_term(a)
-            self.shapes[id(a)] = (t, ONE)
-            dims.append(t)
-        if n == "eye":
-            return (dims[0], dims[0])
-        size = normal(Prod(dims[0], dims[1]))
-        return (size, size)
 
     def arity(self, node: s.Call, want: int) -> None:
         got = len(node.args)
