@@ -51,6 +51,8 @@ def layout_note(d: Derivative) -> str:
     """The layout, and what it means for this kind of result only: the shape of a
     gradient is said of gradients, m×n of Jacobians, and nothing more of Hessians."""
     hessian = d.order == 2 and is_scalar(d.function.shape)
+    if d.layout == "strict":
+        return LAYOUT_NOTE["strict"]
     if d.form in ("gradient", "gradient_list") and d.order == 1:
         return LAYOUT_NOTE[d.layout] if d.layout == "numerator" else "denominator layout"
     if d.layout == "denominator":

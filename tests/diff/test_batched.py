@@ -191,7 +191,7 @@ def test_batched_cross_entropy_without_declaration_keeps_the_column_sums():
     ("logsumexp(Z, 2)", "logsumexp(Z, 2)"),
     ("logsumexp(z, 1)", "logsumexp(z)"),
     ("sum(3*X, 1)", "3*sum(X, 1)"),
-    ("mean(X, 1)", "sum(X, 1)/sum(vector(1))"),
+    ("mean(X, 1)", "sum(X, 1)/sum(ones(n, 1))"),
 ])
 def test_printed_text(text, printed):
     """Printed form: the folds of the builders, in the input language."""
@@ -328,7 +328,7 @@ def test_second_order_against_finite_differences(text, wrt, decls, shapes):
     ("sum(A*x)", "x", "A'*vector(1)"),  # unchanged by the batched rules
     ("u'*A*vector(1)", "u", "sum(A, 2)"),
     ("sum(logsumexp(W*X, 1))", "W", "softmax(W*X, 1)*X'"),
-    ("sum(sum(X, 2))", "X", "matrix(1)"),
+    ("sum(sum(X, 2))", "X", "ones(n, m)"),
 ])
 def test_ones_read_as_sums_where_it_helps(text, wrt, printed):
     """Printed form: products with ones print as sums along a dim, except A'*vector(1)."""

@@ -245,6 +245,8 @@ def _own_known(n: Node, kids: list[Known]) -> Known:
         r, c = _block_known(n, kids)
     elif op == "reshape":
         r, c = True, True
+    elif op in ("sumdim", "logsumexpdim"):  # sum(X, 1) is 1×n: X's columns; (X, 2): m×1
+        r, c = (True, kids[0][1]) if n.arg == 1 else (kids[0][0], True)
     elif op == "pow" and not is_scalar(n.children[1].shape):  # an exponent of one shape
         r, c = kids[0][0] or kids[1][0], kids[0][1] or kids[1][1]
     else:  # elementwise functions, softmax: the argument's shape
@@ -287,6 +289,8 @@ def _child_contexts(n: Node, ctx: Known, known: dict[int, Known]) -> list[Known]
     if op == "pow" and not is_scalar(n.children[1].shape):
         return [(ctx[0] or ks[1][0], ctx[1] or ks[1][1]),
                 (ctx[0] or ks[0][0], ctx[1] or ks[0][1])]
+    if op in ("sumdim", "logsumexpdim"):  # the summed dimension is told by nothing outside
+        return [(False, ctx[1]) if n.arg == 1 else (ctx[0], False)]
     if op == "block":
         rows, cols = n.arg
         grid = [ks[i * cols:(i + 1) * cols] for i in range(rows)]

@@ -4,8 +4,9 @@ tests/rewrite/test_rewrite_rules.py).
 
 Contract: products with a vector of ones read as sums along a dimension
 (`vector(1)'*A = sum(A, 1)`, `A*vector(1) = sum(A, 2)`, not for a transposed A: the
-gradient of sum(A*x) stays `A'*vector(1)`), an outer product of two vectors
-of constants is a constant matrix (`vector(1)*vector(1)' = matrix(1)`), and the column
+gradient of sum(A*x) stays `A'*vector(1)`; a constant matrix times A is the ones times
+A's column sums, `matrix(c)*A = c*vector(1)*sum(A, 1)` — the builders fold an outer
+product of constants, `vector(1)*vector(1)'`, into `matrix(1)`), and the column
 sums of a matrix declared onehot or simplex (per column: a batch of labels or of
 probability vectors) are ones (`sum(Y, 1) = vector(1)'`). Together they turn the
 gradient of the batched cross-entropy `-sum(Y .* log(softmax(W*X, 1)))` into
@@ -24,6 +25,15 @@ def _ones(f: Node) -> bool:
     return f.op == "fill" and b.is_one(f.children[0])
 
 
+def _column_of(fill: Node) -> Node:
+    """The column of a fill's value with the fill's number of rows (c for 1 row)."""
+    return b.fill(fill.children[0], (fill.shape[0], 1))
+
+
+def _row_of(fill: Node) -> Node:
+    return b.fill(fill.children[0], (1, fill.shape[1]))
+
+
 def _matrix(f: Node) -> bool:
     return not (is_column(f.shape) or is_row(f.shape) or f.shape == (1, 1))
 
@@ -32,10 +42,12 @@ def _matrix(f: Node) -> bool:
     "ones-product-is-sum",
     "matmul",
     "vector(1)'*A = sum(A, 1) and A*vector(1) = sum(A, 2): a product with ones sums "
-    "down the columns or along the rows",
+    "down the columns or along the rows; matrix(c)*A = c*vector(1)*sum(A, 1) and "
+    "A*matrix(c) = c*sum(A, 2)*vector(1)'",
     ("vector(1)'*A*x", {}),
     ("A*vector(1)", {}),
     ("Y + vector(1)*vector(1)'*Y", {}),
+    ("Y*matrix(2) + Z", {"Y": "matrix m n", "Z": "matrix m p"}),
 )
 def ones_product_is_sum(n: Node) -> Node | None:
     # Not for a transposed matrix: A'*vector(1) stays as the textbook writes the
@@ -43,27 +55,14 @@ def ones_product_is_sum(n: Node) -> Node | None:
     fs = list(n.children)
     for i in range(len(fs) - 1):
         p, q = fs[i], fs[i + 1]
-        if _ones(p) and is_row(p.shape) and _matrix(q) and q.op != "transpose":
-            return b.matmul_chain([*fs[:i], b.sum_dim(q, 1), *fs[i + 2:]])
-        if _ones(q) and is_column(q.shape) and _matrix(p) and p.op != "transpose":
-            return b.matmul_chain([*fs[:i], b.sum_dim(p, 2), *fs[i + 2:]])
-    return None
-
-
-@rule(
-    "outer-product-of-constants",
-    "matmul",
-    "vector(a)*vector(b)' = matrix(a*b): every entry of the outer product is a*b",
-    ("A + vector(1)*vector(1)'", {}),
-    ("A + vector(2)*vector(3)'", {}),
-)
-def outer_product_of_constants(n: Node) -> Node | None:
-    fs = list(n.children)
-    for i in range(len(fs) - 1):
-        p, q = fs[i], fs[i + 1]
-        if p.op == "fill" and q.op == "fill" and is_column(p.shape) and is_row(q.shape):
-            full = b.fill(b.mul(p.children[0], q.children[0]), (p.shape[0], q.shape[1]))
-            return b.matmul_chain([*fs[:i], full, *fs[i + 2:]])
+        if p.op == "fill" and _matrix(q) and q.op != "transpose":
+            sums = b.sum_dim(q, 1)
+            summed = sums if _ones(p) and is_row(p.shape) else b.matmul(_column_of(p), sums)
+            return b.matmul_chain([*fs[:i], summed, *fs[i + 2:]])
+        if q.op == "fill" and _matrix(p) and p.op != "transpose":
+            sums = b.sum_dim(p, 2)
+            summed = sums if _ones(q) and is_column(q.shape) else b.matmul(sums, _row_of(q))
+            return b.matmul_chain([*fs[:i], summed, *fs[i + 2:]])
     return None
 
 
