@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_FUNCTIONS
+from ..ir.walk import PRINT_DEPTH, check_depth
 from .layout import (
     ATOM,
     MUL,
@@ -28,6 +29,7 @@ from .layout import wrap as _wrap
 
 
 def to_text(e: Node) -> str:
+    check_depth([e], PRINT_DEPTH, "printing")  # the printer recurses
     return _p(e)[0]
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dims import Shape
+from .walk import topological
 
 _KEY_LIMIT = 256
 
@@ -39,7 +40,8 @@ class VarInfo:
 
 class Node:
     __slots__ = (
-        "op", "children", "arg", "shape", "_key", "_free", "_size", "_tsize", "__weakref__"
+        "op", "children", "arg", "shape", "_key", "_free", "_size", "_tsize", "_depth",
+        "__weakref__",
     )
 
     op: str
@@ -50,6 +52,7 @@ class Node:
     _free: frozenset[str] | None
     _size: int | None
     _tsize: int | None
+    _depth: int | None
 
     def __repr__(self) -> str:
         from ..backends.text import to_text
@@ -69,52 +72,51 @@ class Node:
         """A deterministic structural key, used to order the terms of canonical nodes."""
         k = self._key
         if k is None:
-            inner = ",".join(c.key for c in self.children)
-            k = f"{self.op}[{self.arg!r}]({inner})" if self.arg is not None else (
-                f"{self.op}({inner})"
-            )
-            if len(k) > _KEY_LIMIT:
-                # Deep trees would make keys quadratic in size: keep a readable prefix
-                # and a stable digest of the rest (the order stays deterministic).
-                digest = hashlib.blake2b(k.encode(), digest_size=12).hexdigest()
-                k = f"{k[:_KEY_LIMIT // 2]}#{digest}"
-            self._key = k
-        return k
+            for n in topological([self], lambda n: n._key is not None):
+                n._key = _key_of(n)
+            k = self._key
+        return k  # type: ignore[return-value]
 
     @property
     def free(self) -> frozenset[str]:
         """Names of the variables (and `d:` differentials) this expression depends on."""
         f = self._free
         if f is None:
-            if self.op == "var":
-                f = frozenset((self.arg.name,))
-            elif self.op == "dvar":
-                f = frozenset((dvar_key(self.arg),))
-            else:
-                f = frozenset().union(*(c.free for c in self.children))
-            self._free = f
-        return f
+            for n in topological([self], lambda n: n._free is not None):
+                n._free = _free_of(n)
+            f = self._free
+        return f  # type: ignore[return-value]
 
     @property
     def transposed_size(self) -> int:
         """How much of the tree sits under a transpose (a transposed leaf counts 1)."""
         t = self._tsize
         if t is None:
-            if self.op == "transpose":
-                t = self.children[0].size
-            else:
-                t = sum(c.transposed_size for c in self.children)
-            self._tsize = t
-        return t
+            for n in topological([self], lambda n: n._tsize is not None):
+                n._tsize = (n.children[0].size if n.op == "transpose" else
+                            sum(c._tsize for c in n.children))  # type: ignore[misc]
+            t = self._tsize
+        return t  # type: ignore[return-value]
 
     @property
     def size(self) -> int:
         """Number of nodes in the tree (shared nodes counted each time they are used)."""
         s = self._size
         if s is None:
-            s = 1 + sum(c.size for c in self.children)
-            self._size = s
-        return s
+            for n in topological([self], lambda n: n._size is not None):
+                n._size = 1 + sum(c._size for c in n.children)  # type: ignore[misc]
+            s = self._size
+        return s  # type: ignore[return-value]
+
+    @property
+    def depth(self) -> int:
+        """Nodes on the longest path from here to a leaf (a leaf has depth 1)."""
+        d = self._depth
+        if d is None:
+            for n in topological([self], lambda n: n._depth is not None):
+                n._depth = 1 + max((c._depth for c in n.children), default=0)  # type: ignore[type-var]
+            d = self._depth
+        return d  # type: ignore[return-value]
 
     # NumPy would otherwise broadcast its own operators over a node: `M @ x` with an
     # array M must come to __rmatmul__ and fail clearly.
@@ -208,6 +210,29 @@ def as_node(x: object) -> Node:
     raise TypeError(f"cannot use {x!r} in a matdiff expression")
 
 
+def _key_of(n: Node) -> str:
+    """n's key from its children's (already computed) keys."""
+    inner = ",".join(c._key for c in n.children)  # type: ignore[misc]
+    k = f"{n.op}[{n.arg!r}]({inner})" if n.arg is not None else f"{n.op}({inner})"
+    if len(k) > _KEY_LIMIT:
+        # Deep trees would make keys quadratic in size: keep a readable prefix and a
+        # stable digest of the rest (the order stays deterministic).
+        digest = hashlib.blake2b(k.encode(), digest_size=12).hexdigest()
+        k = f"{k[:_KEY_LIMIT // 2]}#{digest}"
+    return k
+
+
+def _free_of(n: Node) -> frozenset[str]:
+    """n's free names from its children's (already computed) ones."""
+    if n.op == "var":
+        return frozenset((n.arg.name,))
+    if n.op == "dvar":
+        return frozenset((dvar_key(n.arg),))
+    if len(n.children) == 1:
+        return n.children[0]._free  # type: ignore[return-value]
+    return frozenset().union(*(c._free for c in n.children))  # type: ignore[arg-type]
+
+
 def _times(a: Node, c: Node) -> Node:
     from . import build
 
@@ -254,5 +279,6 @@ def make(op: str, children: tuple[Node, ...], arg: Any, shape: Shape) -> Node:
     node._free = None
     node._size = None
     node._tsize = None
+    node._depth = None
     _interned[ident] = node
     return node

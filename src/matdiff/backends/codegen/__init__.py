@@ -42,6 +42,7 @@ from ...errors import MatdiffError
 from ...ir import build as b
 from ...ir.dims import Dim, dim_mul
 from ...ir.node import Node, dvar_key
+from ...ir.walk import CODEGEN_DEPTH, check_depth
 from ...rewrite.driver import simplify
 from ..evaluate import dim_names, walk
 from ..text import to_text
@@ -229,6 +230,7 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
     forms = [_numerator_form(x, ders[i - 1] if i else None) for i, x in enumerate(ders)]
     roots = [d.function, *(f if f is not None else x.differentials[-1]
                            for f, x in zip(forms, ders, strict=True))]
+    check_depth(roots, CODEGEN_DEPTH, "code generation")  # the emitter recurses
     vars_ = _variables(roots, d.wrt)
     reserved = {v.arg.name for v in vars_} | {name, be.module, "jax", "float"}
     reserved |= set(be.helpers)
