@@ -53,6 +53,16 @@ def evaluate(
     from .backends.evaluate import evaluate as evaluate_node
     from .backends.evaluate import to_user
 
+    if values is not None and not isinstance(values, Mapping):
+        raise MatdiffError(f"values must map names to values, got {type(values).__name__}")
+    if sizes is not None and not isinstance(sizes, Mapping):
+        raise MatdiffError(f"sizes must map size names to numbers, got {type(sizes).__name__}",
+                           hint="e.g. sizes={'n': 3}")
+    for name, size in (sizes or {}).items():
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_SIZE:
+            raise MatdiffError(
+                f"the size {name} must be a whole number from 1 to {MAX_SIZE}, got {size!r}"
+            )
     if isinstance(expr, str):
         node = parse(expr, variables)
     elif isinstance(expr, Node):
@@ -62,13 +72,6 @@ def evaluate(
             f"evaluate needs an expression (text or a matdiff expression), got "
             f"{type(expr).__name__}"
         )
-    if values is not None and not isinstance(values, Mapping):
-        raise MatdiffError(f"values must map names to values, got {type(values).__name__}")
-    for name, size in (sizes or {}).items():
-        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_SIZE:
-            raise MatdiffError(
-                f"the size {name} must be a whole number from 1 to {MAX_SIZE}, got {size!r}"
-            )
     merged = dict(values or {})
     merged.update(kw)
     return to_user(evaluate_node(node, merged, sizes=sizes), node.shape)

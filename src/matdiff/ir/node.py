@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import InputValueError, MatdiffError
 from .dims import Shape
 from .walk import topological
 
@@ -127,60 +128,43 @@ class Node:
     # `.T` transpose. The builders are imported when used: build.py imports this module.
 
     def __add__(self, other: object) -> Node:
-        from . import build
-
-        return build.add(self, as_node(other))
+        return _arith("add", self, other)
 
     def __radd__(self, other: object) -> Node:
-        from . import build
-
-        return build.add(as_node(other), self)
+        return _arith("add", other, self)
 
     def __sub__(self, other: object) -> Node:
-        from . import build
-
-        return build.sub(self, as_node(other))
+        return _arith("sub", self, other)
 
     def __rsub__(self, other: object) -> Node:
-        from . import build
-
-        return build.sub(as_node(other), self)
+        return _arith("sub", other, self)
 
     def __neg__(self) -> Node:
-        from . import build
-
-        return build.neg(self)
+        return _arith("neg", self)
 
     def __matmul__(self, other: object) -> Node:
-        from . import build
-
-        return build.matmul(self, as_node(other))
+        return _arith("matmul", self, other)
 
     def __rmatmul__(self, other: object) -> Node:
-        from . import build
-
-        return build.matmul(as_node(other), self)
+        return _arith("matmul", other, self)
 
     def __mul__(self, other: object) -> Node:
-        return _times(self, as_node(other))
+        return _arith("times", self, other)
 
     def __rmul__(self, other: object) -> Node:
-        return _times(as_node(other), self)
+        return _arith("times", other, self)
 
     def __truediv__(self, other: object) -> Node:
-        from . import build
-
-        return build.ediv(self, as_node(other))
+        return _arith("ediv", self, other)
 
     def __rtruediv__(self, other: object) -> Node:
-        from . import build
-
-        return build.ediv(as_node(other), self)
+        return _arith("ediv", other, self)
 
     def __pow__(self, other: object) -> Node:
-        from . import build
+        return _arith("power", self, other)
 
-        return build.power(self, as_node(other))
+    def __rpow__(self, other: object) -> Node:
+        return _arith("power", other, self)
 
     @property
     def T(self) -> Node:  # noqa: N802 - NumPy's name
@@ -194,20 +178,31 @@ class Node:
         return f"${to_latex(self)}$"
 
 
+class OperandError(MatdiffError, TypeError):
+    """A Python value that cannot be part of an expression (an array, a string, None):
+    a MatdiffError like every user error, and a TypeError as Python's operators raise."""
+
+
 def as_node(x: object) -> Node:
-    """A node, or a Python number as a constant; anything else is a TypeError."""
+    """A node, or a Python number as a constant; anything else is an OperandError."""
     from . import build
 
     if isinstance(x, Node):
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return build.const(x)
+        try:
+            value = float(x)
+        except OverflowError:
+            raise OperandError("a number above 1e308 is too large for a constant") from None
+        return build.const(value)
     if hasattr(x, "shape"):
-        raise TypeError(
+        raise OperandError(
             f"cannot mix an array of shape {x.shape} into a matdiff expression: declare a "  # type: ignore[attr-defined]
             "symbol (matdiff.matrix('M', 'n', 'n')) and pass the array when evaluating"
         )
-    raise TypeError(f"cannot use {x!r} in a matdiff expression")
+    shown = repr(x) if len(repr(x)) <= 40 else type(x).__name__
+    raise OperandError(f"cannot use {shown} in a matdiff expression",
+                       hint="use numbers and matdiff symbols (matdiff.vector('x', 'n'))")
 
 
 def _key_of(n: Node) -> str:
@@ -233,12 +228,26 @@ def _free_of(n: Node) -> frozenset[str]:
     return frozenset().union(*(c._free for c in n.children))  # type: ignore[arg-type]
 
 
-def _times(a: Node, c: Node) -> Node:
+def _arith(builder: str, *operands: object) -> Node:
+    """An operator of the Python API: the builder `builder` over the operands as nodes.
+    `*` scales by a scalar and is elementwise otherwise, as in NumPy. Constant folding
+    that overflows is a user error, as it is in parsed text."""
     from . import build
 
-    if a.shape == (1, 1) or c.shape == (1, 1):
-        return build.mul(a, c)
-    return build.hadamard(a, c)
+    nodes = [as_node(x) for x in operands]
+    try:
+        if builder == "times":
+            a, c = nodes
+            if a.shape == (1, 1) or c.shape == (1, 1):
+                return build.mul(a, c)
+            return build.hadamard(a, c)
+        if builder == "power" and nodes[0].shape == (1, 1) and nodes[1].shape != (1, 1):
+            # 2 ** x is 2 .^ x elementwise, as the language reads `2.^x`
+            nodes[0] = build.fill(nodes[0], nodes[1].shape)
+        return getattr(build, builder)(*nodes)  # type: ignore[no-any-return]
+    except (OverflowError, ZeroDivisionError):
+        raise InputValueError("a constant is too large to compute",
+                              hint="rescale the constants of the expression") from None
 
 
 def variables_in(nodes: Iterable[Node]) -> dict[str, Node]:

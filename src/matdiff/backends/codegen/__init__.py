@@ -224,7 +224,7 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None) -> 
     """The source of a module defining `name` (default `f_and_grad`), see the contract."""
     be = _backend(backend)
     name = name or "f_and_grad"
-    if not name.isidentifier() or keyword.iskeyword(name):
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise MatdiffError(f"{name!r} is not a valid Python function name")
     ders = _orders(d)
     forms = [_numerator_form(x, ders[i - 1] if i else None) for i, x in enumerate(ders)]
