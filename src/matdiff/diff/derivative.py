@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..errors import DiffError, LimitError, NoMatrixForm
+from ..errors import DiffError, LimitError, MatdiffError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key
@@ -107,7 +107,11 @@ class Derivative:
 
     def __repr__(self) -> str:
         names = ",".join(v.arg.name for v in self.wrt)
-        return f"<Derivative d{'^' + str(self.order) if self.order > 1 else ''}f/d{names}: {self}>"
+        try:
+            shown = str(self)
+        except MatdiffError as e:  # repr never fails: a result too deep to print says so
+            shown = f"({e.message})"
+        return f"<Derivative d{'^' + str(self.order) if self.order > 1 else ''}f/d{names}: {shown}>"
 
     def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """The value at the given variables' values, laid out as SPEC.md says."""

@@ -42,7 +42,7 @@ MAX_REWRITES_PER_NODE = 50
 # Depths the recursive passes take inside the default limit of 1000 frames, with room for
 # the caller's stack: the printers use about 2.5 frames per level of the DAG, code
 # generation about 4.2 (measured on nested tanh(A*...) derivatives). The parser's
-# MAX_DEPTH (64 levels of text) gives derivatives well under PRINT_DEPTH.
+# MAX_DEPTH (50 levels of text) gives derivatives under PRINT_DEPTH.
 PRINT_DEPTH = 240
 CODEGEN_DEPTH = 140
 

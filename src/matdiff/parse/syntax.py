@@ -24,8 +24,11 @@ from ..errors import LimitError, ParseError
 from .lexer import Token, tokenize
 
 # Each level of nesting costs the recursive passes (syntax, typing, lowering) about nine
-# Python frames: 64 levels stay well inside the default recursion limit of 1000.
-MAX_DEPTH = 64
+# Python frames, and the derivative of the deepest text is up to about four times as
+# deep, which the printers (2.5 frames a level) and code generation must take too: 50
+# levels keep every pass inside the default recursion limit of 1000 frames with room for
+# the caller's own stack.
+MAX_DEPTH = 50
 
 Span = tuple[int, int]
 
