@@ -13,6 +13,7 @@ from .errors import MatdiffError
 from .ir import build as b
 from .ir.dims import format_shape, is_scalar, kind_of
 from .ir.node import Node, variables_in
+from .ir.walk import substitute
 
 LAYOUT_NOTE = {
     "numerator": "numerator layout (gradients have the variable's shape; Jacobians are m×n)",
@@ -120,17 +121,4 @@ def abbreviate(e: Node, taken: set[str], width: int = 60) -> tuple[Node, list[tu
 
 
 def _replace_node(e: Node, target: Node, value: Node) -> Node:
-    memo: dict[Node, Node] = {}
-
-    def go(n: Node) -> Node:
-        if n is target:
-            return value
-        got = memo.get(n)
-        if got is None:
-            kids = [go(c) for c in n.children]
-            same = all(k is c for k, c in zip(kids, n.children, strict=True))
-            got = n if same else b.rebuild(n, kids)
-            memo[n] = got
-        return got
-
-    return go(e)
+    return substitute(e, {target: value}, b.rebuild)

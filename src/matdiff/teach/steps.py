@@ -53,6 +53,7 @@ from ..errors import MatdiffError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import format_shape, is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key
+from ..ir.walk import substitute as replace_nodes
 from ..rewrite.driver import simplify
 
 SECTIONS = ("differentials", "identification", "simplification", "result")
@@ -201,23 +202,7 @@ def _latex_printer():
 
 def substitute(expr: Node, target: Node, value: Node) -> Node:
     """expr with every occurrence of `target` (by identity) replaced by `value`."""
-    memo: dict[Node, Node] = {}
-
-    def go(n: Node) -> Node:
-        if n is target:
-            return value
-        got = memo.get(n)
-        if got is None:
-            if not n.children:
-                got = n
-            else:
-                kids = [go(c) for c in n.children]
-                got = n if all(k is c for k, c in zip(kids, n.children, strict=True)) else (
-                    b.rebuild(n, kids))
-            memo[n] = got
-        return got
-
-    return go(expr)
+    return replace_nodes(expr, {target: value}, b.rebuild)
 
 
 def split_terms(L: Node) -> tuple[list[Node], bool]:
