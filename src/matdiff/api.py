@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .diff.derivative import Derivative, take_derivative
-from .errors import DeclarationError, DiffError, MatdiffError
+from .errors import DeclarationError, DiffError, LimitError, MatdiffError
 from .ir import build as b
 from .ir.dims import format_shape, is_scalar
 from .ir.node import PROPERTIES, Node, as_node, variables_in
@@ -213,8 +213,16 @@ def derivative(
     as_typed = None
     if isinstance(expr, str) and len(wrt_nodes) == 1:
         as_typed = _as_typed(expr, variables_of(expr, _declarations(expr, wrt, variables)))
-    return take_derivative(node, wrt_nodes, order=order, layout=layout, structured=structured,
-                           as_typed=as_typed)
+    try:
+        return take_derivative(node, wrt_nodes, order=order, layout=layout,
+                               structured=structured, as_typed=as_typed)
+    except RecursionError:
+        # A safety net: the Kronecker-form pass (diff/adjoint.py's vec_jacobian) still
+        # recurses once per level of a non-scalar function; everything else is iterative.
+        raise LimitError(
+            f"the expression is too deep for this derivative ({node.depth} levels)",
+            hint="gradients of scalar functions take any depth; split the expression",
+        ) from None
 
 
 def _declarations(expr: str, wrt: Any, variables: Variables) -> Variables:

@@ -140,3 +140,15 @@ def test_no_code_changes_the_recursion_limit():
     offenders = [str(p.relative_to(src)) for p in src.rglob("*.py")
                  if "setrecursionlimit" in p.read_text()]
     assert offenders == []
+
+
+def test_deep_jacobian_is_a_clean_error():
+    """The Kronecker-form pass still recurses (diff/adjoint.py): a Jacobian of a very
+    deep vector function is refused with a LimitError at the API, not a RecursionError."""
+    x = matdiff.vector("x", "n")
+    A = matdiff.matrix("A", "n", "n")
+    e = x
+    for _ in range(1500):
+        e = matdiff.tanh(A @ e)
+    with pytest.raises(LimitError, match="too deep for this derivative"):
+        matdiff.derivative(e, wrt=x)
