@@ -23,6 +23,8 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not i
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 
+from matdiff.parse import MAX_DEPTH  # noqa: E402
+
 EXAMPLES = int(os.environ.get("MATDIFF_FUZZ_EXAMPLES", "25"))
 # live_server runs with the default time limit of 10 s; a hang is anything well past it.
 ANSWER_WITHIN_S = 30.0
@@ -73,8 +75,9 @@ def test_no_server_errors_no_hangs(api_schema, live_server, mode):
 
 
 def test_time_limit_and_size_limits_hold(live_server):
-    """The limits the fuzzing above leans on, checked directly: an over-long expression
-    and an over-large body are refused (422/413) quickly, and the server still answers."""
+    """The limits the fuzzing above leans on, checked directly: an over-long expression,
+    an over-large body and nesting past the parser's limit are refused (422/413), the
+    deepest admitted nesting is answered, and the server still answers after."""
     import httpx
 
     with httpx.Client(base_url=live_server, timeout=ANSWER_WITHIN_S, trust_env=False) as c:
@@ -83,7 +86,11 @@ def test_time_limit_and_size_limits_hold(live_server):
         big = c.post("/api/derivative", content=b"{" + b" " * 2_000_000 + b"}",
                      headers={"content-type": "application/json"})
         assert big.status_code == 413
+        k = MAX_DEPTH - 1  # sin( k times around sum(x): MAX_DEPTH levels
         deep = c.post("/api/derivative",
-                      json={"expression": "exp(" * 60 + "sum(x)" + ")" * 60, "wrt": "x"})
-        assert deep.status_code == 200, deep.text[:300]
+                      json={"expression": "sin(" * k + "sum(x)" + ")" * k, "wrt": "x"})
+        assert deep.status_code == 200, deep.text[:300]  # the deepest admitted text works
+        deeper = c.post("/api/derivative", json={
+            "expression": "sin(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1), "wrt": "x"})
+        assert deeper.status_code == 422 and "nested" in deeper.json()["error"]["message"]
         assert c.get("/api/health").status_code == 200
