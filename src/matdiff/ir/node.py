@@ -115,7 +115,7 @@ class Node:
         d = self._depth
         if d is None:
             for n in topological([self], lambda n: n._depth is not None):
-                n._depth = 1 + max((c._depth for c in n.children), default=0)  # type: ignore[type-var]
+                n._depth = 1 + max((c._depth or 0 for c in n.children), default=0)
             d = self._depth
         return d  # type: ignore[return-value]
 

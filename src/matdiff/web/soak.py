@@ -35,6 +35,7 @@ RUNAWAY = "w'*diag(w)*softmax(z*z'*softmax(z))"  # order 4: minutes of work, far
 def _request(i: int, rng: random.Random) -> tuple[str, str, bytes, tuple[int, ...]]:
     """(kind, path, body, accepted statuses) of the i-th request of the mix."""
     r = rng.random()
+    ok: tuple[int, ...]
     ex = rng.choice(EXAMPLES)
     body: dict = {"expression": ex["expression"], "wrt": ex["wrt"],
                   "variables": dict(ex["variables"])}
@@ -55,7 +56,7 @@ def _request(i: int, rng: random.Random) -> tuple[str, str, bytes, tuple[int, ..
                 "variables": {"z": f"vector r{i}"}}
         kind, path, ok = "runaway (504)", "/api/derivative", (504,)
     elif r < 0.96:
-        bad = rng.choice([
+        bad: dict = rng.choice([
             {"expression": "A*x +", "wrt": "x"},
             {"expression": "(" * 80 + "x" + ")" * 80, "wrt": "x"},
             {"expression": "x+" * 1500 + "x", "wrt": "x"},
