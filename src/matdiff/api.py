@@ -236,7 +236,15 @@ def _declarations(expr: str, wrt: Any, variables: Variables) -> Variables:
     return decls
 
 
+def _fixed_order(name: str, order: int, kw: Mapping[str, Any]) -> None:
+    """grad/jacobian/hessian fix the order; say so instead of a TypeError."""
+    if "order" in kw:
+        raise DiffError(f"{name} is the derivative of order {order}; it takes no order",
+                        hint="use matdiff.derivative(expr, wrt, order=k)")
+
+
 def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Derivative:
+    _fixed_order("grad", 1, kw)
     d = derivative(expr, wrt, variables, order=1, **kw)
     if not is_scalar(d.function.shape):
         raise DiffError(
@@ -247,10 +255,12 @@ def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Deriva
 
 
 def jacobian(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Derivative:
+    _fixed_order("jacobian", 1, kw)
     return derivative(expr, wrt, variables, order=1, **kw)
 
 
 def hessian(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Derivative:
+    _fixed_order("hessian", 2, kw)
     return derivative(expr, wrt, variables, order=2, **kw)
 
 
