@@ -172,6 +172,11 @@ def _resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Vari
                 hint=hint,
             )
         out.append(env[w])
+    names_out = [v.arg.name for v in out]
+    twice = sorted({n for n in names_out if names_out.count(n) > 1})
+    if twice:
+        raise DiffError(f"{twice[0]} is listed twice in wrt",
+                        hint="name each variable once: wrt='a,b'")
     return node, out
 
 

@@ -37,6 +37,7 @@ def test_huge_sizes_are_a_limit_error(call, fragment):
     (lambda: matdiff.vector("x") / 5e-324, "too large to compute"),
     (lambda: matdiff.exp("x"), "cannot use 'x'"),
     (lambda: matdiff.jacobian("A*x", "x", order=2), "takes no order"),
+    (lambda: matdiff.derivative("a*b", "a,a"), "listed twice"),
     (lambda: matdiff.hessian("x'*x", "x", order=3), "takes no order"),
     (lambda: matdiff.kron(matdiff.vector("x"), "a"), "cannot use 'a'"),
 ])
