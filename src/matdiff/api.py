@@ -18,7 +18,7 @@ from typing import Any
 
 from .diff.derivative import Derivative, take_derivative
 from .diff.hvp import HessianVectorProduct, take_hvp
-from .errors import DeclarationError, DiffError, MatdiffError
+from .errors import DeclarationError, DiffError, LimitError, MatdiffError
 from .ir import build as b
 from .ir.batched import BY_FUNCTION as DIM_FORMS
 from .ir.dims import format_shape, is_scalar
@@ -58,6 +58,16 @@ def evaluate(
     from .backends.evaluate import evaluate as evaluate_node
     from .backends.evaluate import to_user
 
+    if values is not None and not isinstance(values, Mapping):
+        raise MatdiffError(f"values must map names to values, got {type(values).__name__}")
+    if sizes is not None and not isinstance(sizes, Mapping):
+        raise MatdiffError(f"sizes must map size names to numbers, got {type(sizes).__name__}",
+                           hint="e.g. sizes={'n': 3}")
+    for name, size in (sizes or {}).items():
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_SIZE:
+            raise MatdiffError(
+                f"the size {name} must be a whole number from 1 to {MAX_SIZE}, got {size!r}"
+            )
     if isinstance(expr, str):
         node = parse(expr, variables)
     elif isinstance(expr, Node):
@@ -67,13 +77,6 @@ def evaluate(
             f"evaluate needs an expression (text or a matdiff expression), got "
             f"{type(expr).__name__}"
         )
-    if values is not None and not isinstance(values, Mapping):
-        raise MatdiffError(f"values must map names to values, got {type(values).__name__}")
-    for name, size in (sizes or {}).items():
-        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_SIZE:
-            raise MatdiffError(
-                f"the size {name} must be a whole number from 1 to {MAX_SIZE}, got {size!r}"
-            )
     merged = dict(values or {})
     merged.update(kw)
     return to_user(evaluate_node(node, merged, sizes=sizes), node.shape)
@@ -177,6 +180,11 @@ def _resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Vari
                 hint=hint,
             )
         out.append(env[w])
+    names_out = [v.arg.name for v in out]
+    twice = sorted({n for n in names_out if names_out.count(n) > 1})
+    if twice:
+        raise DiffError(f"{twice[0]} is listed twice in wrt",
+                        hint="name each variable once: wrt='a,b'")
     return node, out
 
 
@@ -217,9 +225,17 @@ def derivative(
         declared = list(env.values())  # sizes of variables simplification may remove
         if len(wrt_nodes) == 1:
             as_typed = _as_typed(expr, decls, env)
-    d = take_derivative(node, wrt_nodes, order=order,
-                        layout="numerator" if layout == STRICT else layout,
-                        structured=structured, as_typed=as_typed, variables=declared)
+    try:
+        d = take_derivative(node, wrt_nodes, order=order,
+                            layout="numerator" if layout == STRICT else layout,
+                            structured=structured, as_typed=as_typed, variables=declared)
+    except RecursionError:
+        # A safety net: the Kronecker-form pass (diff/adjoint.py's vec_jacobian) still
+        # recurses once per level of a non-scalar function; everything else is iterative.
+        raise LimitError(
+            f"the expression is too deep for this derivative ({node.depth} levels)",
+            hint="gradients of scalar functions take any depth; split the expression",
+        ) from None
     return strict(d) if layout == STRICT else d
 
 
@@ -237,6 +253,13 @@ def _declarations(expr: str, wrt: Any, variables: Variables) -> Variables:
     return decls
 
 
+def _fixed_order(name: str, order: int, kw: Mapping[str, Any]) -> None:
+    """grad/jacobian/hessian fix the order; say so instead of a TypeError."""
+    if "order" in kw:
+        raise DiffError(f"{name} is the derivative of order {order}; it takes no order",
+                        hint="use matdiff.derivative(expr, wrt, order=k)")
+
+
 def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Derivative:
     """The gradient of a scalar function: `derivative(expr, wrt, variables, order=1)`,
     with an error if the function is not a scalar.
@@ -247,6 +270,7 @@ def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Deriva
     The result has the variable's shape (in both layouts). Keyword arguments (`layout`,
     `structured`) are those of `derivative`.
     """
+    _fixed_order("grad", 1, kw)
     d = derivative(expr, wrt, variables, order=1, **kw)
     if not is_scalar(d.function.shape):
         raise DiffError(
@@ -265,6 +289,7 @@ def jacobian(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> De
 
     Same as `derivative(expr, wrt, variables, order=1, **kw)`.
     """
+    _fixed_order("jacobian", 1, kw)
     return derivative(expr, wrt, variables, order=1, **kw)
 
 
@@ -277,6 +302,7 @@ def hessian(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Der
 
     Same as `derivative(expr, wrt, variables, order=2, **kw)`.
     """
+    _fixed_order("hessian", 2, kw)
     return derivative(expr, wrt, variables, order=2, **kw)
 
 

@@ -17,6 +17,7 @@ from .errors import MatdiffError
 from .ir import build as b
 from .ir.dims import dim_names, format_shape, is_column, is_row, is_scalar, kind_of
 from .ir.node import Node, variables_in
+from .ir.walk import substitute
 
 LAYOUT_NOTE = {
     "numerator": "numerator layout (gradients have the variable's shape; Jacobians are m×n)",
@@ -286,17 +287,4 @@ def _in_dependency_order(definitions: list[tuple[str, Node]]) -> list[tuple[str,
 
 
 def _replace_node(e: Node, target: Node, value: Node) -> Node:
-    memo: dict[Node, Node] = {}
-
-    def go(n: Node) -> Node:
-        if n is target:
-            return value
-        got = memo.get(n)
-        if got is None:
-            kids = [go(c) for c in n.children]
-            same = all(k is c for k, c in zip(kids, n.children, strict=True))
-            got = n if same else b.rebuild(n, kids)
-            memo[n] = got
-        return got
-
-    return go(e)
+    return substitute(e, {target: value}, b.rebuild)

@@ -335,18 +335,6 @@ def test_check_answer(client):
     assert wrong["correct"] is False and wrong["message"]
 
 
-def test_unavailable_part_says_so(monkeypatch):
-    import sys
-
-    # None in sys.modules makes the import fail, as if the module were not written yet.
-    monkeypatch.setitem(sys.modules, "matdiff.teach.steps", None)
-    app = create_app(Settings(workers=0))  # in-thread: sees the patched sys.modules
-    with TestClient(app) as c:
-        err = assert_error(post(c, "/api/steps", expression="tr(A*X)", wrt="X"), 501)
-        assert err["message"] == "step-by-step derivations are not available yet"
-        assert err["kind"] == "Unavailable"
-
-
 # ------------------------------------------------------------------- the page itself
 
 

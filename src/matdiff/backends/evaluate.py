@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputValueError
+from ..errors import InputValueError, LimitError
 from ..ir.dims import (
     Dim,
     Shape,
@@ -352,10 +352,29 @@ def evaluate(
     bound = bind_sizes(node, values, sizes)
     memo: dict[int, Array] = {}
     leaf_cache: dict[str, Array] = {}
-    for n in walk([node]):
+    order = walk([node])
+    check_memory(order, bound)
+    for n in order:
         memo[id(n)] = _eval_node(n, [memo[id(c)] for c in n.children], values, bound,
                                  leaf_cache, check_props)
     return memo[id(node)]
+
+
+# The most entries one intermediate value may have (8 bytes each: 400 MB): sizes that
+# would need more (eye(n) with n = 100,000, kron of two 300×300 matrices) are refused
+# before anything is allocated, instead of exhausting the machine's memory.
+MAX_ELEMENTS = 50_000_000
+
+
+def check_memory(order: Iterable[Node], sizes: Mapping[str, int]) -> None:
+    """A LimitError when a node's value at these sizes would be over MAX_ELEMENTS."""
+    for n in order:
+        r, c = concrete_shape(n.shape, sizes)
+        if r * c > MAX_ELEMENTS:
+            raise LimitError(
+                f"{_text(n, 40)} would have {r}×{c} entries; the limit is {MAX_ELEMENTS:,}",
+                hint="evaluate at smaller sizes",
+            )
 
 
 def _eval_node(

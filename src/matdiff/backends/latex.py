@@ -22,6 +22,7 @@ import re
 from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
+from ..ir.walk import PRINT_DEPTH, check_depth
 from .layout import (
     ATOM,
     CIRC,
@@ -115,6 +116,7 @@ Printed = tuple[str, int, bool]
 
 
 def to_latex(e: Node) -> str:
+    check_depth([e], PRINT_DEPTH, "printing")  # the printer recurses
     with printing(e):
         return _p(e)[0]
 

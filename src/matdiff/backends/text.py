@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..ir.ops import DIM_OPS, ELEMENTWISE_FUNCTIONS
+from ..ir.walk import PRINT_DEPTH, check_depth
 from .layout import (
     ATOM,
     MUL,
@@ -33,6 +34,7 @@ from .layout import wrap as _wrap
 
 
 def to_text(e: Node) -> str:
+    check_depth([e], PRINT_DEPTH, "printing")  # the printer recurses
     """An expression in the input language, with the fewest parentheses that keep its
     meaning: `to_text(d.expr)` pastes back in (`"(A + A')*x"`)."""
     with printing(e):

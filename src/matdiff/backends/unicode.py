@@ -20,6 +20,7 @@ from ..errors import MatdiffError
 from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
+from ..ir.walk import PRINT_DEPTH, check_depth
 from .layout import (
     ATOM,
     CIRC,
@@ -59,6 +60,7 @@ def subscript(text: str) -> str:
 
 
 def to_unicode(e: Node) -> str:
+    check_depth([e], PRINT_DEPTH, "printing")  # the printer recurses
     with printing(e):
         return _p(e)[0]
 

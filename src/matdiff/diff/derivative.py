@@ -22,10 +22,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..errors import DiffError, LimitError, NoMatrixForm
+from ..errors import DiffError, LimitError, MatdiffError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key, variables_in
+from ..ir.walk import substitute
 from ..rewrite.driver import simplify
 from .adjoint import adjoint, vec_jacobian
 from .differential import Step, differential
@@ -139,7 +140,11 @@ class Derivative:
         return f"d{k}f/d{by}{k}"
 
     def __repr__(self) -> str:
-        return f"<Derivative {self.name()}: {self}>"
+        try:
+            shown = str(self)
+        except MatdiffError as e:  # repr never fails: a result too deep to print says so
+            shown = f"({e.message})"
+        return f"<Derivative {self.name()}: {shown}>"
 
     def at_order(self, k: int) -> Derivative:
         """The derivative of order k taken as this one was: the same function (as typed,
@@ -207,20 +212,10 @@ def _zero_form(f: Node, X: Node) -> tuple[str, Node]:
 
 
 def _substitute(expr: Node, target: Node, value: Node) -> Node:
-    memo: dict[Node, Node] = {}
-
-    def go(n: Node) -> Node:
-        if n is target:
-            return value
-        if target.op == "dvar" and dvar_key(target.arg) not in n.free:
-            return n
-        got = memo.get(n)
-        if got is None:
-            got = b.rebuild(n, [go(c) for c in n.children])
-            memo[n] = got
-        return got
-
-    return go(expr)
+    if target.op == "dvar":
+        key = dvar_key(target.arg)
+        return substitute(expr, {target: value}, b.rebuild, keep=lambda n: key not in n.free)
+    return substitute(expr, {target: value}, b.rebuild)
 
 
 # Properties whose simplifications (X' = X, inv(Q) = Q') hold for the values of a variable
@@ -246,21 +241,8 @@ def unconstrained_twins(nodes: Sequence[Node]) -> dict[Node, Node]:
 
 def replace_vars(expr: Node, mapping: dict[Node, Node]) -> Node:
     """expr with the variables in `mapping` replaced, rebuilt through the builders."""
-    if not mapping:
-        return expr
     names = {v.arg.name for v in mapping}
-    memo: dict[Node, Node] = {}
-
-    def go(n: Node) -> Node:
-        if not (n.free & names):
-            return n
-        got = memo.get(n)
-        if got is None:
-            got = mapping.get(n) or b.rebuild(n, [go(c) for c in n.children])
-            memo[n] = got
-        return got
-
-    return go(expr)
+    return substitute(expr, mapping, b.rebuild, keep=lambda n: not (n.free & names))
 
 
 MAX_ORDER = 12

@@ -18,7 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import InputValueError, MatdiffError
 from .dims import Shape
+from .walk import topological
 
 _KEY_LIMIT = 256
 
@@ -45,7 +47,8 @@ class Node:
     transpose; `str(node)` is the input language."""
 
     __slots__ = (
-        "op", "children", "arg", "shape", "_key", "_free", "_size", "_tsize", "__weakref__"
+        "op", "children", "arg", "shape", "_key", "_free", "_size", "_tsize", "_depth",
+        "__weakref__",
     )
 
     op: str
@@ -56,6 +59,7 @@ class Node:
     _free: frozenset[str] | None
     _size: int | None
     _tsize: int | None
+    _depth: int | None
 
     def __repr__(self) -> str:
         from ..backends.text import to_text
@@ -75,52 +79,51 @@ class Node:
         """A deterministic structural key, used to order the terms of canonical nodes."""
         k = self._key
         if k is None:
-            inner = ",".join(c.key for c in self.children)
-            k = f"{self.op}[{self.arg!r}]({inner})" if self.arg is not None else (
-                f"{self.op}({inner})"
-            )
-            if len(k) > _KEY_LIMIT:
-                # Deep trees would make keys quadratic in size: keep a readable prefix
-                # and a stable digest of the rest (the order stays deterministic).
-                digest = hashlib.blake2b(k.encode(), digest_size=12).hexdigest()
-                k = f"{k[:_KEY_LIMIT // 2]}#{digest}"
-            self._key = k
-        return k
+            for n in topological([self], lambda n: n._key is not None):
+                n._key = _key_of(n)
+            k = self._key
+        return k  # type: ignore[return-value]
 
     @property
     def free(self) -> frozenset[str]:
         """Names of the variables (and `d:` differentials) this expression depends on."""
         f = self._free
         if f is None:
-            if self.op == "var":
-                f = frozenset((self.arg.name,))
-            elif self.op == "dvar":
-                f = frozenset((dvar_key(self.arg),))
-            else:
-                f = frozenset().union(*(c.free for c in self.children))
-            self._free = f
-        return f
+            for n in topological([self], lambda n: n._free is not None):
+                n._free = _free_of(n)
+            f = self._free
+        return f  # type: ignore[return-value]
 
     @property
     def transposed_size(self) -> int:
         """How much of the tree sits under a transpose (a transposed leaf counts 1)."""
         t = self._tsize
         if t is None:
-            if self.op == "transpose":
-                t = self.children[0].size
-            else:
-                t = sum(c.transposed_size for c in self.children)
-            self._tsize = t
-        return t
+            for n in topological([self], lambda n: n._tsize is not None):
+                n._tsize = (n.children[0].size if n.op == "transpose" else
+                            sum(c._tsize for c in n.children))  # type: ignore[misc]
+            t = self._tsize
+        return t  # type: ignore[return-value]
 
     @property
     def size(self) -> int:
         """Number of nodes in the tree (shared nodes counted each time they are used)."""
         s = self._size
         if s is None:
-            s = 1 + sum(c.size for c in self.children)
-            self._size = s
-        return s
+            for n in topological([self], lambda n: n._size is not None):
+                n._size = 1 + sum(c._size for c in n.children)  # type: ignore[misc]
+            s = self._size
+        return s  # type: ignore[return-value]
+
+    @property
+    def depth(self) -> int:
+        """Nodes on the longest path from here to a leaf (a leaf has depth 1)."""
+        d = self._depth
+        if d is None:
+            for n in topological([self], lambda n: n._depth is not None):
+                n._depth = 1 + max((c._depth or 0 for c in n.children), default=0)
+            d = self._depth
+        return d  # type: ignore[return-value]
 
     # NumPy would otherwise broadcast its own operators over a node: `M @ x` with an
     # array M must come to __rmatmul__ and fail clearly.
@@ -131,60 +134,43 @@ class Node:
     # `.T` transpose. The builders are imported when used: build.py imports this module.
 
     def __add__(self, other: object) -> Node:
-        from . import build
-
-        return build.add(self, as_node(other))
+        return _arith("add", self, other)
 
     def __radd__(self, other: object) -> Node:
-        from . import build
-
-        return build.add(as_node(other), self)
+        return _arith("add", other, self)
 
     def __sub__(self, other: object) -> Node:
-        from . import build
-
-        return build.sub(self, as_node(other))
+        return _arith("sub", self, other)
 
     def __rsub__(self, other: object) -> Node:
-        from . import build
-
-        return build.sub(as_node(other), self)
+        return _arith("sub", other, self)
 
     def __neg__(self) -> Node:
-        from . import build
-
-        return build.neg(self)
+        return _arith("neg", self)
 
     def __matmul__(self, other: object) -> Node:
-        from . import build
-
-        return build.matmul(self, as_node(other))
+        return _arith("matmul", self, other)
 
     def __rmatmul__(self, other: object) -> Node:
-        from . import build
-
-        return build.matmul(as_node(other), self)
+        return _arith("matmul", other, self)
 
     def __mul__(self, other: object) -> Node:
-        return _times(self, as_node(other))
+        return _arith("times", self, other)
 
     def __rmul__(self, other: object) -> Node:
-        return _times(as_node(other), self)
+        return _arith("times", other, self)
 
     def __truediv__(self, other: object) -> Node:
-        from . import build
-
-        return build.ediv(self, as_node(other))
+        return _arith("ediv", self, other)
 
     def __rtruediv__(self, other: object) -> Node:
-        from . import build
-
-        return build.ediv(as_node(other), self)
+        return _arith("ediv", other, self)
 
     def __pow__(self, other: object) -> Node:
-        from . import build
+        return _arith("power", self, other)
 
-        return build.power(self, as_node(other))
+    def __rpow__(self, other: object) -> Node:
+        return _arith("power", other, self)
 
     @property
     def T(self) -> Node:  # noqa: N802 - NumPy's name
@@ -199,28 +185,76 @@ class Node:
         return f"${to_latex(self)}$"
 
 
+class OperandError(MatdiffError, TypeError):
+    """A Python value that cannot be part of an expression (an array, a string, None):
+    a MatdiffError like every user error, and a TypeError as Python's operators raise."""
+
+
 def as_node(x: object) -> Node:
-    """A node, or a Python number as a constant; anything else is a TypeError."""
+    """A node, or a Python number as a constant; anything else is an OperandError."""
     from . import build
 
     if isinstance(x, Node):
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return build.const(x)
+        try:
+            value = float(x)
+        except OverflowError:
+            raise OperandError("a number above 1e308 is too large for a constant") from None
+        return build.const(value)
     if hasattr(x, "shape"):
-        raise TypeError(
+        raise OperandError(
             f"cannot mix an array of shape {x.shape} into a matdiff expression: declare a "  # type: ignore[attr-defined]
             "symbol (matdiff.matrix('M', 'n', 'n')) and pass the array when evaluating"
         )
-    raise TypeError(f"cannot use {x!r} in a matdiff expression")
+    shown = repr(x) if len(repr(x)) <= 40 else type(x).__name__
+    raise OperandError(f"cannot use {shown} in a matdiff expression",
+                       hint="use numbers and matdiff symbols (matdiff.vector('x', 'n'))")
 
 
-def _times(a: Node, c: Node) -> Node:
+def _key_of(n: Node) -> str:
+    """n's key from its children's (already computed) keys."""
+    inner = ",".join(c._key for c in n.children)  # type: ignore[misc]
+    k = f"{n.op}[{n.arg!r}]({inner})" if n.arg is not None else f"{n.op}({inner})"
+    if len(k) > _KEY_LIMIT:
+        # Deep trees would make keys quadratic in size: keep a readable prefix and a
+        # stable digest of the rest (the order stays deterministic).
+        digest = hashlib.blake2b(k.encode(), digest_size=12).hexdigest()
+        k = f"{k[:_KEY_LIMIT // 2]}#{digest}"
+    return k
+
+
+def _free_of(n: Node) -> frozenset[str]:
+    """n's free names from its children's (already computed) ones."""
+    if n.op == "var":
+        return frozenset((n.arg.name,))
+    if n.op == "dvar":
+        return frozenset((dvar_key(n.arg),))
+    if len(n.children) == 1:
+        return n.children[0]._free  # type: ignore[return-value]
+    return frozenset().union(*(c._free for c in n.children))  # type: ignore[arg-type]
+
+
+def _arith(builder: str, *operands: object) -> Node:
+    """An operator of the Python API: the builder `builder` over the operands as nodes.
+    `*` scales by a scalar and is elementwise otherwise, as in NumPy. Constant folding
+    that overflows is a user error, as it is in parsed text."""
     from . import build
 
-    if a.shape == (1, 1) or c.shape == (1, 1):
-        return build.mul(a, c)
-    return build.hadamard(a, c)
+    nodes = [as_node(x) for x in operands]
+    try:
+        if builder == "times":
+            a, c = nodes
+            if a.shape == (1, 1) or c.shape == (1, 1):
+                return build.mul(a, c)
+            return build.hadamard(a, c)
+        if builder == "power" and nodes[0].shape == (1, 1) and nodes[1].shape != (1, 1):
+            # 2 ** x is 2 .^ x elementwise, as the language reads `2.^x`
+            nodes[0] = build.fill(nodes[0], nodes[1].shape)
+        return getattr(build, builder)(*nodes)  # type: ignore[no-any-return]
+    except (OverflowError, ZeroDivisionError):
+        raise InputValueError("a constant is too large to compute",
+                              hint="rescale the constants of the expression") from None
 
 
 def variables_in(nodes: Iterable[Node]) -> dict[str, Node]:
@@ -261,5 +295,6 @@ def make(op: str, children: tuple[Node, ...], arg: Any, shape: Shape) -> Node:
     node._free = None
     node._size = None
     node._tsize = None
+    node._depth = None
     _interned[ident] = node
     return node

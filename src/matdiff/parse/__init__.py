@@ -17,7 +17,6 @@ declarations.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 
 from ..errors import LimitError
@@ -25,8 +24,6 @@ from ..ir.node import Node
 from .declarations import Declaration, parse_declaration, parse_declaration_line
 from .lexer import MAX_LENGTH
 from .syntax import MAX_DEPTH
-
-_RECURSION_LIMIT = 10_000
 
 __all__ = [
     "Declaration",
@@ -61,10 +58,10 @@ def parse_with_env(
         from ..errors import ParseError
 
         raise ParseError(f"an expression must be a string, got {type(text).__name__}")
-    # The passes recurse once per level of nesting, a few frames each; the parser caps
-    # nesting at MAX_DEPTH, which needs more than Python's default limit of 1000 frames.
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+    # The passes recurse a few frames per level of nesting; the parser caps nesting at
+    # MAX_DEPTH so that the deepest admitted text fits in Python's default limit of 1000
+    # frames with room for the caller's stack (a test runner, a web worker). The
+    # process-wide recursion limit is never changed (it would leak into every thread).
     try:
         decls = declared(variables)
         tree = parse_ast(text)
@@ -73,8 +70,6 @@ def parse_with_env(
             typing.var_props = {n: p - without_props for n, p in typing.var_props.items()}
         return lower(text, tree, typing)
     except RecursionError:
-        # A safety net only: the parser bounds nesting well below Python's limit.
+        # A safety net only, for a caller already deep in its own stack.
         raise LimitError("the expression is too deeply nested", text=text,
                          hint="split it into smaller expressions") from None
-    finally:
-        sys.setrecursionlimit(old_limit)

@@ -341,18 +341,23 @@ def sign_times_self(n: Node) -> Node | None:
 
 
 _EXPANSION_LIMIT = 32  # terms; beyond this, expanding is never shorter
+# Levels of sums inside elementwise products that are distributed; deeper parts are kept
+# as they are (a derivative of a long chain nests them thousands deep).
+_EXPANSION_DEPTH = 8
 
 
-def _expand(t: Node) -> list[Node]:
+def _expand(t: Node, depth: int = 0) -> list[Node]:
     """t as a sum of products, distributing elementwise products over sums."""
+    if depth > _EXPANSION_DEPTH:
+        return [t]
     c, base = b._split_coefficient(t)
     if base.op == "add":
-        return [b.scale(c, u) for child in base.children for u in _expand(child)]
+        return [b.scale(c, u) for child in base.children for u in _expand(child, depth + 1)]
     if base.op != "hadamard":
         return [t]
     products: list[list[Node]] = [[]]
     for f in base.children:
-        options = _expand(f) if f.op == "add" else [f]
+        options = _expand(f, depth + 1) if f.op == "add" else [f]
         products = [p + [o] for p in products for o in options]
         if len(products) > _EXPANSION_LIMIT:
             return [t]

@@ -22,6 +22,7 @@ from ..errors import NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key, variables_in
+from ..ir.walk import substitute as walk_substitute
 from .derivation import Derivation, DerivationStep
 from .shown import rename_placeholders, show
 
@@ -32,23 +33,7 @@ KINDS = {"gradient": ("identify", "G"), "by_scalar": ("by_scalar", "M"),
 
 def substitute(expr: Node, target: Node, value: Node) -> Node:
     """expr with every occurrence of `target` (by identity) replaced by `value`."""
-    memo: dict[Node, Node] = {}
-
-    def go(n: Node) -> Node:
-        if n is target:
-            return value
-        got = memo.get(n)
-        if got is None:
-            if not n.children:
-                got = n
-            else:
-                kids = [go(c) for c in n.children]
-                got = n if all(k is c for k, c in zip(kids, n.children, strict=True)) else (
-                    b.rebuild(n, kids))
-            memo[n] = got
-        return got
-
-    return go(expr)
+    return walk_substitute(expr, {target: value}, b.rebuild)
 
 
 def split_terms(L: Node) -> tuple[list[Node], bool]:

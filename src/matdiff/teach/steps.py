@@ -42,7 +42,7 @@ from ..errors import MatdiffError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import format_shape, is_scalar
 from ..ir.node import Node, variables_in
-from ..report import FORM_NOTE, LAYOUT_NOTE, describe_variables
+from ..report import FORM_NOTE, describe_variables, layout_note
 from ..rewrite.driver import simplify
 from ..rewrite.rules import RULES as REWRITE_RULES
 from ..strict_layout import STRICT, StrictDerivative, transposes
@@ -108,7 +108,7 @@ def _intro(d: Derivative) -> list[str]:
     lines = [
         f"f = {show(d.function)}",
         f"  where {describe_variables([d.function, *d.wrt])}",
-        f"Find {what}{order}; {LAYOUT_NOTE[d.layout]}.",
+        f"Find {what}{order}; {layout_note(d)}.",
     ]
     X = d.wrt[0]
     if len(d.wrt) == 1 and X.op == "var" and X.arg.props & STRUCTURE_PROPS:

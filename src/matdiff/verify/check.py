@@ -48,6 +48,7 @@ from ..backends.evaluate import evaluate, to_user
 from ..errors import MatdiffError
 from ..ir import build as b
 from ..ir.node import Node
+from ..ir.walk import substitute, topological
 from .finite_diff import DEFAULT_H, fd_derivative
 from .sample import sample_values
 
@@ -302,22 +303,12 @@ def _diagonal_only(G: np.ndarray) -> np.ndarray:
 def _without_props(d: Any) -> Any:
     """The same derivative with its variables stripped of declared properties, so it
     can be evaluated where a step breaks them (one entry of a symmetric X)."""
-    memo: dict[int, Node] = {}
+    roots = [d.function, *d.wrt, *d.differentials, *([d.expr] if d.expr is not None else [])]
+    plain = {n: b.var(n.arg.name, n.shape) for n in topological(roots)
+             if n.op == "var" and n.arg.props}
 
     def go(n: Node) -> Node:
-        got = memo.get(id(n))
-        if got is not None:
-            return got
-        if n.op == "var":
-            got = b.var(n.arg.name, n.shape) if n.arg.props else n
-        elif not n.children:
-            got = n
-        else:
-            kids = [go(c) for c in n.children]
-            same = all(k is c for k, c in zip(kids, n.children, strict=True))
-            got = n if same else b.rebuild(n, kids)
-        memo[id(n)] = got
-        return got
+        return substitute(n, plain, b.rebuild)
 
     return dataclasses.replace(
         d,

@@ -24,7 +24,14 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ..backends.evaluate import concrete_shape, dim_names, leaves, to_user, walk
+from ..backends.evaluate import (
+    check_memory,
+    concrete_shape,
+    dim_names,
+    leaves,
+    to_user,
+    walk,
+)
 from ..ir.dims import Dim, is_scalar
 from ..ir.node import Node
 from ..ir.ops import OPS
@@ -182,6 +189,7 @@ def sample_values(
     chosen = dict(sizes or {})
     missing = [d for d in dims if dim_names(d) - chosen.keys()]
     chosen.update(sample_sizes(missing, rng, avoid=chosen.values()))
+    check_memory(walk(roots), chosen)  # declared sizes can be huge: refuse, not allocate
     auto = input_domains(roots)
     given = dict(domains or {})
     values: dict[str, float | np.ndarray] = {}

@@ -1,7 +1,9 @@
-"""A short, bounded load test of `matdiff serve`, on the loopback interface only.
+"""A short, bounded load test of `matdiff serve`, on the loopback interface only, and a
+soak test.
 
     python -m matdiff.web.loadtest [--url http://127.0.0.1:8000] [--requests 300]
                                    [--clients 4] [--seed 0]
+    python -m matdiff.web.loadtest --soak 300 [--clients 4] [--time-limit 3]
 
 Without --url it starts its own server (`matdiff serve --port 0`) and stops it after.
 A mix of requests from a few concurrent clients: derivatives of the lesson's examples
@@ -11,6 +13,14 @@ Reports the requests that failed (a status other than the expected one, or no an
 throughput and latency percentiles per kind. At most 2,000 requests and 16 clients;
 any host other than a loopback address is refused. Exit status 1 if anything failed.
 Only the standard library is used on the client side.
+
+`--soak SECONDS` (at most an hour) starts its own server (`--workers`, default 2, and a
+short `--time-limit`) and keeps a few clients busy for that long with a mix of ordinary,
+heavy (Hessians of nested softmax), runaway (a fourth derivative that runs past the time
+limit: 504, its worker killed) and bad requests (422/413). It samples the resident memory
+of the server and its workers every second (Linux /proc) and reports whether memory
+stayed flat, whether the killed workers came back, and whether every request got an
+answer (see soak.py).
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from .service import EXAMPLES
+from .soak import format_soak, soak, soak_passed
 
 MAX_REQUESTS = 2_000
 MAX_CLIENTS = 16
@@ -160,10 +171,13 @@ def format_report(r: dict) -> str:
     return "\n".join(lines)
 
 
-def _start_server(workers: int | None) -> tuple[subprocess.Popen, str]:
+def _start_server(workers: int | None, time_limit: float | None = None
+                  ) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-m", "matdiff.cli", "serve", "--host", "127.0.0.1", "--port", "0"]
     if workers is not None:
         cmd += ["--workers", str(workers)]
+    if time_limit is not None:
+        cmd += ["--time-limit", str(time_limit)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     line = proc.stdout.readline() if proc.stdout else ""
     m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
@@ -194,7 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, help="worker processes of the server it starts")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--soak", type=float, metavar="SECONDS",
+                   help="soak test for this long instead (starts its own server)")
+    p.add_argument("--time-limit", type=float, default=3.0,
+                   help="the soak server's time limit per request (default 3 s)")
     args = p.parse_args(argv)
+    if args.soak is not None:
+        return _main_soak(args)
     proc = None
     url = args.url
     if url is None:
@@ -207,6 +227,19 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(timeout=10)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 1 if report["errors"] else 0
+
+
+def _main_soak(args: argparse.Namespace) -> int:
+    workers = 2 if args.workers is None else args.workers
+    proc, url = _start_server(workers, args.time_limit)
+    try:
+        report = soak(url, proc.pid, args.soak, max(1, min(args.clients, MAX_CLIENTS)),
+                      args.seed, workers)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print(json.dumps(report, indent=2) if args.json else format_soak(report))
+    return 0 if soak_passed(report) else 1
 
 
 if __name__ == "__main__":

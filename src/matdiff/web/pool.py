@@ -3,12 +3,13 @@ the server down.
 
 Contract: `WorkerPool(size, time_limit)`; `await pool.run(job, request)` runs
 `service.JOBS[job](**request)` in one of `size` worker processes and returns
-`("ok", payload)`, `("user", error_payload)` for a `MatdiffError`,
-`("unavailable", what, detail)` when an optional part of matdiff is missing, or
-`("internal", type name)` for anything else. It raises `JobTimeout` when the job runs
-past `time_limit` seconds (the worker is killed and replaced, so its CPU comes back at
-once) and `Busy` when no worker frees up within `queue_limit` seconds. A worker that
-dies (out of memory, a crash) is replaced the same way and reported as internal.
+`("ok", payload)`, `("user", error_payload)` for a `MatdiffError`, `("limit", message)`
+when the job ran out of memory, or `("internal", type name)` for anything else: a bug,
+whose traceback the worker logs on the server's stderr (never sent to the client). It
+raises `JobTimeout` when the job runs past `time_limit` seconds (the worker is killed
+and replaced, so its CPU comes back at once) and `Busy` when no worker frees up within
+`queue_limit` seconds. A worker that dies (out of memory, a crash) is replaced the same
+way and reported as internal.
 
 Workers are started with the "spawn" method (no fork of the threaded server), import
 matdiff once, and cap their own address space (`memory_limit_mb`) so one request cannot
@@ -19,14 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing as mp
 import os
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
+
+from ..errors import MatdiffError
+from .service import JOBS, error_payload
+
+log = logging.getLogger("matdiff.web.worker")
 
 
 class JobTimeout(Exception):
@@ -54,9 +62,6 @@ def _limit_memory(mb: int | None) -> None:
 
 def execute(job: str, request: dict[str, Any]) -> tuple:
     """Run one job and classify its outcome (never raises)."""
-    from ..errors import MatdiffError
-    from .service import JOBS, Unavailable, error_payload
-
     try:
         if job == "_sleep":  # used by the tests of the time limit only
             time.sleep(float(request.get("seconds", 1.0)))
@@ -70,17 +75,11 @@ def execute(job: str, request: dict[str, Any]) -> tuple:
         elif e.text is not None and e.text == request.get("expression"):
             field = "expression"
         return ("user", error_payload(e, field))
-    except Unavailable as e:
-        return ("unavailable", e.what, e.detail)
     except MemoryError:
         return ("limit", "the derivation needed more memory than the server allows")
-    except RecursionError:
-        return ("limit", "the expression is too deeply nested to differentiate")
-    except Exception as e:  # never let a bug kill the worker
-        if os.environ.get("MATDIFF_DEBUG"):
-            import traceback
-
-            traceback.print_exc()
+    except Exception as e:  # a bug: logged here with its traceback, the worker lives on
+        log.error("internal error in the %s job on %r:\n%s", job, request,
+                  traceback.format_exc())
         return ("internal", type(e).__name__)
 
 

@@ -3,10 +3,11 @@
 Contract: every `*_job(**request)` takes the fields of a validated request (strings,
 numbers, a dict of declarations) and returns a JSON-ready dict; it never touches HTTP.
 Errors a user can cause are `MatdiffError`s, turned into `error_payload` by the caller
-(the same message, hint and caret column the command line prints). Jobs that need a
-part of matdiff another module provides (LaTeX, code generation, steps, answer
-checking) import it lazily and raise `Unavailable` when it is missing, so the page can
-say "not available yet" instead of failing.
+(the same message, hint and caret column the command line prints). Anything else is a
+bug in matdiff: it propagates to the worker (pool.py), which logs its traceback on the
+server and answers 500 without it. Only the extra renderings of a result (LaTeX of its
+parts) degrade to None on a `MatdiffError`, so a result too deep to typeset still
+comes back as text.
 
 These functions run in worker processes (see pool.py): they only see the request's
 data, parse the user's text with matdiff's parser (nothing is ever eval'd), and return
@@ -15,14 +16,24 @@ data that pickles.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from ..api import derivative, parse, variables_of
+from ..backends.codegen import generate
+from ..backends.latex import derivative_latex, to_latex
+from ..backends.text import to_text
+from ..backends.unicode import derivative_unicode
 from ..errors import MatdiffError
+from ..ir.dims import format_shape, is_column, is_scalar, kind_of
+from ..report import abbreviate, describe_form, layout_note, names_in_use, report
+from ..teach.check import check_answer
+from ..teach.derivation import Derivation, _latex_printer
+from ..teach.steps import derivation
+from ..verify.check import check_derivative
 
 # Bounds on the request fields (the HTTP layer checks them before a job starts).
 MAX_EXPRESSION = 2_000
@@ -30,23 +41,6 @@ MAX_ORDER = 4
 MAX_VARIABLES = 40
 MAX_DECLARATION = 200
 BACKENDS = ("numpy", "jax", "torch")
-
-
-class Unavailable(Exception):
-    """A part of matdiff this endpoint needs is not installed or not written yet."""
-
-    def __init__(self, what: str, detail: str = "") -> None:
-        super().__init__(what)
-        self.what = what
-        self.detail = detail
-
-
-def _optional(module: str, attr: str, what: str) -> Any:
-    """`module.attr`, or `Unavailable` when the module or the name is not there yet."""
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as e:
-        raise Unavailable(what, f"{type(e).__name__}: {e}") from None
 
 
 def error_payload(e: MatdiffError, field: str | None = None) -> dict[str, Any]:
@@ -76,8 +70,6 @@ def _declarations(variables: Mapping[str, str] | None) -> dict[str, str] | None:
 
 
 def _derive(request: Mapping[str, Any]):
-    from ..api import derivative
-
     return derivative(
         request["expression"],
         wrt=request["wrt"],
@@ -89,8 +81,6 @@ def _derive(request: Mapping[str, Any]):
 
 
 def _dims_of(node: Any) -> list[str]:
-    from ..ir.dims import is_column, is_scalar
-
     r, c = node.shape
     if is_scalar(node.shape):
         return []
@@ -101,8 +91,6 @@ def _dims_of(node: Any) -> list[str]:
 
 def describe_variable(name: str, node: Any, declared: bool = False) -> dict[str, Any]:
     """One variable as the page shows and edits it; `declaration` reads back in."""
-    from ..ir.dims import format_shape, kind_of
-
     kind = kind_of(node.shape)
     dims = _dims_of(node)
     props = sorted(node.arg.props)
@@ -123,18 +111,18 @@ def _variables_list(env: Mapping[str, Any], declared: Mapping[str, str] | None) 
     return [describe_variable(n, env[n], bool(declared and n in declared)) for n in names]
 
 
-def _optional_call(module: str, attr: str, *args: Any) -> str | None:
-    """str(module.attr(*args)), or None when that part of matdiff is missing or fails on
-    this input: an extra rendering must never cost the user the derivative itself."""
+def _optional_render(fn: Any, *args: Any) -> str | None:
+    """str(fn(*args)), or None when this input cannot be rendered so (a MatdiffError,
+    such as a result too deep to typeset): an extra rendering must never cost the user
+    the derivative itself. A bug is not hidden: it propagates."""
     try:
-        fn = getattr(importlib.import_module(module), attr)
         return str(fn(*args))
-    except Exception:
+    except MatdiffError:
         return None
 
 
 def _try_latex(node: Any) -> str | None:
-    return _optional_call("matdiff.backends.latex", "to_latex", node)
+    return _optional_render(to_latex, node)
 
 
 def _head(d: Any) -> tuple[str, str]:
@@ -159,8 +147,6 @@ PARAMETER_NAMES = ("w", "W", "theta", "beta", "x", "X", "z", "Z", "t", "S", "P",
 def suggest_wrt(env: Mapping[str, Any]) -> str:
     """The variable a person most likely means to differentiate by: a conventional
     parameter name first (w before X in X*w), then a vector, a matrix, a scalar."""
-    from ..ir.dims import kind_of
-
     for name in PARAMETER_NAMES:
         if name in env:
             return name
@@ -179,8 +165,6 @@ _VECTOR_BY_LETTER = re.compile(r"(?<![A-Za-z0-9_.])([h-z][A-Za-z0-9_]*)\b(?!\s*\
 def _scalar_fixes(expression: str, decls: Mapping[str, str] | None) -> list[str]:
     """The names that, declared scalar one at a time, make an ill-typed expression type-
     check (`t*x`: t or x): what a person who meant a scalar would declare."""
-    from ..api import parse
-
     names = sorted({m.group(1) for m in _VECTOR_BY_LETTER.finditer(expression)}
                    - set(decls or {}))
     fixes = []
@@ -196,9 +180,6 @@ def _scalar_fixes(expression: str, decls: Mapping[str, str] | None) -> list[str]
 def variables_job(expression: str, variables: Mapping[str, str] | None = None, **_: Any) -> dict:
     """The variables of an expression with inferred kinds, sizes and properties, and the
     variable the page differentiates by until the user picks one (`suggested_wrt`)."""
-    from ..api import parse, variables_of
-    from ..backends.text import to_text
-    from ..ir.dims import format_shape, kind_of
 
     decls = _declarations(variables)
     try:
@@ -222,18 +203,14 @@ def variables_job(expression: str, variables: Mapping[str, str] | None = None, *
 
 def derivative_job(**request: Any) -> dict:
     """The derivative with everything the page shows at once."""
-    from ..api import variables_of
-    from ..backends.text import to_text
-    from ..report import LAYOUT_NOTE, describe_form, report
-
     d = _derive(request)
     decls = _declarations(request.get("variables"))
     env = variables_of(request["expression"], decls)
     head_text, head_latex = _head(d)
     function_latex = _try_latex(d.function)
-    latex = _optional_call("matdiff.backends.latex", "derivative_latex", d)
+    latex = _optional_render(derivative_latex, d)
     result_latex = _try_latex(d.expr) if d.expr is not None else None
-    unicode = _optional_call("matdiff.backends.render", "render", d, "unicode")
+    unicode = _optional_render(derivative_unicode, d)
     differential = None
     differential_latex = None
     if d.differentials:
@@ -261,7 +238,7 @@ def derivative_job(**request: Any) -> dict:
         "form_note": describe_form(d),
         "display": _display(d, latex),
         "layout": d.layout,
-        "layout_note": LAYOUT_NOTE.get(d.layout, d.layout),
+        "layout_note": layout_note(d),
         "structured": d.structured,
         "space": space,
         "note": d.note or None,
@@ -280,11 +257,8 @@ def _display(d: Any, latex: str | None) -> dict | None:
     if d.expr is None:
         return None
     try:
-        from ..ir.node import variables_in
-        from ..report import abbreviate
-
-        short, named = abbreviate(d.expr, set(variables_in([d.function])))
-    except Exception:  # a display nicety: never cost the user the derivative
+        short, named = abbreviate(d.expr, names_in_use(d))
+    except MatdiffError:  # a display nicety: never cost the user the derivative
         return None
     if not named:
         return None
@@ -300,40 +274,25 @@ def _display(d: Any, latex: str | None) -> dict | None:
 def steps_job(**request: Any) -> dict:
     """The derivation as text, and as sections of steps (each with its typeset equation
     and the rule that justifies it) that the page lays out one under another."""
-    derivation_of = _optional("matdiff.teach.steps", "derivation", "step-by-step derivations")
     d = _derive(request)
-    derivation = derivation_of(d)
+    steps = derivation(d)
     try:
-        sections = _step_sections(derivation)
-    except Exception:  # the page falls back to the text
+        sections = _step_sections(steps)
+    except MatdiffError:  # a step too deep to typeset: the page falls back to the text
         sections = None
     return {
-        "text": str(derivation.text()),
-        "intro": [str(line).strip() for line in getattr(derivation, "intro", [])],
+        "text": str(steps.text()),
+        "intro": [str(line).strip() for line in steps.intro],
         "function_latex": _try_latex(d.function),
         "sections": sections,
-        "conclusion": [str(line).strip() for line in getattr(derivation, "conclusion", [])],
+        "conclusion": [str(line).strip() for line in steps.conclusion],
     }
 
 
-def _step_sections(derivation: Any) -> list[dict]:
-    # The steps' own LaTeX printer (it knows their display nodes), else the plain one.
-    tex = _optional_attr("matdiff.teach.derivation", "_latex_printer")
-    if tex is not None:
-        tex = tex()
-    else:
-        from ..backends.latex import to_latex as tex
-    out = []
-    for title, steps in derivation._groups():
-        out.append({"title": str(title), "steps": [_step_payload(s, tex) for s in steps]})
-    return out
-
-
-def _optional_attr(module: str, attr: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return None
+def _step_sections(steps: Derivation) -> list[dict]:
+    tex = _latex_printer()  # the steps' own LaTeX printer: it knows their display nodes
+    return [{"title": str(title), "steps": [_step_payload(s, tex) for s in group]}
+            for title, group in steps._groups()]
 
 
 def _step_payload(s: Any, to_latex: Any) -> dict:
@@ -358,7 +317,7 @@ def _step_payload(s: Any, to_latex: Any) -> dict:
         else:
             left = lhs or (_label_tex(s.label) if s.label else "")
             latex = rf"{left} = {rhs}"
-    except Exception:
+    except MatdiffError:  # too deep to typeset: the step's text is always there
         latex = None
     return {"text": text, "latex": latex, "why": why, "note": s.note or None,
             "relation": s.relation}
@@ -394,13 +353,11 @@ def _tex_text(s: str) -> str:
 def code_job(backend: str = "numpy", **request: Any) -> dict:
     if backend not in BACKENDS:
         raise MatdiffError(f"unknown code backend {backend!r}", hint="use numpy, jax or torch")
-    generate = _optional("matdiff.backends.codegen", "generate", "code generation")
     d = _derive(request)
     return {"backend": backend, "code": str(generate(d, backend))}
 
 
 def check_answer_job(answer: str, **request: Any) -> dict:
-    check_answer = _optional("matdiff.teach.check", "check_answer", "answer checking")
     v = check_answer(
         request["expression"],
         request["wrt"],
@@ -432,23 +389,6 @@ def _rounded(a: np.ndarray, limit: int = 64) -> Any:
     return np.round(a.astype(float), 6).tolist()
 
 
-def _fd_by_entries(f, x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of f (array-valued) by each entry of x0: shape f + x0."""
-    x0 = np.asarray(x0, dtype=float)
-    f0 = np.asarray(f(x0.copy() if x0.ndim else float(x0)), dtype=float)
-    out = np.zeros(f0.shape + x0.shape)
-    for idx in np.ndindex(*x0.shape):
-        step = h * max(1.0, abs(float(x0[idx])))
-        hi = x0.copy()
-        lo = x0.copy()
-        hi[idx] += step
-        lo[idx] -= step
-        fh = np.asarray(f(hi if hi.ndim else float(hi)), dtype=float)
-        fl = np.asarray(f(lo if lo.ndim else float(lo)), dtype=float)
-        out[(Ellipsis, *idx)] = (fh - fl) / (2 * step)
-    return out
-
-
 # Random inputs per check: the same as `matdiff --check` and `Derivative.check()`.
 CHECK_TRIALS = 3
 
@@ -457,7 +397,6 @@ def check_job(seed: int = 0, **request: Any) -> dict:
     """The derivative at CHECK_TRIALS random inputs (honouring declared properties)
     against central finite differences: matdiff.verify.check, as `d.check()` and
     `matdiff --check` do, with the same message."""
-    from ..verify.check import check_derivative
 
     d = _derive(request)
     rtol, atol = 1e-5, 1e-7
@@ -498,10 +437,6 @@ EXAMPLES: list[dict[str, Any]] = [
     {"expression": "0.5*norm2(relu(W*x) - y)^2", "wrt": "W", "variables": {}},
     {"expression": "a'*inv(X)*b", "wrt": "X", "variables": {"a": "vector n", "b": "vector n"}},
 ]
-
-
-def examples_job(**_: Any) -> dict:
-    return {"examples": EXAMPLES}
 
 
 JOBS = {

@@ -43,6 +43,7 @@ from ...errors import MatdiffError
 from ...ir import build as b
 from ...ir.dims import Dim, dim_mul, dim_names, dim_terms, format_shape
 from ...ir.node import Node, dvar_key
+from ...ir.walk import CODEGEN_DEPTH, check_depth
 from ...rewrite.driver import simplify
 from ..evaluate import walk
 from ..text import to_text
@@ -296,12 +297,13 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None,
     inputs must already be float arrays of their kinds and shapes)."""
     be = _backend(backend)
     name = name or "f_and_grad"
-    if not name.isidentifier() or keyword.iskeyword(name):
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise MatdiffError(f"{name!r} is not a valid Python function name")
     ders = _orders(d)
     forms = [_numerator_form(x, ders[i - 1] if i else None) for i, x in enumerate(ders)]
     roots = [d.function, *(f if f is not None else x.differentials[-1]
                            for f, x in zip(forms, ders, strict=True))]
+    check_depth(roots, CODEGEN_DEPTH, "code generation")  # the emitter recurses
     vars_ = _variables(roots, d)
     optional = [v for v in d.variables if v.arg.name not in {u.arg.name for u in vars_}]
     reserved = {v.arg.name for v in [*vars_, *optional]} | {name, be.module, "jax", "float"}
