@@ -92,8 +92,8 @@ _PREDICATES: dict[str, Callable[[Case, Any], bool]] = {
                   r"attribute", f.detail)),
     "codegen-vanished-variable": lambda c, f: f.check in BACKENDS
     and "unexpected keyword argument" in f.detail,
+    "unsized-printing": _unsized_printing,  # a printed fill constant: fault 5 before 2
     "fill-dropped": _fill_dropped,
-    "unsized-printing": _unsized_printing,
 }
 
 

@@ -2,7 +2,7 @@
 
 Contract:
 
-- `shrink(case, failure, max_trials=200)` returns (smaller case, its failure): greedy
+- `shrink(case, failure, max_trials=120)` returns (smaller case, its failure): greedy
   subtree replacement, repeated until nothing helps: each node is replaced, largest
   first, by a child of the same shape or by a leaf of that shape (a variable of the case,
   a transposed one for a row, the numbers 1 and 2 for a scalar); then the order is
@@ -79,7 +79,7 @@ def _settings(case: Case) -> Iterator[Case]:
         yield replace(case, structured=False)
 
 
-def shrink(case: Case, failure: Failure, max_trials: int = 200, time_limit_s: float = 20.0
+def shrink(case: Case, failure: Failure, max_trials: int = 120, time_limit_s: float = 20.0
            ) -> tuple[Case, Failure]:
     target = _signature(failure)
     trials = 0
