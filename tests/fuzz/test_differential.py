@@ -47,3 +47,14 @@ def test_known_classes_name_where_they_are_tracked():
         for name, why in table.items():
             assert name in known._PREDICATES, name
             assert "issue" in why or "fuzz finding" in why or "README" in why, name
+
+
+def test_command_line_long_form_prints_a_summary(capsys):
+    from matdiff.fuzz.__main__ import main
+
+    code = main(["--cases", "4", "--seed", "1", "--only-values", "--shrink", "0",
+                 "--progress", "2"])
+    out = capsys.readouterr().out
+    assert "[2/4]" in out and "matdiff.fuzz: 4 cases, seed 1" in out
+    assert "checks run: value" in out and "excluded as known open fault classes" in out
+    assert code == (1 if "open failures: 0 in" not in out else 0)

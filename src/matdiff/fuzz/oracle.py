@@ -177,7 +177,7 @@ def _valid(exp: Expected) -> str:
 
 
 def run_case(case: Case, checks: tuple[str, ...] = CHECKS, time_limit_s: float = 20.0,
-             oracle: str = "jax") -> Result:
+             oracle: str = "jax", strict: bool = False) -> Result:
     start = time.perf_counter()
     result = Result(case)
     try:
@@ -204,7 +204,7 @@ def run_case(case: Case, checks: tuple[str, ...] = CHECKS, time_limit_s: float =
                 _check_code(case, d, exp, result, check, time_limit_s)
             result.timings[check] = time.perf_counter() - mark
     for f in result.failures:
-        f.known = known.classify(case, f)
+        f.known = known.classify(case, f, strict)
     if any(f.known in known.DOCUMENTED for f in result.failures):
         result.status = "documented"
     elif result.open_failures:

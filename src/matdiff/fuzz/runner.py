@@ -130,12 +130,13 @@ class Summary:
 
 def run(cases: int, seed: int, checks: tuple[str, ...] = CHECKS, max_depth: int = 4,
         time_limit_s: float = 20.0, oracle: str = "jax", progress: int = 0,
-        out: TextIO = sys.stdout) -> Summary:
+        out: TextIO | None = None, strict: bool = False) -> Summary:
+    out = out if out is not None else sys.stdout
     summary = Summary(seed)
     start = time.perf_counter()
     for i in range(cases):
         case = random_case(case_seed(seed, i), max_depth=max_depth)
-        summary.add(run_case(case, checks, time_limit_s, oracle), checks)
+        summary.add(run_case(case, checks, time_limit_s, oracle, strict), checks)
         if progress and (i + 1) % progress == 0:
             s = summary.statuses
             print(f"[{i + 1}/{cases}] pass {s['pass']}, open failures "

@@ -6,7 +6,8 @@ Contract:
   subtree replacement, repeated until nothing helps: each node is replaced, largest
   first, by a child of the same shape or by a leaf of that shape (a variable of the case,
   a transposed one for a row, the numbers 1 and 2 for a scalar); then the order is
-  lowered, the layout made numerator and `structured` dropped where the failure stays.
+  lowered, the layout made numerator, `structured` and the variables' properties
+  dropped where the failure stays.
   A candidate is kept when it still names the variable(s) differentiated by, its oracle
   values are valid (so domains still hold), and it fails the same check with the same
   kind of failure and the same known class.
@@ -77,6 +78,9 @@ def _settings(case: Case) -> Iterator[Case]:
         yield replace(case, layout="numerator")
     if case.structured:
         yield replace(case, structured=False)
+    for name, (shape, props) in case.used().items():
+        if props:  # a property the failure does not need goes (domains are re-checked)
+            yield replace(case, decls={**case.decls, name: (shape, frozenset())})
 
 
 def shrink(case: Case, failure: Failure, max_trials: int = 120, time_limit_s: float = 20.0
