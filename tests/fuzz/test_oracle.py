@@ -222,3 +222,27 @@ def test_shrink_finds_the_minimal_failing_expression(monkeypatch):
     assert f.check == "derive" and "no sin today" in f.detail
     assert "sin(" in small.text and small.expr.size < big.size
     assert small.text in ("sum(sin(x))", "sum(sin(A*x))"), small.text
+
+
+# ------------------------------------------------------------------- known classes
+
+
+def test_known_classes_match_narrowly():
+    x = var("x", (N, ONE))
+    c = case(call("sum", x, shape=SCALAR), {"x": ((N, ONE), frozenset())}, "x")
+    refused = Failure("parse", "refused", "ShapeError: cannot multiply [A, B] (p×p+n) by "
+                      "[u; v] (n+p)")
+    assert known.classify(c, refused) == "dim-sum-order"
+    assert known.classify(c, refused, strict=True) is None
+    other_sum = Failure("parse", "refused", "ShapeError: cannot multiply (n+p) by (m+q)")
+    assert known.classify(c, other_sum) is None
+    printed_zero = Failure("printed", "shape", "re-read as (n, n)", printed="matrix(0)")
+    assert known.classify(c, printed_zero) == "unsized-printing"
+    # a wrong shape with no fill in the result and a non-constant answer is open
+    plain = Failure("numpy", "shape", "order 1: got shape (3,), expected (3, 3)",
+                    printed="A*x")
+    assert known.classify(c, plain) is None
+    plain.fill_like = True
+    assert known.classify(c, plain) == "fill-dropped"
+    wrong_value = Failure("value", "mismatch", "max error 0.4", printed="A*x")
+    assert known.classify(c, wrong_value) is None
