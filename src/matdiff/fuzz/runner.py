@@ -136,7 +136,12 @@ def run(cases: int, seed: int, checks: tuple[str, ...] = CHECKS, max_depth: int 
     start = time.perf_counter()
     for i in range(cases):
         case = random_case(case_seed(seed, i), max_depth=max_depth)
-        summary.add(run_case(case, checks, time_limit_s, oracle, strict), checks)
+        result = run_case(case, checks, time_limit_s, oracle, strict)
+        summary.add(result, checks)
+        if progress and result.open_failures:  # at once: a long run shows what it finds
+            f = result.open_failures[0]
+            print(f"  FAIL {f.check} ({f.kind}): {f.detail[:160]}\n    {case.command()}  "
+                  f"(--replay {case.seed})", file=out, flush=True)
         if progress and (i + 1) % progress == 0:
             s = summary.statuses
             print(f"[{i + 1}/{cases}] pass {s['pass']}, open failures "
