@@ -189,6 +189,7 @@ def run_case(case: Case, checks: tuple[str, ...] = CHECKS, time_limit_s: float =
         result.reason = f"the oracle failed: {exc}"
     if result.reason:
         result.status = "invalid"
+        result.seconds = time.perf_counter() - start
         return result
     mark = time.perf_counter()
     d = _front(case, result, time_limit_s)
