@@ -68,7 +68,7 @@ def _replay(args: argparse.Namespace, checks: tuple[str, ...]) -> int:
         if f.printed:
             print(f"    printed: {f.printed[:300]}")
         if args.shrink:
-            small, sf = shrink(case, f, time_limit_s=args.time_limit)
+            small, sf = shrink(case, f, time_limit_s=args.time_limit, oracle=args.oracle)
             print(f"    minimal: {small.command()}\n      {sf.check} {sf.kind}: {sf.detail}")
     return 1 if r.open_failures else 0
 

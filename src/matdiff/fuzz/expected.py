@@ -29,6 +29,7 @@ import numpy as np
 
 from . import numeric, reference
 from .case import Case
+from .reference import DEFAULT_ORACLE
 from .tree import kind, shape_value
 
 
@@ -77,7 +78,7 @@ def printed_matrix(tensors: list[np.ndarray], f2: tuple[int, int], x2: tuple[int
     return T.reshape(F), form
 
 
-def expected(case: Case, oracle: str = "jax") -> Expected:
+def expected(case: Case, oracle: str = DEFAULT_ORACLE) -> Expected:
     values = case.values()
     sizes = case.sizes
     e = case.expr

@@ -77,10 +77,13 @@ def _fill_dropped(case: Case, f: Any) -> bool:
 
 
 def _unsized_printing(case: Case, f: Any) -> bool:
+    """The printed result has a fill constant that does not re-read at its size, or the
+    result holds a fill that the printed text writes as a bare scalar (`vector(0.5 + a)`
+    printed `(0.5 + a)` inside norm2: a wrong number when pasted back)."""
     if f.check != "printed":
         return False
     return bool(_FILL.search(f.printed)) or f.printed.strip() == "0" or (
-        "cannot infer the size" in f.detail)
+        "cannot infer the size" in f.detail) or (f.kind == "mismatch" and f.fill_lost)
 
 
 _PREDICATES: dict[str, Callable[[Case, Any], bool]] = {

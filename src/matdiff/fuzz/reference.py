@@ -101,6 +101,9 @@ except ImportError:  # pragma: no cover - exercised only where JAX is not instal
     jnp = None
     HAVE_JAX = False
 
+# The oracle a run uses unless told: JAX autodiff, or finite differences without JAX.
+DEFAULT_ORACLE = "jax" if HAVE_JAX else "fd"
+
 
 def _expm(xp: Any, a: Any) -> Any:
     """Matrix exponential: Taylor series of a/2^6, squared 6 times. The generator feeds

@@ -27,6 +27,7 @@ from typing import TextIO
 from . import known
 from .case import Case, random_case
 from .oracle import CHECKS, Failure, Result, run_case
+from .reference import DEFAULT_ORACLE
 from .shrink import shrink
 
 
@@ -45,6 +46,7 @@ def group_key(f: Failure) -> str:
 @dataclass
 class Summary:
     seed: int
+    oracle: str = DEFAULT_ORACLE
     statuses: Counter = field(default_factory=Counter)
     groups: dict[str, list[tuple[Case, Failure]]] = field(default_factory=dict)
     known_counts: Counter = field(default_factory=Counter)
@@ -123,16 +125,16 @@ class Summary:
         if with_known:
             todo += [(f"known: {k}", v) for k, v in self.known_examples.items()]
         for key, (case, failure) in todo:
-            small, f = shrink(case, failure, time_limit_s=time_limit_s)
+            small, f = shrink(case, failure, time_limit_s=time_limit_s, oracle=self.oracle)
             out.append((key, small.command(), f))
         return out
 
 
 def run(cases: int, seed: int, checks: tuple[str, ...] = CHECKS, max_depth: int = 4,
-        time_limit_s: float = 20.0, oracle: str = "jax", progress: int = 0,
+        time_limit_s: float = 20.0, oracle: str = DEFAULT_ORACLE, progress: int = 0,
         out: TextIO | None = None, strict: bool = False) -> Summary:
     out = out if out is not None else sys.stdout
-    summary = Summary(seed)
+    summary = Summary(seed, oracle)
     start = time.perf_counter()
     for i in range(cases):
         case = random_case(case_seed(seed, i), max_depth=max_depth)

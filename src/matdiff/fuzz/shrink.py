@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from .case import Case
 from .oracle import CHECKS, Failure, run_case
+from .reference import DEFAULT_ORACLE
 from .tree import ONE, SCALAR, E, kind, variables, walk
 from .tree import replace as replace_node
 
@@ -30,13 +31,13 @@ def _signature(f: Failure) -> tuple[str, str, str | None]:
     return f.check, f.kind, f.known
 
 
-def _fails_alike(case: Case, target: tuple[str, str, str | None], time_limit_s: float
-                 ) -> Failure | None:
+def _fails_alike(case: Case, target: tuple[str, str, str | None], time_limit_s: float,
+                 oracle: str) -> Failure | None:
     names = variables(case.expr)
     if not all(w in names for w in case.wrt):
         return None
     checks = (target[0],) if target[0] in CHECKS else ()
-    result = run_case(case, checks=checks, time_limit_s=time_limit_s)
+    result = run_case(case, checks=checks, time_limit_s=time_limit_s, oracle=oracle)
     if result.status == "invalid":
         return None
     for f in result.failures:
@@ -83,8 +84,8 @@ def _settings(case: Case) -> Iterator[Case]:
             yield replace(case, decls={**case.decls, name: (shape, frozenset())})
 
 
-def shrink(case: Case, failure: Failure, max_trials: int = 120, time_limit_s: float = 20.0
-           ) -> tuple[Case, Failure]:
+def shrink(case: Case, failure: Failure, max_trials: int = 120, time_limit_s: float = 20.0,
+           oracle: str = DEFAULT_ORACLE) -> tuple[Case, Failure]:
     target = _signature(failure)
     trials = 0
     progress = True
@@ -92,7 +93,7 @@ def shrink(case: Case, failure: Failure, max_trials: int = 120, time_limit_s: fl
         progress = False
         for candidate in (*_settings(case), *_candidates(case)):
             trials += 1
-            got = _fails_alike(candidate, target, time_limit_s)
+            got = _fails_alike(candidate, target, time_limit_s, oracle)
             if got is not None:
                 case, failure = candidate, got
                 progress = True
