@@ -74,7 +74,7 @@ def printed_matrix(tensors: list[np.ndarray], f2: tuple[int, int], x2: tuple[int
     for _ in range(k):
         form = _step(F, x2)
         T = _arrange(T, form, F, x2)
-        F = T.shape[:2]
+        F = (T.shape[0], T.shape[1])
     return T.reshape(F), form
 
 

@@ -22,7 +22,8 @@ Contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -39,6 +40,7 @@ from .tree import (
     kind,
 )
 
+T = TypeVar("T")
 SIZE_NAMES = ("n", "m", "p")
 ELEMENTWISE = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "tanh",
                "sqrt", "abs", "sign", "sigmoid", "relu", "softplus", "step")
@@ -82,7 +84,7 @@ class Generator:
     def chance(self, p: float) -> bool:
         return bool(self.rng.random() < p)
 
-    def pick(self, options: list) -> object:
+    def pick(self, options: Sequence[T]) -> T:
         return options[int(self.rng.integers(len(options)))]
 
     def size(self) -> Dim:
@@ -335,7 +337,8 @@ class Generator:
         self.rng.shuffle(cf)
         rf += [""] * (2 - len(rf))
         cf += [""] * (2 - len(cf))
-        parts = [tuple(atom(x) if x else ONE for x in pair) for pair in zip(rf, cf, strict=True)]
+        parts: list[Shape] = [(atom(a) if a else ONE, atom(b) if b else ONE)
+                              for a, b in zip(rf, cf, strict=True)]
         return call("kron", self.expr(parts[0], d), self.expr(parts[1], d), shape=shape)
 
     # ------------------------------------------------------------------ domains

@@ -44,7 +44,7 @@ from .tree import shape_value
 try:  # optional: the PyTorch backend's check needs it
     import torch
 except ImportError:  # pragma: no cover - exercised only where torch is not installed
-    torch = None
+    torch = None  # type: ignore[assignment]
 
 CHECKS = ("value", "printed", "numpy", "jax", "torch")
 # Oracle values above this are too large for a relative comparison to mean much.

@@ -97,8 +97,8 @@ try:  # the oracle proper; without JAX, finite differences of the NumPy translat
     jax.config.update("jax_enable_x64", True)
     HAVE_JAX = True
 except ImportError:  # pragma: no cover - exercised only where JAX is not installed
-    jax = None
-    jnp = None
+    jax = None  # type: ignore[assignment]
+    jnp = None  # type: ignore[assignment]
     HAVE_JAX = False
 
 # The oracle a run uses unless told: JAX autodiff, or finite differences without JAX.
