@@ -38,6 +38,10 @@ KNOWN: dict[str, str] = {
                              "numbers (exp(1.5), sigmoid(-1), step of a constant)",
     "codegen-vanished-variable": "fuzz finding: generated functions refuse a variable that "
                                  "simplification removed from the function (u - u)",
+    "structured-index-form": "fuzz finding: a structured derivative without a matrix form "
+                             "(index form) evaluates to the unconstrained one",
+    "list-denominator-codegen": "fuzz finding: generated code for a vector function by a "
+                                "list of scalars ignores the denominator layout",
 }
 
 DOCUMENTED: dict[str, str] = {
@@ -99,6 +103,10 @@ _PREDICATES: dict[str, Callable[[Case, Any], bool]] = {
     and "unexpected keyword argument" in f.detail,
     "unsized-printing": _unsized_printing,  # a printed fill constant: fault 5 before 2
     "fill-dropped": _fill_dropped,
+    "structured-index-form": lambda c, f: c.structured and f.check in ("value", *BACKENDS)
+    and f.kind == "mismatch" and f.printed.startswith("df ="),
+    "list-denominator-codegen": lambda c, f: f.check in BACKENDS and len(c.wrt) > 1
+    and c.layout == "denominator" and f.kind == "shape",
 }
 
 
