@@ -124,8 +124,10 @@ def _numpy(got: Any) -> Any:
     return got
 
 
-def compare(got: Any, want: np.ndarray, rtol: float) -> tuple[str, str] | None:
-    """None when equal; else (kind, summary) with kind "shape" or "mismatch"."""
+def compare(got: Any, want: np.ndarray, rtol: float, floor: float = 1.0
+            ) -> tuple[str, str] | None:
+    """None when equal; else (kind, summary) with kind "shape" or "mismatch". The
+    tolerance is rtol * max(floor, max|want|)."""
     got = _numpy(got)
     try:
         g = np.asarray(got, dtype=float)
@@ -135,7 +137,7 @@ def compare(got: Any, want: np.ndarray, rtol: float) -> tuple[str, str] | None:
     if g.shape != want.shape:
         return "shape", (f"got shape {g.shape} {_brief(g)}, expected {want.shape} "
                          f"{_brief(want)}")
-    scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+    scale = max(floor, float(np.max(np.abs(want)))) if want.size else floor
     err = float(np.max(np.abs(g - want))) if want.size else 0.0
     if not np.all(np.isfinite(g)) or err > rtol * scale:
         return "mismatch", (f"max error {err:.3g} (scale {scale:.3g}): got {_brief(g)}, "
@@ -249,7 +251,7 @@ def _run(check: str, result: Result, fn: Callable[[], None], **kw: Any) -> None:
 def _check_value(case: Case, d: Any, exp: Expected, result: Result) -> None:
     def go() -> None:
         got = d.evaluate(**case.user_values())
-        bad = compare(got, exp.laid[-1], exp.rtol)
+        bad = compare(got, exp.laid[-1], exp.rtol, exp.scale)
         if bad:
             result.failures.append(Failure("value", bad[0], bad[1], printed=str(d),
                                            fill_like=constant_fill(exp.laid[-1],
@@ -274,7 +276,7 @@ def _check_printed(case: Case, d: Any, exp: Expected, result: Result) -> None:
                 f"{exp.printed.shape} ({exp.form}) {_brief(exp.printed)}", printed=printed,
                 fill_like=constant_fill(exp.printed, got.size)))
             return
-        bad = compare(got.reshape(shape), exp.printed, exp.rtol)
+        bad = compare(got.reshape(shape), exp.printed, exp.rtol, exp.scale)
         if bad:
             lost = node is not d.expr and any(n.op == "fill" for n in walk_nodes([d.expr]))
             result.failures.append(Failure("printed", bad[0], bad[1], printed=printed,
@@ -315,7 +317,7 @@ def _check_code(case: Case, d: Any, exp: Expected, result: Result, backend: str,
                                            f"outputs, expected {len(wants)}"))
             return
         for i, (got, want) in enumerate(zip(outs, wants, strict=True)):
-            bad = compare(got, want, exp.rtol)
+            bad = compare(got, want, exp.rtol, exp.scale)
             if bad:
                 what = "the value" if i == 0 else f"order {i}"
                 result.failures.append(Failure(
