@@ -8,6 +8,8 @@ Contract:
   orders 1..order in user shapes, numerator layout), by nested central differences of
   `reference.function(..., xp=numpy)`, steps relative to each entry's size.
 - `TOLERANCE[k]` is the relative accuracy to expect of order k (nesting loses digits).
+- Both raise ValueError when a kink of abs, sign, step, relu or norm1 lies near the
+  point (the case is then "invalid" for this oracle, counted, never a pass).
 """
 
 from __future__ import annotations
@@ -18,10 +20,24 @@ from typing import Any
 import numpy as np
 
 from . import reference
-from .tree import E, kind
+from .tree import E, kind, walk
 
 STEP = {1: 1e-5, 2: 1e-4, 3: 1e-3}
 TOLERANCE = {1: 1e-6, 2: 1e-4, 3: 2e-3}
+# Functions with a kink or a jump at 0: differences across it mean nothing.
+KINKS = ("abs", "sign", "step", "relu", "norm1")
+KINK_MARGIN = 1e-2
+
+
+def check_kinks(e: E, values: Mapping[str, Any], sizes: Mapping[str, int]) -> None:
+    """ValueError when an argument of abs, sign, step, relu or norm1 has an entry within
+    KINK_MARGIN of 0 at these values (`step(A + A')` of an orthogonal 2×2 A is exactly
+    0 off the diagonal): finite differences would step across the kink."""
+    for n in walk(e):
+        if n.op == "call" and n.arg in KINKS:
+            arg = np.asarray(reference.function(n.kids[0], values, sizes, xp=np))
+            if arg.size and float(np.min(np.abs(arg))) < KINK_MARGIN:
+                raise ValueError(f"an argument of {n.arg} is within {KINK_MARGIN} of its kink")
 
 
 def _numdiff(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float) -> np.ndarray:
@@ -50,6 +66,7 @@ def _nested(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, order: int
 
 def derivatives(e: E, wrt: str, wrt_kind: str, values: Mapping[str, Any],
                 sizes: Mapping[str, int], order: int) -> list[np.ndarray]:
+    check_kinks(e, values, sizes)
     x2 = np.asarray(values[wrt], dtype=float)
     fk = kind(e.shape)
 
@@ -63,6 +80,7 @@ def derivatives(e: E, wrt: str, wrt_kind: str, values: Mapping[str, Any],
 
 def by_list(e: E, names: list[str], values: Mapping[str, Any], sizes: Mapping[str, int],
             order: int) -> list[np.ndarray]:
+    check_kinks(e, values, sizes)
     fk = kind(e.shape)
 
     def f(v: np.ndarray) -> np.ndarray:

@@ -64,7 +64,7 @@ class Summary:
         self.seconds.append(r.seconds)
         self.stage_seconds.update(r.timings)
         if r.status == "invalid":
-            self.invalid[re.sub(r"[-\d.e]+", "#", r.reason)[:60]] += 1
+            self.invalid[re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", r.reason)[:70]] += 1
             return
         for c in r.not_applicable:
             self.not_applicable[c] += 1

@@ -80,6 +80,8 @@ def _settings(case: Case) -> Iterator[Case]:
     if case.structured:
         yield replace(case, structured=False)
     for name, (shape, props) in case.used().items():
+        if case.structured and name in case.wrt:
+            continue  # --structured needs its variable's symmetric/diagonal property
         if props:  # a property the failure does not need goes (domains are re-checked)
             yield replace(case, decls={**case.decls, name: (shape, frozenset())})
 
