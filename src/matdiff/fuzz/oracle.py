@@ -257,7 +257,7 @@ def _check_value(case: Case, d: Any, exp: Expected, result: Result) -> None:
                                            fill_like=constant_fill(exp.laid[-1],
                                                                    np.size(got))))
 
-    _run("value", result, go)
+    _run("value", result, go, printed=str(d))
 
 
 def _check_printed(case: Case, d: Any, exp: Expected, result: Result) -> None:
@@ -325,4 +325,4 @@ def _check_code(case: Case, d: Any, exp: Expected, result: Result, backend: str,
                     fill_like=constant_fill(np.asarray(want), int(np.size(_numpy(got))))))
                 return
 
-    _run(backend, result, go)
+    _run(backend, result, go, printed=str(d))
