@@ -42,6 +42,9 @@ KNOWN: dict[str, str] = {
                              "(index form) evaluates to the unconstrained one",
     "list-denominator-codegen": "fuzz finding: generated code for a vector function by a "
                                 "list of scalars ignores the denominator layout",
+    "codegen-scalar-fill": "fuzz finding: generated code computes a zero or a fill "
+                           "(matrix(0), vector(0)', a zero block) as a 0-d scalar and then "
+                           "fails on it (IndexError, LinAlgError, matmul of a 0-d array)",
 }
 
 DOCUMENTED: dict[str, str] = {
@@ -51,6 +54,10 @@ DOCUMENTED: dict[str, str] = {
 
 BACKENDS = ("numpy", "jax", "torch")
 _FILL = re.compile(r"\b(vector|matrix)\(|\breshape\(")
+# What NumPy, JAX and torch say when handed a 0-d array where an array was needed.
+_SCALAR_ARRAY = re.compile(r"invalid index to scalar variable|0-dimensional array|"
+                           r"does not have enough dimensions \(has 0|got 0-D|"
+                           r"0-d (array|tensor)")
 _SUM = re.compile(r"[A-Za-z0-9_*]+(?:\+[A-Za-z0-9_*]+)+")
 
 
@@ -89,7 +96,8 @@ def _unsized_printing(case: Case, f: Any) -> bool:
     if f.check != "printed":
         return False
     return bool(_FILL.search(f.printed)) or f.printed.strip() == "0" or (
-        "cannot infer the size" in f.detail) or (f.kind == "mismatch" and f.fill_lost)
+        "cannot infer the size" in f.detail) or (f.kind == "mismatch" and f.fill_lost) or (
+        "entries of block" in f.detail and "0 (scalar)" in f.detail)  # a bare 0 in a block
 
 
 _PREDICATES: dict[str, Callable[[Case, Any], bool]] = {
@@ -105,6 +113,8 @@ _PREDICATES: dict[str, Callable[[Case, Any], bool]] = {
     and "unexpected keyword argument" in f.detail,
     "unsized-printing": _unsized_printing,  # a printed fill constant: fault 5 before 2
     "fill-dropped": _fill_dropped,
+    "codegen-scalar-fill": lambda c, f: f.check in BACKENDS and f.kind == "error" and bool(
+        _SCALAR_ARRAY.search(f.detail)),
     "structured-index-form": lambda c, f: c.structured and f.check in ("value", *BACKENDS)
     and f.kind == "mismatch" and f.printed.startswith("df ="),
     "list-denominator-codegen": lambda c, f: f.check in BACKENDS and len(c.wrt) > 1
