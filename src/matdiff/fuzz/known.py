@@ -56,8 +56,8 @@ BACKENDS = ("numpy", "jax", "torch")
 _FILL = re.compile(r"\b(vector|matrix)\(|\breshape\(")
 # What NumPy, JAX and torch say when handed a 0-d array where an array was needed.
 _SCALAR_ARRAY = re.compile(r"invalid index to scalar variable|0-dimensional array|"
-                           r"does not have enough dimensions \(has 0|got 0-D|"
-                           r"0-d (array|tensor)")
+                           r"does not have enough dimensions \(has 0|got 0-D|\b0D\b|"
+                           r"0-d (array|tensor)|tensor of dimension 0")
 _SUM = re.compile(r"[A-Za-z0-9_*]+(?:\+[A-Za-z0-9_*]+)+")
 
 
