@@ -78,15 +78,18 @@ def _structured_codegen(case: Case, f: Any) -> bool:
 
 def _fill_dropped(case: Case, f: Any) -> bool:
     """A printed result or generated code of too few entries where the derivative is a
-    constant fill (`sum(X + sum(X))` by X gives 7.0, not a matrix of 7s), or of the
-    wrong shape with a fill constant in the result."""
+    constant fill (`sum(X + sum(X))` by X gives 7.0, not a matrix of 7s), of the wrong
+    shape with a fill constant in the result, or a wrong number from a result whose fill
+    does not survive printing (a sum over a fill taken as a sum over a scalar)."""
     if f.check not in (*BACKENDS, "printed"):
         return False
     if f.kind == "shape":
         return f.fill_like or bool(_FILL.search(f.printed))
+    if f.kind == "mismatch":  # `sum(matrix(1 - 2*a))` computed as sum(1 - 2*a)
+        return f.fill_lost
     # the code then fails on the shapes it was given (reshape, or torch's outer of a 0-d)
-    return f.kind == "error" and ("reshape" in f.detail or "outer" in f.detail) and bool(
-        _FILL.search(f.printed))
+    wrong_size = re.search(r"reshape|outer|is invalid for input of size", f.detail)
+    return f.kind == "error" and bool(wrong_size) and bool(_FILL.search(f.printed))
 
 
 def _unsized_printing(case: Case, f: Any) -> bool:
