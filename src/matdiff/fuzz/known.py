@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .case import STRUCTURE, Case
+from .tree import kind
 
 KNOWN: dict[str, str] = {
     "structured-codegen": "issue 9 fault 1: generated code of order >= 2 for a symmetric/"
@@ -44,7 +45,8 @@ KNOWN: dict[str, str] = {
                                 "list of scalars ignores the denominator layout",
     "codegen-scalar-fill": "fuzz finding: generated code computes a zero or a fill "
                            "(matrix(0), vector(0)', a zero block) as a 0-d scalar and then "
-                           "fails on it (IndexError, LinAlgError, matmul of a 0-d array)",
+                           "fails on it (IndexError, LinAlgError, matmul of a 0-d array) "
+                           "or returns the function's value in the wrong shape",
 }
 
 DOCUMENTED: dict[str, str] = {
@@ -116,12 +118,15 @@ _PREDICATES: dict[str, Callable[[Case, Any], bool]] = {
     and "unexpected keyword argument" in f.detail,
     "unsized-printing": _unsized_printing,  # a printed fill constant: fault 5 before 2
     "fill-dropped": _fill_dropped,
-    "codegen-scalar-fill": lambda c, f: f.check in BACKENDS and f.kind == "error" and bool(
-        _SCALAR_ARRAY.search(f.detail)),
+    "codegen-scalar-fill": lambda c, f: f.check in BACKENDS and (
+        (f.kind == "error" and bool(_SCALAR_ARRAY.search(f.detail)))
+        or (f.kind == "shape" and f.output == 0 and f.fill_in_function)),
     "structured-index-form": lambda c, f: c.structured and f.check in ("value", *BACKENDS)
     and f.kind == "mismatch" and f.printed.startswith("df ="),
+    # a square Jacobian (m = k) left untransposed is a mismatch rather than a shape
     "list-denominator-codegen": lambda c, f: f.check in BACKENDS and len(c.wrt) > 1
-    and c.layout == "denominator" and f.kind == "shape",
+    and c.layout == "denominator" and f.kind in ("shape", "mismatch")
+    and kind(c.expr.shape) == "col",
 }
 
 

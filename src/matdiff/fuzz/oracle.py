@@ -65,6 +65,9 @@ class Failure:
     # The derivative's expression holds a constant fill (vector(c), matrix(c)) and its
     # printed text does not read back to the same expression.
     fill_lost: bool = False
+    # The function itself (as matdiff built it) holds a fill: generated code that gets
+    # even the function's value wrong in shape is computing the fill as a scalar.
+    fill_in_function: bool = False
 
 
 @dataclass
@@ -333,7 +336,8 @@ def _check_code(case: Case, d: Any, exp: Expected, result: Result, backend: str,
                 result.failures.append(Failure(
                     backend, bad[0], f"{what}: {bad[1]}", output=i, printed=str(d),
                     fill_like=constant_fill(np.asarray(want), int(np.size(_numpy(got)))),
-                    fill_lost=fill_lost(d, case)))
+                    fill_lost=fill_lost(d, case), fill_in_function=any(
+                        n.op == "fill" for n in walk_nodes([d.function]))))
                 return
 
     _run(backend, result, go, printed=str(d))
