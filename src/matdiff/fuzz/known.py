@@ -26,7 +26,13 @@ from typing import Any
 from .case import STRUCTURE, Case
 from .tree import kind
 
-KNOWN: dict[str, str] = {
+# Empty: issue 9's five classes and the five the fuzzer found besides are fixed (the
+# recognisers below stay, so that a class that comes back can be listed by name with the
+# issue that tracks it). A 1,500-case --strict run had no open failure.
+KNOWN: dict[str, str] = {}
+
+# What the classes were, for the record (see _PREDICATES).
+FIXED: dict[str, str] = {
     "structured-codegen": "issue 9 fault 1: generated code of order >= 2 for a symmetric/"
                           "spd/diagonal/orthogonal variable gets the lower orders wrong",
     "fill-dropped": "issue 9 fault 2: constant-fill factors dropped when terms combine "

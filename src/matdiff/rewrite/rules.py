@@ -658,7 +658,9 @@ def bilinear_form_as_trace(n: Node) -> Node | None:
         return None
     left, right = fs
     if left.op == "transpose" and left.children[0].op == "vec" and right.op == "vec":
-        return b.tr(b.matmul(b.transpose(left.children[0].children[0]), right.children[0]))
+        U, V = left.children[0].children[0], right.children[0]
+        if U.shape == V.shape:  # vec(A)'*vec(B) with A m×n, B n×m is no trace of A'*B
+            return b.tr(b.matmul(b.transpose(U), V))
     return None
 
 

@@ -76,7 +76,9 @@ def _numerator_form(d: Derivative, prev: Derivative | None) -> Node | None:
         return None
     if d.form == "kronecker" and d.order >= 3 and not _third_of_scalar_by_column(d, prev):
         return None
-    if d.layout == "denominator" and d.form in DENOMINATOR_TRANSPOSED:
+    if d.layout == "denominator" and d.form in DENOMINATOR_TRANSPOSED and len(d.wrt) == 1:
+        # (by a list of scalars the grid is laid out in the requested layout already,
+        # as Derivative.evaluate returns it)
         return simplify(b.transpose(d.expr))
     return d.expr
 
