@@ -3,9 +3,9 @@ the server down.
 
 Contract: `WorkerPool(size, time_limit)`; `await pool.run(job, request)` runs
 `service.JOBS[job](**request)` in one of `size` worker processes and returns
-`("ok", payload)`, `("user", error_payload)` for a `MatdiffError`,
-`("unavailable", what, detail)` when an optional part of matdiff is missing, or
-`("internal", type name)` for anything else. It raises `JobTimeout` when the job runs
+`("ok", payload)`, `("user", error_payload)` for a `MatdiffError`, `("limit", message)`
+when it runs out of memory or nesting depth, or `("internal", type name)` for anything
+else. It raises `JobTimeout` when the job runs
 past `time_limit` seconds (the worker is killed and replaced, so its CPU comes back at
 once) and `Busy` when no worker frees up within `queue_limit` seconds. A worker that
 dies (out of memory, a crash) is replaced the same way and reported as internal.
@@ -55,7 +55,7 @@ def _limit_memory(mb: int | None) -> None:
 def execute(job: str, request: dict[str, Any]) -> tuple:
     """Run one job and classify its outcome (never raises)."""
     from ..errors import MatdiffError
-    from .service import JOBS, Unavailable, error_payload
+    from .service import JOBS, error_payload
 
     try:
         if job == "_sleep":  # used by the tests of the time limit only
@@ -70,8 +70,6 @@ def execute(job: str, request: dict[str, Any]) -> tuple:
         elif e.text is not None and e.text == request.get("expression"):
             field = "expression"
         return ("user", error_payload(e, field))
-    except Unavailable as e:
-        return ("unavailable", e.what, e.detail)
     except MemoryError:
         return ("limit", "the derivation needed more memory than the server allows")
     except RecursionError:

@@ -3,10 +3,7 @@
 Contract: every `*_job(**request)` takes the fields of a validated request (strings,
 numbers, a dict of declarations) and returns a JSON-ready dict; it never touches HTTP.
 Errors a user can cause are `MatdiffError`s, turned into `error_payload` by the caller
-(the same message, hint and caret column the command line prints). Jobs that need a
-part of matdiff another module provides (LaTeX, code generation, steps, answer
-checking) import it lazily and raise `Unavailable` when it is missing, so the page can
-say "not available yet" instead of failing.
+(the same message, hint and caret column the command line prints).
 
 These functions run in worker processes (see pool.py): they only see the request's
 data, parse the user's text with matdiff's parser (nothing is ever eval'd), and return
@@ -22,7 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from ..backends.codegen import generate
 from ..errors import MatdiffError
+from ..teach.check import check_answer
+from ..teach.derivation import _latex_printer
+from ..teach.steps import derivation as derivation_of
 
 # Bounds on the request fields (the HTTP layer checks them before a job starts).
 MAX_EXPRESSION = 2_000
@@ -30,23 +31,6 @@ MAX_ORDER = 4
 MAX_VARIABLES = 40
 MAX_DECLARATION = 200
 BACKENDS = ("numpy", "jax", "torch")
-
-
-class Unavailable(Exception):
-    """A part of matdiff this endpoint needs is not installed or not written yet."""
-
-    def __init__(self, what: str, detail: str = "") -> None:
-        super().__init__(what)
-        self.what = what
-        self.detail = detail
-
-
-def _optional(module: str, attr: str, what: str) -> Any:
-    """`module.attr`, or `Unavailable` when the module or the name is not there yet."""
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as e:
-        raise Unavailable(what, f"{type(e).__name__}: {e}") from None
 
 
 def error_payload(e: MatdiffError, field: str | None = None) -> dict[str, Any]:
@@ -300,7 +284,6 @@ def _display(d: Any, latex: str | None) -> dict | None:
 def steps_job(**request: Any) -> dict:
     """The derivation as text, and as sections of steps (each with its typeset equation
     and the rule that justifies it) that the page lays out one under another."""
-    derivation_of = _optional("matdiff.teach.steps", "derivation", "step-by-step derivations")
     d = _derive(request)
     derivation = derivation_of(d)
     try:
@@ -317,23 +300,11 @@ def steps_job(**request: Any) -> dict:
 
 
 def _step_sections(derivation: Any) -> list[dict]:
-    # The steps' own LaTeX printer (it knows their display nodes), else the plain one.
-    tex = _optional_attr("matdiff.teach.derivation", "_latex_printer")
-    if tex is not None:
-        tex = tex()
-    else:
-        from ..backends.latex import to_latex as tex
+    tex = _latex_printer()  # the steps' own LaTeX printer: it knows their display nodes
     out = []
     for title, steps in derivation._groups():
         out.append({"title": str(title), "steps": [_step_payload(s, tex) for s in steps]})
     return out
-
-
-def _optional_attr(module: str, attr: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return None
 
 
 def _step_payload(s: Any, to_latex: Any) -> dict:
@@ -394,13 +365,11 @@ def _tex_text(s: str) -> str:
 def code_job(backend: str = "numpy", **request: Any) -> dict:
     if backend not in BACKENDS:
         raise MatdiffError(f"unknown code backend {backend!r}", hint="use numpy, jax or torch")
-    generate = _optional("matdiff.backends.codegen", "generate", "code generation")
     d = _derive(request)
     return {"backend": backend, "code": str(generate(d, backend))}
 
 
 def check_answer_job(answer: str, **request: Any) -> dict:
-    check_answer = _optional("matdiff.teach.check", "check_answer", "answer checking")
     v = check_answer(
         request["expression"],
         request["wrt"],
@@ -430,23 +399,6 @@ def _rounded(a: np.ndarray, limit: int = 64) -> Any:
     if a.size > limit:
         return None
     return np.round(a.astype(float), 6).tolist()
-
-
-def _fd_by_entries(f, x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of f (array-valued) by each entry of x0: shape f + x0."""
-    x0 = np.asarray(x0, dtype=float)
-    f0 = np.asarray(f(x0.copy() if x0.ndim else float(x0)), dtype=float)
-    out = np.zeros(f0.shape + x0.shape)
-    for idx in np.ndindex(*x0.shape):
-        step = h * max(1.0, abs(float(x0[idx])))
-        hi = x0.copy()
-        lo = x0.copy()
-        hi[idx] += step
-        lo[idx] -= step
-        fh = np.asarray(f(hi if hi.ndim else float(hi)), dtype=float)
-        fl = np.asarray(f(lo if lo.ndim else float(lo)), dtype=float)
-        out[(Ellipsis, *idx)] = (fh - fl) / (2 * step)
-    return out
 
 
 # Random inputs per check: the same as `matdiff --check` and `Derivative.check()`.
@@ -495,10 +447,6 @@ EXAMPLES: list[dict[str, Any]] = [
     {"expression": "0.5*norm2(relu(W*x) - y)^2", "wrt": "W", "variables": {}},
     {"expression": "a'*inv(X)*b", "wrt": "X", "variables": {"a": "vector n", "b": "vector n"}},
 ]
-
-
-def examples_job(**_: Any) -> dict:
-    return {"examples": EXAMPLES}
 
 
 JOBS = {
