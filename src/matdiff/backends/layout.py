@@ -72,12 +72,14 @@ def signed(e: Node) -> tuple[bool, Node]:
 def spell_sum(e: Node, show: Callable[[Node, int], str], later: int) -> tuple[str, int]:
     """An `add`: the added terms, then the subtracted ones, each shown by `show(term,
     min_level)`; a term after the first, or subtracted, needs level `later`. A broadcast
-    scalar in a matrix sum is written as the scalar: `1 - y`."""
+    scalar in a matrix sum is written as the scalar: `1 - y`, but only when another term
+    keeps the sum's shape (`matrix(a) - matrix(1)` is not the scalar `a - 1`)."""
     terms = [signed(t) for t in e.children if not negative_coefficient(t)]
     terms += [signed(t) for t in e.children if negative_coefficient(t)]
+    bare_scalars = not is_scalar(e.shape) and any(t.op != "fill" for _, t in terms)
     out = ""
     for i, (is_neg, shown) in enumerate(terms):
-        if shown.op == "fill" and not is_scalar(e.shape):
+        if shown.op == "fill" and bare_scalars:
             text = show(shown.children[0], MUL)
         else:
             text = show(shown, later if (is_neg or i > 0) else ADD)
