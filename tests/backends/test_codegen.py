@@ -117,6 +117,9 @@ for _name, _op in OPS.items():
         OP_CASES[_name] = Case(_name, f"sum({_name}(x) .* y)", "x")
 
 EXTRA = [
+    # found by the random expressions: a gradient that is a sum of broadcast constants
+    # only (vector(1) + vector(tr(matrix(1)))) once came out as a scalar
+    Case("sum-of-fills-keeps-its-shape", "sum([sum(x)*eye(n), x])", "x"),
     Case("x'Ax-hessian-denominator", "x'*A*x", "x", {"A": "matrix n n"},
          {"order": 2, "layout": "denominator"}),
     Case("Ax-matrix-by-scalar", "t*A + A'*A", "t", {"t": "scalar", "A": "matrix n n"}),
