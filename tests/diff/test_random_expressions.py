@@ -229,9 +229,11 @@ def test_printed_text_parses_back_to_the_same_text_and_value(e, seed):
     assume(not UNREADABLE & {n.op for n in walk([e])})
     text = to_text(e)
     again = parse(text, S.DECLARATIONS)
-    # Reading normalises at most once (`x + vector(a + b)` prints `(a + b) + x`, which
-    # reads back with the broadcast terms apart): the text itself is a fixed point.
-    assert to_text(again) == text
+    # Reading normalises at most once (`x + vector(a + c)` prints `(a + c) + x`, which
+    # reads back with the broadcast terms apart, printed `a + c + x`); after that the
+    # text is a fixed point, and the value never changes.
+    normal = to_text(again)
+    assert normal == text or to_text(parse(normal, S.DECLARATIONS)) == normal
     values = S.values_for([e], seed)
     want = value(e, values)
     tame(want)
