@@ -337,7 +337,7 @@ def test_docstring_names_each_order():
     assert "order 2 (Hessian, Kronecker form)" in src
     src = generate(_derive(ACCEPTANCE[5]))
     assert "(Jacobian)" in src
-    src = generate(_derive(EXTRA[1]))
+    src = generate(_derive(next(c for c in EXTRA if c.id == "Ax-matrix-by-scalar")))
     assert "(derivative by a scalar)" in src
     src = generate(_derive(next(c for c in HIGHER if c.id == "index-kron")))
     assert "order 1 (first derivative, from the first differential on basis directions)" in src
