@@ -123,13 +123,7 @@ def test_index_form_equals_derivative_evaluate(f, wrt, decls, order, printed) ->
     d = derive(f, wrt, decls, order)
     rng = np.random.default_rng(7)
     values = random_values(matdiff.variables_of(f, decls or None), rng)
-    try:
-        reference = d.evaluate(**values)
-    except (MatdiffError, ValueError, KeyError) as e:
-        # Known gaps of Derivative.evaluate (diff/evaluation.py), not of the index form:
-        # sizes fixed only by variables absent from the result (d(A*x)/dA = kron(x', eye)),
-        # and Kronecker forms above order 2. The basis test above still checks these.
-        pytest.xfail(f"Derivative.evaluate cannot evaluate this result: {e}")
+    reference = d.evaluate(**values)
     np.testing.assert_allclose(index_tensor(d).evaluate(values), reference, rtol=1e-8, atol=1e-8)
 
 

@@ -318,17 +318,9 @@ def assert_mentions(d, *alternatives: str) -> None:
 
 
 def evaluate_parsed(expr, values: Mapping[str, Any], sizes=None):
-    """Evaluate what matdiff.parse returned: its `.evaluate`, else matdiff.evaluate."""
-    if hasattr(expr, "evaluate"):
-        return expr.evaluate(**dict(values))
-    if hasattr(matdiff, "evaluate"):
-        # sizes that only the function's variables tell (a pasted `eye(n)` alone)
-        return matdiff.evaluate(expr, dict(values), sizes=sizes)
-    # parse returns a bare expression node; the public API has no evaluate for it,
-    # so use the reference evaluator (this checks the round trip, not a derivative).
-    from matdiff.backends.evaluate import evaluate as _evaluate_node
-
-    return _evaluate_node(expr, dict(values))
+    """Evaluate what matdiff.parse returned with matdiff.evaluate; `sizes` gives the
+    sizes only the function's variables tell (a pasted `eye(n)` alone)."""
+    return matdiff.evaluate(expr, dict(values), sizes=sizes)
 
 
 def assert_pasteable(d, variables: Mapping[str, str], values: Mapping[str, Any],

@@ -7,17 +7,17 @@
 - "unicode": the derivative equation in Unicode math (backends/unicode.py);
 - "index": the derivative tensor in Einstein notation (backends/index_form.py);
 - "numpy", "jax", "torch": a Python function computing the value and the derivative,
-  from `matdiff.backends.codegen.generate(d, backend)`, imported only when asked for.
+  from `matdiff.backends.codegen.generate(d, backend)`.
 
-An unknown format, or code generation that is not installed, is a `MatdiffError`.
+An unknown format is a `MatdiffError`.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from ..errors import MatdiffError
+from .codegen import generate
 
 FORMATS = ("text", "plain", "latex", "unicode", "index", "numpy", "jax", "torch",
            "array_api")
@@ -42,15 +42,6 @@ def render(d: Any, fmt: str = "text") -> str:
 
         return index_form(d)
     if fmt in CODE_BACKENDS:
-        try:
-            codegen = importlib.import_module("matdiff.backends.codegen")
-        except ImportError as e:
-            if e.name not in ("matdiff.backends.codegen", None):
-                raise
-            raise MatdiffError("code generation is not available") from e
-        generate = getattr(codegen, "generate", None)
-        if generate is None:
-            raise MatdiffError("code generation is not available")
         return generate(d, fmt)
     raise MatdiffError(
         f"unknown output format {fmt!r}",

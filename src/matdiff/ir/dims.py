@@ -100,10 +100,6 @@ def is_row(shape: Shape) -> bool:
     return shape[0] == 1 and shape[1] != 1
 
 
-def is_vector(shape: Shape) -> bool:
-    return is_column(shape) or is_row(shape)
-
-
 def is_square(shape: Shape) -> bool:
     return shape[0] == shape[1]
 

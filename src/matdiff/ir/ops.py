@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import ShapeError
-from .dims import SCALAR, Dim, Shape, dim_mul, format_shape, is_column, is_scalar, is_square
+from .dims import SCALAR, Shape, dim_mul, format_shape, is_column, is_scalar, is_square
 
 ShapeRule = Callable[..., Shape]
 
@@ -182,7 +182,3 @@ FUNCTION_ARITY: dict[str, int] = {
     for name, op in OPS.items()
     if op.category in ("function", "elementwise")
 }
-
-
-def dims_equal(a: Dim, b: Dim) -> bool:
-    return a == b

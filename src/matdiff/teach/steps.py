@@ -52,7 +52,7 @@ from .shown import applied, rule_text, show, show_transposed
 from .stepcheck import check_step
 
 __all__ = ["SECTIONS", "SECTION_TITLES", "Derivation", "DerivationStep", "check_step",
-           "derivation", "split_terms", "steps_text", "substitute"]
+           "derivation", "split_terms", "substitute"]
 
 
 def _simplification_steps(
@@ -390,7 +390,3 @@ def _scalar_list(der: Derivation, d: Derivative) -> None:
                                         "=", label="df"))
         return
     der.steps.append(DerivationStep("result", rule, None, d.expr, "=", label=label))
-
-
-def steps_text(d: Derivative) -> str:
-    return derivation(d).text()

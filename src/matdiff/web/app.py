@@ -10,9 +10,8 @@ Contract (`create_app(settings)`):
   by the API page at /docs (served from static/, no CDN: it works offline).
 - Every error is JSON `{"error": {"message", "hint", "column", "span", "text", ...}}`
   with the message and caret column the command line shows: 422 for input matdiff
-  rejects, 413 for a body over `max_body` bytes, 501 for a part of matdiff not written
-  yet, 503 when every worker stays busy, 504 for a derivation over the time limit, 500
-  (no traceback) for a bug.
+  rejects, 413 for a body over `max_body` bytes, 503 when every worker stays busy, 504
+  for a derivation over the time limit, 500 (no traceback) for a bug.
 - User text is only ever parsed by matdiff's parser; each job runs in a worker process
   with a hard time limit (pool.py), so a runaway derivation is killed, not waited for.
 - Results are cached (LRU) by request, since derivations are deterministic.
@@ -321,14 +320,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse(rest[0])
         if status == "user":
             return JSONResponse(rest[0], status_code=422)
-        if status == "unavailable":
-            what, detail = rest
-            verb = "are" if what.endswith("s") else "is"
-            return JSONResponse(
-                error_body(f"{what} {verb} not available yet", hint=detail or None,
-                           kind="Unavailable"),
-                status_code=501,
-            )
         if status == "limit":
             return JSONResponse(error_body(rest[0], kind="LimitError"), status_code=422)
         return JSONResponse(

@@ -284,12 +284,14 @@ class Emitter:
 
     def _add(self, n: Node) -> str:
         parts: list[str] = []
+        # a constant added to an array broadcasts, so it needs no array of its own, but
+        # only when another term is that array (vector(1) + vector(c) is no scalar)
+        broadcast = kind(n.shape) != "scalar" and any(c.op != "fill" for c in n.children)
         for coef, term, factors in self._signed_terms(n):
             if coef < 0 and term not in self.memo and self.uses[term] <= 1:
                 body = self._scaled(-coef, factors)
                 parts.append(("- " if parts else "-") + _paren_sum(body))
-            elif term.op == "fill" and kind(n.shape) != "scalar" and len(n.children) > 1:
-                # a constant added to an array broadcasts: no array of the constant
+            elif term.op == "fill" and broadcast:
                 parts.append(("+ " if parts else "") + self.code(term.children[0]))
             else:
                 parts.append(("+ " if parts else "") + self.code(term))

@@ -327,7 +327,7 @@ async function loadTab(name, force) {
     $("code").textContent = "generating…";
     const r = await api("/api/code", request({ backend: state.backend }));
     if (gen !== generation || loaded[name] !== key) return;
-    $("code").textContent = r.ok ? r.data.code : (r.status === 501 ? r.error.message : "error: " + r.error.message);
+    $("code").textContent = r.ok ? r.data.code : "error: " + r.error.message;
   } else if (name === "steps") {
     $("steps-note").replaceChildren(el("p", { class: "busy", text: "deriving…" }));
     $("steps-text").textContent = "";
@@ -359,8 +359,7 @@ async function checkAnswer() {
   const r = await api("/api/check-answer", request({ answer }));
   out.replaceChildren();
   if (!r.ok) {
-    if (r.status === 501) unavailable(out, r);
-    else showError($("answer-error"), r.error, r.error.field === "answer" ? $("answer") : null);
+    showError($("answer-error"), r.error, r.error.field === "answer" ? $("answer") : null);
     return;
   }
   const v = r.data;

@@ -106,10 +106,10 @@ function clearError(box, input) {
   if (input) input.classList.remove("invalid");
 }
 
-// A section whose request failed: "not available yet" (501) or the error with its hint.
+// A section whose request failed: the error with its hint.
 function unavailable(target, r) {
   const err = r.error;
-  const hint = err.hint && r.status !== 501 ? " — hint: " + err.hint : "";
+  const hint = err.hint ? " — hint: " + err.hint : "";
   target.replaceChildren(el("p", { class: "unavailable", text: (err.message || "error") + hint }));
 }
 
