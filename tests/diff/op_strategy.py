@@ -145,6 +145,12 @@ BUILDERS: dict[str, list[Builder]] = {
               ("S", ("M",), lambda m: F.norm2(GUARDS["nonzero"](m)))],
     "softmax": [("V", ("V",), F.softmax)],
     "logsumexp": [("S", ("V",), F.logsumexp)],
+    # the batched forms (MATLAB's dim): along the rows, a column; along the columns, a
+    # matrix of the same shape
+    "sumdim": [("V", ("M",), lambda m: b.sum_dim(m, 2))],
+    "softmaxdim": [("M", ("M",), lambda m: b.softmax_dim(m, 1)),
+                   ("M", ("M",), lambda m: b.softmax_dim(m, 2))],
+    "logsumexpdim": [("V", ("M",), lambda m: b.logsumexp_dim(m, 2))],
     # d expm(X) has a matrix form only for X = s*A with A constant (MATH.md): the second
     # builder makes that shape, so a derivative by a variable of s exists
     "expm": [("M", ("M",), _guarded("expm", F.expm)),

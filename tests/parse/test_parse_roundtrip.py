@@ -159,7 +159,7 @@ def test_roundtrip_random(text):
     "-y'*log(softmax(x))", "0.5*norm2(relu(A*x) - y)^2", "log(1 + exp(x'*y))",
     "X*A*X'", "x'*X*x", "expm(a*A)*x", "a - A", "A - a", "-(x - y)", "b - (a - b)",
     # a sum of broadcast scalars alone keeps its shape (it once printed as `(a - 1)*x`)
-    "(matrix(a) - matrix(1))*x", "vector(a) - vector(b)", "x + vector(a) - vector(1)",
+    "(matrix(a) - matrix(1))*x", "(vector(a) - vector(b))'*x", "x + vector(a) - vector(1)",
 ])
 def test_roundtrip_examples(text):
     roundtrip(text)

@@ -34,9 +34,9 @@ from .layout import wrap as _wrap
 
 
 def to_text(e: Node) -> str:
-    check_depth([e], PRINT_DEPTH, "printing")  # the printer recurses
     """An expression in the input language, with the fewest parentheses that keep its
     meaning: `to_text(d.expr)` pastes back in (`"(A + A')*x"`)."""
+    check_depth([e], PRINT_DEPTH, "printing")  # the printer recurses
     with printing(e):
         return _p(e)[0]
 

@@ -8,8 +8,8 @@ Contract:
   structured gradients `G + G' - diag(diag(G))`, or `diag(diag(G))` for a diagonal
   variable), and the matrix the printed result must evaluate to (`printed`, 2-D) with
   the name of its form.
-- The printed matrix follows MATH.md's identification table, order by order, with F the
-  previous order's matrix (f itself at order 1) and X the variable (both 2-D):
+- The printed matrix follows the identification table (vec(dF) = M*vec(dX)), order by
+  order, with F the previous order's matrix (f itself at order 1) and X the variable (both 2-D):
   F scalar: the gradient, X's shape; X scalar: the derivative by a scalar, F's shape;
   F a vector and X a column: the Jacobian, size(F)×size(X); otherwise the Kronecker
   form M with vec(dF) = M*vec(dX), M[i + p*j, k + m*l] = dF_ij/dX_kl (vec stacks

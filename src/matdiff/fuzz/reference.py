@@ -16,7 +16,8 @@ Contract:
 - `by_list(e, names, ...)` the derivative by a list of scalars: the stacked gradient
   (k,), the k×k Hessian grid, or the m×k Jacobian of a vector function.
 - `structured(G, props)` the structured gradient: G + G' - diag(diag(G)) for symmetric
-  and spd variables, diag(diag(G)) for diagonal ones (MATH.md "Symmetric and diagonal").
+  and spd variables, diag(diag(G)) for diagonal ones (the derivative on symmetric or
+  diagonal matrices, as the README states it).
 - `denominator(T, nf)` the denominator-layout value: the variable's axes first.
 
 JAX runs in float64 (`jax_enable_x64`), set when this module is imported.
