@@ -61,7 +61,7 @@ def test_declare_a_property_in_the_variables_table(page):
     expect(page.locator("#plain-result")).to_have_text("(A + A')*x")
     page.locator("tr[data-name=A] input.prop-box[value=symmetric]").check()
     expect(page.locator("#plain-result")).to_have_text("2*A*x")
-    assert "var=A%3A+matrix+n+n+symmetric" in page.url
+    assert "var=A%3A%20matrix%20n%20n%20symmetric" in page.url
 
 
 def test_shared_url_restores_the_result(page):

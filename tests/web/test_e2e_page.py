@@ -63,6 +63,16 @@ def test_default_variable_is_the_parameter_not_the_data(page, expr, wrt):
     expect(page.locator("#wrt-hint")).to_contain_text("pick another variable")
 
 
+def test_a_plus_typed_in_the_address_is_the_expressions_plus(page):
+    """`/?expr=sum(log(1 + exp(...)))` typed by hand: "+" is not read as a space, and
+    the address the page writes back keeps the expression's plus and its spaces."""
+    open_page(page, "?expr=" + LOGISTIC.replace("*", "%2A"))
+    expect(page.locator("#plain-result")).to_have_text(LOGISTIC_GRAD)
+    page.reload()
+    expect(page.locator("#expression")).to_have_value(LOGISTIC)
+    expect(page.locator("#plain-result")).to_have_text(LOGISTIC_GRAD)
+
+
 def test_the_default_variable_can_be_changed(page):
     open_page(page, q(LOGISTIC))
     expect(page.locator("#plain-result")).to_have_text(LOGISTIC_GRAD)
@@ -293,4 +303,4 @@ def test_a_hint_to_declare_a_scalar_is_a_button(page):
     hint.get_by_role("button", name="declare t: scalar").click()
     expect(page.locator("#expr-error")).to_be_hidden()
     expect(page.locator("#plain-result")).to_have_text("t*eye(n)")
-    assert "var=t%3A+scalar" in page.url
+    assert "var=t%3A%20scalar" in page.url

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 from ..errors import ParseError
 
-MAX_LENGTH = 10_000
+# Long enough for every printed result to paste back (a third derivative of a short
+# function can print 16,000 characters), short enough to bound the work on bad input.
+MAX_LENGTH = 100_000
 
 
 @dataclass(frozen=True)

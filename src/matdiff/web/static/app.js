@@ -386,12 +386,16 @@ function writeUrl() {
   for (const [k, v] of Object.entries(state.decls)) q.append("var", `${k}: ${v}`);
   if (state.tab !== "text") q.set("tab", state.tab);
   if (state.hide) q.set("hide", "1");
-  const url = location.pathname + (q.toString() ? "?" + q.toString() : "");
+  // spaces as %20, not "+": a "+" in the address is the plus of the expression
+  const query = q.toString().replace(/\+/g, "%20");
+  const url = location.pathname + (query ? "?" + query : "");
   if (url !== location.pathname + location.search) history.replaceState(null, "", url);
 }
 
 function readUrl() {
-  const q = new URLSearchParams(location.search);
+  // A "+" typed in the address (/?expr=1 + exp(x)) is the expression's plus, not a
+  // form-encoded space: read it as %2B.
+  const q = new URLSearchParams(location.search.replace(/\+/g, "%2B"));
   $("expression").value = q.get("expr") || "x'*A*x";
   state.wrt = q.get("wrt") || "";
   state.wrtChosen = !!state.wrt;
