@@ -444,3 +444,18 @@ def test_without_scipy_the_error_names_the_extra(monkeypatch):
     with pytest.raises(MatdiffError) as err:
         matdiff.hessian_operator("x'*x", wrt="x", x=np.ones(2))
     assert "pip install matdiff[scipy]" in str(err.value)
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+def test_array_api_hvp_runs_on_numpy_inputs(prepared):
+    """Consistency check against h.evaluate: the array-API H·v code defines every helper
+    it calls (it once called an undefined _namespace)."""
+    pytest.importorskip("array_api_compat")
+    h = matdiff.hvp("logdet(S) + tr(inv(S)*C)", wrt="S",
+                    variables={"S": "matrix n n spd", "C": "matrix n n spd"})
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((4, 4))
+    S, C, V = A @ A.T + 4 * np.eye(4), np.eye(4) + 0.1, rng.standard_normal((4, 4))
+    fn = h.compile("array_api", prepared=prepared)
+    got = fn(S=S, C=C)(V) if prepared else fn(S=S, C=C, v=V)
+    np.testing.assert_allclose(np.asarray(got), h.evaluate(S=S, C=C, v=V), rtol=1e-12)
