@@ -388,3 +388,12 @@ def test_serve_answers_on_the_printed_address(live_server):
     r = httpx.post(live_server + "/api/derivative", json={"expression": "tr(A*X)", "wrt": "X"},
                    trust_env=False, timeout=30)
     assert r.status_code == 200 and r.json()["result"] == "A'"
+
+
+def test_strict_layout_on_the_api(client):
+    """Strict numerator layout as on the command line: a gradient is a row."""
+    r = post(client, "/api/derivative", expression="x'*A*x", wrt="x", layout="strict")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["result"] == "x'*(A + A')"
+    assert "strict numerator layout" in body["layout_note"]

@@ -304,3 +304,13 @@ def test_a_hint_to_declare_a_scalar_is_a_button(page):
     expect(page.locator("#expr-error")).to_be_hidden()
     expect(page.locator("#plain-result")).to_have_text("t*eye(n)")
     assert "var=t%3A%20scalar" in page.url
+
+
+def test_strict_layout_on_the_page(page):
+    """The page offers strict numerator layout, as the command line does."""
+    open_page(page, q("x'*A*x"))
+    page.check('input[name="layout"][value="strict"]')
+    expect(page.locator("#plain-result")).to_have_text("x'*(A + A')")
+    assert "layout=strict" in page.url
+    page.reload()
+    expect(page.locator('input[name="layout"][value="strict"]')).to_be_checked()

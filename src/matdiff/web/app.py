@@ -65,8 +65,9 @@ class VariablesRequest(BaseModel):
 class DerivativeRequest(VariablesRequest):
     wrt: str = Field("", description="the variable, or a comma list of scalars")
     order: int = Field(1, description=f"1 for the first derivative, up to {MAX_ORDER}")
-    layout: Literal["numerator", "denominator"] = Field(
-        "numerator", description="numerator (gradients have the variable's shape) or denominator"
+    layout: Literal["numerator", "denominator", "strict"] = Field(
+        "numerator", description="numerator (gradients have the variable's shape), "
+        "denominator, or strict (strict numerator layout: a gradient is a row)"
     )
     structured: bool = Field(
         False, description="derivative on the space of symmetric/diagonal matrices"

@@ -400,7 +400,8 @@ function readUrl() {
   state.wrt = q.get("wrt") || "";
   state.wrtChosen = !!state.wrt;
   state.order = Math.min(4, Math.max(1, parseInt(q.get("order") || "1", 10) || 1));
-  state.layout = q.get("layout") === "denominator" ? "denominator" : "numerator";
+  state.layout = ["denominator", "strict"].includes(q.get("layout")) ? q.get("layout")
+    : "numerator";
   state.structured = q.get("structured") === "1";
   state.tab = q.get("tab") || "text";
   if (!document.querySelector(`.tabs button[data-tab="${state.tab}"]`)) state.tab = "text";
