@@ -79,7 +79,25 @@ def evaluate(
         )
     merged = dict(values or {})
     merged.update(kw)
+    sizes = _sizes_from_declared(node, variables, merged, sizes)
     return to_user(evaluate_node(node, merged, sizes=sizes), node.shape)
+
+
+def _sizes_from_declared(node: Node, variables: Variables, values: Mapping[str, Any],
+                         sizes: Mapping[str, int] | None) -> Mapping[str, int] | None:
+    """Sizes bound from the values of declared variables the expression does not hold:
+    a pasted-back result (`kron(eye(n), ones(1, m))` for sum(X, 1) by X) is evaluated
+    with the declarations and values of the function it came from."""
+    from .backends.evaluate import bind_sizes
+
+    if not isinstance(variables, Mapping):
+        return sizes
+    present = set(node.free)
+    extra = [parse(name, {name: variables[name]}) for name in variables
+             if isinstance(name, str) and name in values and name not in present]
+    if not extra:
+        return sizes
+    return bind_sizes(extra, {v.arg.name: values[v.arg.name] for v in extra}, sizes)
 
 
 MAX_SIZE = 100_000
