@@ -38,6 +38,13 @@ def check_kinks(e: E, values: Mapping[str, Any], sizes: Mapping[str, int]) -> No
             arg = np.asarray(reference.function(n.kids[0], values, sizes, xp=np))
             if arg.size and float(np.min(np.abs(arg))) < KINK_MARGIN:
                 raise ValueError(f"an argument of {n.arg} is within {KINK_MARGIN} of its kink")
+        # norm2 has its kink where its whole argument is 0 (relu(u) with every u < 0):
+        # the chain rule's x/norm2(x) is 0/0 there; matdiff refuses the point, autodiff
+        # gives NaN, and finite differences of a locally constant 0 give 0.
+        if n.op == "call" and n.arg == "norm2":
+            arg = np.asarray(reference.function(n.kids[0], values, sizes, xp=np))
+            if float(np.linalg.norm(arg)) < KINK_MARGIN:
+                raise ValueError(f"the argument of norm2 is within {KINK_MARGIN} of 0")
 
 
 def _numdiff(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float) -> np.ndarray:
