@@ -17,6 +17,7 @@ from matdiff.errors import (
     ValueError_,
 )
 from matdiff.parse import MAX_DEPTH, parse, parse_declaration, parse_declaration_line
+from matdiff.parse.lexer import MAX_LENGTH
 
 AN = {"A": "matrix n m", "x": "vector n"}
 Name = UnknownNameError
@@ -178,7 +179,7 @@ def test_transpose_hint_for_the_right_operand():
 
 def test_limits():
     with pytest.raises(LimitError, match="characters long"):
-        parse("x+" * 5001)
+        parse("x+" * (MAX_LENGTH // 2) + "x")
     deep = "(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1)
     with pytest.raises(LimitError, match="nested"):
         parse(deep)
