@@ -109,7 +109,11 @@ def _free_vars(node: Node) -> dict[str, Node]:
 
 def _wrt_names(wrt: Any) -> list[str | Node]:
     if isinstance(wrt, str):
-        return [w.strip() for w in wrt.split(",") if w.strip()]
+        names = [w.strip() for w in wrt.split(",")]
+        if len(names) > 1 and not all(names):
+            raise DiffError(f"an empty name in the list of variables {wrt!r}",
+                            hint="separate the names by single commas, e.g. x1,x2")
+        return [w for w in names if w]
     if isinstance(wrt, Node):
         return [wrt]
     if isinstance(wrt, (list, tuple)) and all(isinstance(w, (str, Node)) for w in wrt):

@@ -78,6 +78,7 @@ def parse_declaration(text: str, *, context: str = "", offset: int = 0) -> Decla
                    else "a declaration starts with scalar, vector or matrix")
     dims: list[tuple[Dim, tuple[int, int]]] = []
     props: dict[str, tuple[int, int]] = {}
+    most = {"scalar": 0, "vector": 1, "matrix": 2}[kind]
     for word, s, e in words[1:]:
         if word in PROPERTIES:
             props[word] = (s, e)
@@ -90,6 +91,9 @@ def parse_declaration(text: str, *, context: str = "", offset: int = 0) -> Decla
             dims.append((int(word), (s, e)))
         elif _IDENT.match(word):
             close = difflib.get_close_matches(word.lower(), PROPERTIES, n=1, cutoff=0.75)
+            # `sym` where no size fits any more: a shortened property, not a size
+            close = close or [p for p in PROPERTIES if len(word) >= 3 and len(dims) >= most
+                              and p.startswith(word.lower())][:1]
             if close or props:
                 raise fail(f"unknown property '{word}'", (s, e),
                            hint=f"did you mean {close[0]}?" if close
@@ -99,7 +103,6 @@ def parse_declaration(text: str, *, context: str = "", offset: int = 0) -> Decla
             raise fail(f"unexpected '{word}' in a declaration", (s, e),
                        hint="sizes are names or positive integers separated by spaces, "
                             "such as matrix n m")
-    most = {"scalar": 0, "vector": 1, "matrix": 2}[kind]
     if len(dims) > most:
         extra = dims[most][1]
         have = {0: "no size", 1: "one size", 2: "two sizes"}[most]

@@ -453,7 +453,7 @@ class _Typer(SizedConstants):
         elif len(n) <= 2:
             hint = f"write {n}*(...) for a product"
         else:
-            hint = None
+            hint = "the functions are " + ", ".join(sorted(FUNCTION_ARITY))
         raise self.error(f"unknown function '{n}'", node.name_span, hint=hint, cls=NameError_)
 
     # --------------------------------------------------------------- blocks
