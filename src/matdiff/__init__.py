@@ -61,6 +61,7 @@ from .errors import (
     UnknownNameError,
 )
 from .ir.node import Node
+from .teach import steps as _steps  # noqa: F401 - gives Derivative its steps() method
 
 __version__ = "0.1.0"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from . import results  # noqa: F401 - gives the result records their methods
 from .diff.derivative import Derivative, take_derivative
 from .diff.hvp import HessianVectorProduct, take_hvp
 from .errors import DeclarationError, DiffError, LimitError, MatdiffError

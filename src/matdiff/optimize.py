@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 
 from .backends.codegen import compile_function
+from .backends.derivative_values import user_shape
 from .backends.evaluate import bind_sizes, concrete_shape, to_internal
 from .diff.derivative import Derivative
-from .diff.evaluation import user_shape
 from .diff.hvp import HessianVectorProduct, take_hvp
 from .errors import DiffError, InputValueError, MatdiffError
 from .ir.node import variables_in

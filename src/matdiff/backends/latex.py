@@ -21,7 +21,7 @@ import re
 
 from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
-from ..ir.node import Node
+from ..ir.node import PRINTERS, Node
 from ..ir.walk import PRINT_DEPTH, check_depth
 from .layout import (
     ATOM,
@@ -373,3 +373,6 @@ def derivative_latex(d) -> str:  # noqa: ANN001
     k = d.order
     dk = r"\mathrm{d}" if k == 1 else f"\\mathrm{{d}}^{{{k}}}"
     return f"{dk} {_fname(d.function)} = {to_latex(d.differentials[-1])}"
+
+
+PRINTERS["latex"] = to_latex  # str(node) and the node's LaTeX display reach the printer here

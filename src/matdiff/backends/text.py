@@ -10,7 +10,7 @@ Terms with a negative coefficient are printed as subtractions after the positive
 from __future__ import annotations
 
 from ..ir.dims import is_column, is_row, is_scalar
-from ..ir.node import Node
+from ..ir.node import PRINTERS, Node
 from ..ir.ops import DIM_OPS, ELEMENTWISE_FUNCTIONS
 from ..ir.walk import PRINT_DEPTH, check_depth
 from .layout import (
@@ -182,3 +182,6 @@ def _hadamard(e: Node) -> tuple[str, int]:
     factors, den = split_fraction(display_factors(e), elementwise=True)
     num = [_show(c, MUL if i == 0 else NEG) for i, c in enumerate(factors)]
     return spell_quotient(num, [_show(d, NEG) for d in den], " .* ", " ./ ", "1"), MUL
+
+
+PRINTERS["text"] = to_text  # str(node) and the node's LaTeX display reach the printer here

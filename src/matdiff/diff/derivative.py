@@ -18,9 +18,8 @@ Kronecker form); otherwise the k-th differential in index form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from ..errors import DiffError, LimitError, MatdiffError, NoMatrixForm
 from ..ir import build as b
@@ -44,8 +43,10 @@ class Derivative:
 
     `str(d)` is the result in the input language (it pastes back in), `d.expr` the same
     as an expression node, `d.form` what it is ("gradient", "jacobian", "by_scalar",
-    "kronecker", "index", "zero"), `d.differential` the differential df. Methods:
-    `evaluate`, `check`, `steps`, `to_code`, `to_latex`, `to_unicode`.
+    "kronecker", "index", "zero"), `d.differential` the differential df. A plain record:
+    its printing and its methods (`evaluate`, `check`, `steps`, `to_code`, `to_latex`,
+    `to_unicode`, `as_linear_operator`) live in the layers above and are attached to it
+    by matdiff/results.py, so this module imports nothing above the engine.
     """
 
     function: Node
@@ -66,71 +67,10 @@ class Derivative:
     # removed any ((A - A)*x keeps A): their values bind sizes that f no longer carries.
     variables: tuple[Node, ...] = ()
 
-    def __str__(self) -> str:
-        from ..backends.text import to_text
-
-        if self.expr is not None:
-            return to_text(self.expr)
-        if self.form == "zero":
-            return "0"
-        return f"d{'^' + str(self.order) if self.order > 1 else ''}f = " + to_text(
-            self.differentials[-1]
-        )
-
     @property
     def differential(self) -> Node:
         """The first differential df, linear in dX (for a Hessian, the first of d^k f)."""
         return self.differentials[0]
-
-    def steps(self) -> Any:
-        """The derivation step by step (`.text()`, `.latex()`), from the engine's trace."""
-        from ..teach.steps import derivation
-
-        return derivation(self)
-
-    def check(self, trials: int = 3, seed: int = 0) -> Any:
-        """Compare with central finite differences at random inputs honouring the
-        declared properties; the result is truthy when it passes, and prints one line."""
-        from ..errors import MatdiffError
-        from ..verify.check import check_derivative
-
-        for name, v in (("trials", trials), ("seed", seed)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "trials" else 0):
-                raise MatdiffError(f"{name} must be a whole number"
-                                   f"{' of 1 or more' if name == 'trials' else ''}, got {v!r}")
-        return check_derivative(self, trials=trials, seed=seed)
-
-    def to_code(self, backend: str = "numpy", name: str | None = None,
-                check: bool = True) -> str:
-        """A self-contained Python function computing the value and the derivative(s);
-        backend "numpy", "jax", "torch" or "array_api" (any array library); check=False
-        leaves out the entry conversions and shape checks (for inner loops)."""
-        from ..backends.codegen import generate
-
-        return generate(self, backend, name, check)
-
-    def as_linear_operator(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
-        """A Hessian at the given values as a scipy.sparse.linalg.LinearOperator on
-        C-order flattened vectors; each matvec is one generated H·v (optimize.py)."""
-        from ..optimize import derivative_linear_operator
-
-        return derivative_linear_operator(self, {**(values or {}), **kw})
-
-    def to_latex(self) -> str:
-        """The derivative as LaTeX, head included:
-        `\\frac{\\partial f}{\\partial x} = \\left(A + A^{\\top}\\right) x`."""
-        from ..backends.latex import derivative_latex
-
-        return derivative_latex(self)
-
-    def to_unicode(self) -> str:
-        """The derivative in Unicode mathematics: `∂f/∂x = (A + Aᵀ)x`."""
-        from ..backends.unicode import derivative_unicode
-
-        return derivative_unicode(self)
-
-    def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {self.to_latex()}$"
 
     def name(self) -> str:
         """How the derivative is written: df/dx, d^2f/dw^2, d^2f/d(x1,x2)^2."""
@@ -155,28 +95,6 @@ class Derivative:
         return take_derivative(self.function, list(self.wrt), order=k, layout=self.layout,
                                structured=self.structured, as_typed=self.as_typed,
                                variables=self.variables)
-
-    def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
-        """The value at the given variables' values (NumPy arrays; vectors 1-D), laid
-        out as the README's Conventions say: shape(f) + shape(wrt) in numerator layout
-        (a gradient has the variable's shape, a Jacobian is m×n, a Hessian by a vector
-        n×n), the wrt axes first in denominator layout.
-
-            >>> d = matdiff.derivative("x'*A*x", wrt="x")
-            >>> d.evaluate(x=np.ones(3), A=np.eye(3))
-            array([2., 2., 2.])
-        """
-        from ..errors import InputValueError
-        from .evaluation import evaluate_derivative
-
-        if values is not None and not isinstance(values, Mapping):
-            raise InputValueError(
-                f"values must be a mapping from names to values, got {type(values).__name__}",
-                hint="write d.evaluate(x=..., A=...) or d.evaluate({'x': ..., 'A': ...})",
-            )
-        merged = dict(values or {})
-        merged.update(kw)
-        return evaluate_derivative(self, merged)
 
 
 def _first_order(f: Node, X: Node, dX: Node, trace: list[Step] | None) -> tuple[
@@ -363,7 +281,7 @@ STRUCTURED_PROPS = frozenset({"symmetric", "spd", "diagonal"})
 def _check_structured(f: Node, wrt: Sequence[Node], order: int) -> None:
     """A structured derivative is a gradient (scalar f, order 1) by a symmetric or
     diagonal matrix, whether or not it has a matrix form (without one, its values come
-    from the differential on the structure's directions: diff/evaluation.py)."""
+    from the differential on the structure's directions: backends/derivative_values.py)."""
     X = wrt[0]
     if len(wrt) > 1 or not X.arg.props & STRUCTURED_PROPS:
         name = X.arg.name if len(wrt) == 1 else ",".join(v.arg.name for v in wrt)

@@ -26,31 +26,23 @@ Contract:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from ..backends.codegen.expression import (
-    compile_generated,
-    generate_function,
-    generate_prepared,
-)
-from ..backends.evaluate import bind_sizes, evaluate, to_user
-from ..backends.latex import to_latex
-from ..backends.text import to_text
-from ..backends.unicode import to_unicode
-from ..errors import DiffError, InputValueError
+from ..errors import DiffError
 from ..ir import build as b
 from ..ir.dims import format_shape, is_scalar
 from ..ir.node import Node, variables_in
 from ..rewrite.driver import simplify
-from ..verify.hvp_check import check_hvp
 from .derivative import replace_vars, take_derivative, unconstrained_twins
 from .rules import inner
 
 
 @dataclass
 class HessianVectorProduct:
+    """H·v of a scalar function by one variable (see the module). A plain record: its
+    printing, `evaluate`, `check`, `to_code` and `compile` are attached by
+    matdiff/results.py, from the layers above the engine."""
+
     function: Node
     wrt: Node
     direction: Node  # the variable v, X's shape, no properties
@@ -60,70 +52,10 @@ class HessianVectorProduct:
     # values off the declared set (S + s*v for any v) are the unconstrained gradient's.
     gradient_free: Node | None = None
 
-    def __str__(self) -> str:
-        return to_text(self.expr)
-
     def __repr__(self) -> str:
         v = self.direction
         return (f"<HessianVectorProduct H·{v.arg.name} of f by {self.wrt.arg.name} "
                 f"(direction {v.arg.name}: {_kind_text(v)}): {self}>")
-
-    def to_latex(self) -> str:
-        return to_latex(self.expr)
-
-    def to_unicode(self) -> str:
-        return to_unicode(self.expr)
-
-    def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {self.to_latex()}$"
-
-    def evaluate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
-        """H·v at the given values (the direction by its name), in X's user shape."""
-        if values is not None and not isinstance(values, Mapping):
-            raise InputValueError(
-                f"values must be a mapping from names to values, got {type(values).__name__}",
-                hint="write h.evaluate(x=..., v=...) or h.evaluate({'x': ..., 'v': ...})",
-            )
-        merged = dict(values or {})
-        merged.update(kw)
-        name = self.direction.arg.name
-        if name not in merged:
-            raise InputValueError(
-                f"no value for the direction {name} ({_kind_text(self.direction)})",
-                hint=f"give it by name: h.evaluate(..., {name}=...)",
-            )
-        sizes = bind_sizes([self.function, self.wrt, self.direction, self.expr], merged)
-        # The function first: values outside its domain are an error, not a derivative.
-        evaluate(self.function, merged, sizes=sizes)
-        return to_user(evaluate(self.expr, merged, sizes=sizes), self.wrt.shape)
-
-    def check(self, trials: int = 3, seed: int = 0) -> Any:
-        """Compare with central differences of the gradient along a random v, at random
-        inputs honouring the declarations; truthy when it passes, prints one line."""
-        for what, x in (("trials", trials), ("seed", seed)):
-            if isinstance(x, bool) or not isinstance(x, int) or x < (what == "trials"):
-                raise DiffError(f"{what} must be a whole number"
-                                f"{' of 1 or more' if what == 'trials' else ''}, got {x!r}")
-        return check_hvp(self, trials=trials, seed=seed)
-
-    def to_code(self, backend: str = "numpy", name: str | None = None,
-                prepared: bool = False) -> str:
-        """A self-contained module whose function (default `hvp`) takes the variables
-        and the direction by name and returns H·v. `prepared=True`: the function takes
-        the variables only, computes what does not depend on the direction once, and
-        returns `apply(v)` (for many products at one point, as in Newton-CG)."""
-        if prepared:
-            return generate_prepared(self.expr, self._arguments(), self.direction,
-                                     backend, name or "prepare_hvp", self._doc())
-        return generate_function(self.expr, self._arguments(), backend,
-                                 name or "hvp", self._doc())
-
-    def compile(self, backend: str = "numpy", name: str | None = None,
-                prepared: bool = False) -> Any:
-        """The generated function itself (source in `fn.__matdiff_source__`)."""
-        default = "prepare_hvp" if prepared else "hvp"
-        return compile_generated(self.to_code(backend, name, prepared), name or default,
-                                 backend)
 
     def _arguments(self) -> list[Node]:
         """The generated function's inputs: the function's variables, X, then v."""
@@ -132,14 +64,6 @@ class HessianVectorProduct:
         found.setdefault(self.wrt.arg.name, self.wrt)
         return [*(found[k] for k in sorted(found)), self.direction]
 
-    def _doc(self) -> list[str]:
-        v = self.direction.arg.name
-        text = str(self)
-        if len(text) > 70:
-            text = text[:67] + "..."
-        return [f"Hessian-vector product H·{v} of {to_text(self.function)} by "
-                f"{self.wrt.arg.name} (the Hessian is never formed).",
-                f"H·{v} = {text}", f"Returns H·{v}, shaped like {self.wrt.arg.name}."]
 
 
 def _kind_text(v: Node) -> str:

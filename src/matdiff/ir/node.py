@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,12 @@ from .walk import topological
 _KEY_LIMIT = 256
 
 PROPERTIES = ("symmetric", "spd", "diagonal", "orthogonal", "positive", "onehot", "simplex")
+
+
+# The printers, by name ("text", "latex"): backends/text.py and backends/latex.py register
+# themselves when imported (matdiff/__init__.py imports them), so a node prints without
+# this lowest layer importing the printers above it.
+PRINTERS: dict[str, Callable[[Node], str]] = {}
 
 
 @dataclass(frozen=True)
@@ -62,17 +68,13 @@ class Node:
     _depth: int | None
 
     def __repr__(self) -> str:
-        from ..backends.text import to_text
-
         try:
-            return f"<{to_text(self)}>"
+            return f"<{PRINTERS['text'](self)}>"
         except Exception:  # repr must never fail, even on a half-supported node
             return f"<Node {self.op} {self.shape}>"
 
     def __str__(self) -> str:
-        from ..backends.text import to_text
-
-        return to_text(self)
+        return PRINTERS["text"](self)
 
     @property
     def key(self) -> str:
@@ -180,9 +182,7 @@ class Node:
         return build.transpose(self)
 
     def _repr_latex_(self) -> str:
-        from ..backends.latex import to_latex
-
-        return f"${to_latex(self)}$"
+        return f"${PRINTERS['latex'](self)}$"
 
 
 class OperandError(MatdiffError, TypeError):

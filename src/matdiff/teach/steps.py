@@ -390,3 +390,13 @@ def _scalar_list(der: Derivation, d: Derivative) -> None:
                                         "=", label="df"))
         return
     der.steps.append(DerivationStep("result", rule, None, d.expr, "=", label=label))
+
+
+def _steps_method(d: Derivative) -> Derivation:
+    """The derivation step by step (`.text()`, `.latex()`), from the engine's trace."""
+    return derivation(d)
+
+
+# `d.steps()`: the result record is plain data in the engine; teaching, a layer above,
+# gives it this method when it is imported (matdiff/__init__.py imports this module).
+Derivative.steps = _steps_method  # type: ignore[attr-defined]

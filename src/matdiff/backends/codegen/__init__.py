@@ -402,7 +402,7 @@ def _by_basis(d: Derivative, em: Emitter, sizes: _Sizes) -> str:
     basis = em.assign(
         f"{be.eye.format(size)}.reshape({', '.join([size, *map(sizes.code, x_shape)])})",
         f"the basis directions of {name}, in C order")
-    if d.structured:  # the structure's directions (diff/evaluation.structure_direction)
+    if d.structured:  # the structure's directions (backends/derivative_values.structure_direction)
         side = sizes.code(X.shape[0])
         eye = be.eye.format(side)
         if "diagonal" in X.arg.props:
