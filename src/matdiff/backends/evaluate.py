@@ -47,6 +47,7 @@ from ..ir.dims import (
     resolve_dim,
 )
 from ..ir.node import Node, dvar_key
+from ..ir.walk import topological
 from .text import to_text
 
 Array = np.ndarray
@@ -157,23 +158,10 @@ def concrete_shape(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, int]:
 
 
 def walk(roots: Iterable[Node]) -> list[Node]:
-    """Every distinct node under the roots, children before parents (no recursion)."""
-    seen: set[int] = set()
-    order: list[Node] = []
-    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for c in reversed(node.children):
-            if id(c) not in seen:
-                stack.append((c, False))
-    return order
+    """Every distinct node under the roots, children before parents (no recursion):
+    ir.walk's topological order, the last root visited first, as callers have relied on
+    (the order of `leaves`, so of generated functions' parameters)."""
+    return topological(list(roots)[::-1])
 
 
 def leaves(roots: Iterable[Node]) -> dict[str, Node]:
