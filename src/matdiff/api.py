@@ -17,7 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import results  # noqa: F401 - gives the result records their methods
-from .diff.derivative import Derivative, take_derivative
+from .backends.evaluate import bind_sizes, to_user
+from .backends.evaluate import evaluate as evaluate_node
+from .diff.derivative import STRUCTURE_PROPS, Derivative, take_derivative
 from .diff.hvp import HessianVectorProduct, take_hvp
 from .errors import DeclarationError, DiffError, LimitError, MatdiffError
 from .ir import build as b
@@ -56,9 +58,6 @@ def evaluate(
     """The value of an expression (text or node) at the given values, in user shapes
     (a float for a scalar, 1-D for a vector). `sizes` names sizes no value tells
     (`eye(n)` alone)."""
-    from .backends.evaluate import evaluate as evaluate_node
-    from .backends.evaluate import to_user
-
     if values is not None and not isinstance(values, Mapping):
         raise MatdiffError(f"values must map names to values, got {type(values).__name__}")
     if sizes is not None and not isinstance(sizes, Mapping):
@@ -89,8 +88,6 @@ def _sizes_from_declared(node: Node, variables: Variables, values: Mapping[str, 
     """Sizes bound from the values of declared variables the expression does not hold:
     a pasted-back result (`kron(eye(n), ones(1, m))` for sum(X, 1) by X) is evaluated
     with the declarations and values of the function it came from."""
-    from .backends.evaluate import bind_sizes
-
     if not isinstance(variables, Mapping):
         return sizes
     present = set(node.free)
@@ -214,8 +211,6 @@ def _resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Vari
 def _as_typed(text: str, variables: Variables, env: dict[str, Node]) -> Node | None:
     """`text` built with the shapes the parse inferred but without symmetric/diagonal/
     orthogonal properties, so `S'` stays a transpose (None when nothing has them)."""
-    from .diff.derivative import STRUCTURE_PROPS
-
     if not any(v.arg.props & STRUCTURE_PROPS for v in env.values()):
         return None
     node, _ = parse_with_env(text, variables, without_props=STRUCTURE_PROPS)

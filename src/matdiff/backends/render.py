@@ -18,6 +18,9 @@ from typing import Any
 
 from ..errors import MatdiffError
 from .codegen import generate
+from .index_form import index_form
+from .latex import derivative_latex
+from .unicode import derivative_unicode
 
 FORMATS = ("text", "plain", "latex", "unicode", "index", "numpy", "jax", "torch",
            "array_api")
@@ -30,16 +33,10 @@ def render(d: Any, fmt: str = "text") -> str:
     if fmt in ("text", "plain"):
         return str(d)
     if fmt == "latex":
-        from .latex import derivative_latex
-
         return derivative_latex(d)
     if fmt == "unicode":
-        from .unicode import derivative_unicode
-
         return derivative_unicode(d)
     if fmt == "index":
-        from .index_form import index_form
-
         return index_form(d)
     if fmt in CODE_BACKENDS:
         return generate(d, fmt)

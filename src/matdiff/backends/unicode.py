@@ -21,6 +21,7 @@ from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..ir.walk import PRINT_DEPTH, check_depth
+from .index_form import index_form
 from .layout import (
     ATOM,
     CIRC,
@@ -287,8 +288,6 @@ def derivative_unicode(d) -> str:  # noqa: ANN001 - a Derivative
         with printing(d.expr):
             return f"{left} = {juxtapose([_wrap(_p(d.expr), MUL), right])}"
     try:
-        from .index_form import index_form
-
         return index_form(d)
     except MatdiffError:
         pass
