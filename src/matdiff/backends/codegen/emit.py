@@ -18,34 +18,39 @@ equal form, not the printed one (what a person writes is not always cheapest to 
   the Gram matrix `B.T @ B` of B = sqrt(d) .* G, computed once: NumPy runs `B.T @ B` (one
   buffer, transposed) as BLAS syrk, one triangle mirrored, half the flops of the general
   product `X.T @ (d[:, None] * X)`, and the result is exactly symmetric.
+
+The cost model and the chain order are chain.py's, the parentheses and comments
+syntax.py's, each op's spelling per backend spelling.py's.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 
 from ...errors import MatdiffError
 from ...ir.dims import Dim, Shape
 from ...ir.node import Node, make
-from ..evaluate import dim_names, resolve, walk
-from ..text import to_text
+from ..evaluate import resolve, walk
+from .chain import (
+    DEFAULT_SIZE,
+    FLOPS_PER_ELEMENT,
+    ChainFactor,
+    DiagInterval,
+    chain_cost,
+    chain_plan,
+    size_names,
+    size_trials,
+    sum_cost,
+)
 from .gram import gram_split, kind
 from .spelling import Backend
 from .spelling_dim import register_dim_spellings
+from .syntax import node_comment, paren, paren_sum
 
 register_dim_spellings()  # the batched ops' spellings, for every backend (issue 11, item 6)
 
 __all__ = ["Emitter", "kind", "user_shape"]
-
-# Sizes the chain order is tried at (every symbolic size takes each value in turn).
-_TRIAL_SIZES = (2, 40, 1000, 6000)
-_DEFAULT_SIZE = 1000
-# Cost model: one element moved through memory costs about as much as this many flops
-# of a matrix product (BLAS-3 runs near peak, vector and elementwise work is
-# memory-bound).
-_FLOPS_PER_ELEMENT = 16.0
 
 
 def user_shape(shape: Shape) -> tuple[Dim, ...]:
@@ -58,17 +63,6 @@ def user_shape(shape: Shape) -> tuple[Dim, ...]:
     if k == "row":
         return (shape[1],)
     return shape
-
-
-class _Factor:
-    """A chain factor: a node, or a diagonal matrix diag(v) kept as its vector v."""
-
-    __slots__ = ("node", "diag")
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-        child = node.children[0] if node.op == "diag" else None
-        self.diag = child is not None and kind(child.shape) in ("col", "row")
 
 
 class Emitter:
@@ -132,9 +126,9 @@ class Emitter:
             if kind(n.shape) != "mat":
                 return c
             return self.be.transpose.format(c) if c.isidentifier() else self.assign(
-                self.be.transpose.format(c), _text(n))
+                self.be.transpose.format(c), node_comment(n))
         expr = self._expression(n)
-        return self.assign(expr, _text(n))
+        return self.assign(expr, node_comment(n))
 
     def _arrays(self, children: tuple[Node, ...] | list[Node], kids: list[str]) -> list[str]:
         """Constant arguments as 0-d arrays where the backend's functions refuse Python
@@ -147,13 +141,25 @@ class Emitter:
 
     def _expression(self, n: Node) -> str:
         op = n.op
-        be = self.be
         if op == "matmul":
             return self._matmul(n)
         if op == "add":
             return self._add(n)
         if op in ("mul", "hadamard"):
             return self._product(n)
+        special = self._cheaper_form(n)
+        if special is not None:
+            return special
+        kids = [self.code(c) for c in n.children]
+        if op in ("pow", "eye", "fill", "commutation", "mpow", "kron", "block", "vec",
+                  "reshape", "diag"):
+            return self._structural(n, kids)
+        return self._function(n, kids)
+
+    def _cheaper_form(self, n: Node) -> str | None:
+        """A form cheaper or safer to run than the op as written, or None."""
+        op = n.op
+        be = self.be
         inner = _one_plus_exp(n.children[0]) if op == "log" else None
         if inner is not None:
             # log(1 + exp(u)) is softplus(u): no overflow for large u
@@ -164,24 +170,29 @@ class Emitter:
             factors = list(n.children[0].children)
             head = self.code_chain(factors[:-1])
             last = self.code(factors[-1])
-            return f"{be.module}.sum({_paren(head)} * {be.transpose.format(_paren(last))})"
+            return f"{be.module}.sum({paren(head)} * {be.transpose.format(paren(last))})"
         squared = _squared_norm(n)
         if squared is not None and n.children[0] not in self.memo:
             # norm2(u)^2 as u @ u: one pass, no square root squared again
             u = self.code(squared)
             if kind(squared.shape) == "mat":
-                return f"{be.module}.sum({_paren(u)} * {_paren(u)})"
-            return f"{_paren(u)} @ {_paren(u)}"
-        kids = [self.code(c) for c in n.children]
+                return f"{be.module}.sum({paren(u)} * {paren(u)})"
+            return f"{paren(u)} @ {paren(u)}"
+        return None
+
+    def _structural(self, n: Node, kids: list[str]) -> str:
+        """Powers, constants of a shape, and the ops that build or reshape arrays."""
+        op = n.op
+        be = self.be
         if op == "pow":
-            return f"{_paren(kids[0])} ** {_paren(kids[1])}"
+            return f"{paren(kids[0])} ** {paren(kids[1])}"
         if op == "eye":
             return be.eye.format(self.dim_code(n.shape[0]))
         if op == "fill":
             shape = user_shape(n.shape)
             if not shape:
                 return kids[0]
-            return f"{_paren(kids[0])} * {be.ones.format(self._shape_code(shape))}"
+            return f"{paren(kids[0])} * {be.ones.format(self._shape_code(shape))}"
         if op == "commutation":
             self.helpers.add("_commutation")
             m, k = n.arg
@@ -201,13 +212,17 @@ class Emitter:
                 for r in range(rows)
             ]
             return self._from2d(n, "_block([" + ", ".join(grid) + "])")
-        if op == "vec":
-            child = n.children[0]
+        return self._reshaped(n, kids)
+
+    def _reshaped(self, n: Node, kids: list[str]) -> str:
+        """vec, reshape and diag: the child's entries in another shape."""
+        be = self.be
+        child = n.children[0]
+        if n.op == "vec":
             if kind(child.shape) != "mat":
                 return kids[0]
             return f"{be.transpose.format(kids[0])}.reshape(-1)"
-        if op == "reshape":
-            child = n.children[0]
+        if n.op == "reshape":
             flat = kids[0]
             if kind(child.shape) == "mat":
                 flat = f"{be.transpose.format(kids[0])}.reshape(-1)"
@@ -215,17 +230,21 @@ class Emitter:
                 return flat
             r, c = (self.dim_code(d) for d in n.shape)
             return be.transpose.format(f"{flat}.reshape({c}, {r})")
-        if op == "diag":
-            child = n.children[0]
-            if kind(child.shape) == "scalar":
-                return kids[0]
-            return be.unary["diag"].format(kids[0])
+        # diag
+        if kind(child.shape) == "scalar":
+            return kids[0]
+        return be.unary["diag"].format(kids[0])
+
+    def _function(self, n: Node, kids: list[str]) -> str:
+        """Functions of the language, with their forms on a scalar argument."""
+        op = n.op
+        be = self.be
         if op == "norm2" and kind(n.children[0].shape) == "scalar":
             return be.unary["abs"].format(*self._arrays(n.children, kids))
         if op in ("tr", "sum", "det", "logdet", "inv") and kind(n.children[0].shape) == "scalar":
             return {"tr": kids[0], "sum": kids[0], "det": kids[0],
                     "logdet": be.unary["log"].format(*self._arrays(n.children, kids)),
-                    "inv": f"1.0 / {_paren(kids[0])}"}[op]
+                    "inv": f"1.0 / {paren(kids[0])}"}[op]
         if op in ("softmax", "logsumexp", "expm"):
             self.helpers.add("_" + op)
         if op in ("sumdim", "softmaxdim", "logsumexpdim"):
@@ -247,9 +266,9 @@ class Emitter:
         if k == "mat":
             return code
         if k == "col":
-            return f"{_paren(code)}[:, None]"
+            return f"{paren(code)}[:, None]"
         if k == "row":
-            return f"{_paren(code)}[None, :]"
+            return f"{paren(code)}[None, :]"
         return f"{self.be.module}.reshape({self.be.asarray.replace('value', code)}, (1, 1))"
 
     def _from2d(self, node: Node, code: str) -> str:
@@ -257,8 +276,8 @@ class Emitter:
         if k == "mat":
             return code
         if k == "scalar":
-            return f"{_paren(code)}[0, 0]"
-        return f"{_paren(code)}.reshape(-1)"
+            return f"{paren(code)}[0, 0]"
+        return f"{paren(code)}.reshape(-1)"
 
     def _shape_code(self, shape: tuple[Dim, ...]) -> str:
         parts = [self.dim_code(d) for d in shape]
@@ -290,7 +309,7 @@ class Emitter:
         for coef, term, factors in self._signed_terms(n):
             if coef < 0 and term not in self.memo and self.uses[term] <= 1:
                 body = self._scaled(-coef, factors)
-                parts.append(("- " if parts else "-") + _paren_sum(body))
+                parts.append(("- " if parts else "-") + paren_sum(body))
             elif term.op == "fill" and broadcast:
                 parts.append(("+ " if parts else "") + self.code(term.children[0]))
             else:
@@ -301,14 +320,14 @@ class Emitter:
         codes = [self.code(f) for f in factors]
         if coef != 1.0:
             codes.insert(0, repr(coef))
-        return " * ".join(_paren(c) for c in codes)
+        return " * ".join(paren(c) for c in codes)
 
     def _product(self, n: Node) -> str:
         codes = [self.code(c) for c in n.children]
         if n.op == "mul" and n.children[0].op == "const" and n.children[0].arg == -1.0:
-            rest = " * ".join(_paren(c) for c in codes[1:])
+            rest = " * ".join(paren(c) for c in codes[1:])
             return f"-{rest}" if len(codes) == 2 else f"-({rest})"
-        return " * ".join(_paren(c) for c in codes)
+        return " * ".join(paren(c) for c in codes)
 
     # ---------------------------------------------------------- matrix products
 
@@ -328,7 +347,7 @@ class Emitter:
         factors = list(n.children)
         gram = self._gram(factors)
         if gram is not None:
-            return self.assign(gram, _text(n)) if named else gram
+            return self.assign(gram, node_comment(n)) if named else gram
         dist = self._distribution(n, factors)
         if dist is not None:
             i, terms = dist
@@ -341,9 +360,9 @@ class Emitter:
                 sign = "-" if coef < 0 else "+"
                 expr = (f"{expr} {sign} {code}" if expr else
                         (f"-{code}" if coef < 0 else code))
-            return self.assign(expr, _text(n)) if named else expr
+            return self.assign(expr, node_comment(n)) if named else expr
         expr = self._ordered(n, factors)
-        return self.assign(expr, _text(n)) if named else expr
+        return self.assign(expr, node_comment(n)) if named else expr
 
     def _gram(self, factors: list[Node]) -> str | None:
         """`B.T @ B` for a chain G'*diag(d)*G (d >= 0) or G'*G, when the cost model says
@@ -355,16 +374,16 @@ class Emitter:
         shape = (right[0].shape[0], right[-1].shape[1])
         if kind(shape) != "mat":
             return None
-        sizes = dict.fromkeys(_names(factors), _DEFAULT_SIZE)
+        sizes = dict.fromkeys(size_names(factors), DEFAULT_SIZE)
         r, c = (resolve(x, sizes) for x in shape)
         scale = 2.0 * r * c if d is not None else 0.0
-        syrk = r * c * c / _FLOPS_PER_ELEMENT + r * c + c * c  # half of 2*r*c*c flops
-        if _chain_cost(right, sizes) + scale + syrk >= _chain_cost(factors, sizes):
+        syrk = r * c * c / FLOPS_PER_ELEMENT + r * c + c * c  # half of 2*r*c*c flops
+        if chain_cost(right, sizes) + scale + syrk >= chain_cost(factors, sizes):
             return None
         g = self.code_chain(right)
         if d is not None:
             root = self.be.unary["sqrt"].format(self.code(d))
-            g = self.assign(f"{_paren(root)}[:, None] * {_paren(g)}",
+            g = self.assign(f"{paren(root)}[:, None] * {paren(g)}",
                             "B = sqrt(d) .* G: the product is B'*B")
         elif not g.isidentifier():
             g = self.assign(g, "G: the product is G'*G")
@@ -380,27 +399,27 @@ class Emitter:
             terms = self._signed_terms(f)
             if any(len(tf) != 1 for _, _, tf in terms):
                 continue
-            sizes = dict.fromkeys(_names(factors), _DEFAULT_SIZE)
-            whole = _chain_cost(factors, sizes) + _sum_cost(f, sizes)
+            sizes = dict.fromkeys(size_names(factors), DEFAULT_SIZE)
+            whole = chain_cost(factors, sizes) + sum_cost(f, sizes)
             split = sum(
-                _chain_cost(factors[:i] + [t] + factors[i + 1:], sizes) for t in f.children
+                chain_cost(factors[:i] + [t] + factors[i + 1:], sizes) for t in f.children
             )
             if split < whole:
                 return i, terms
         return None
 
     def _ordered(self, n: Node, factors: list[Node]) -> str:
-        fs = [_Factor(f) for f in factors]
-        plans = {_plan(fs, s) for s in _size_trials(factors)} if len(fs) > 2 else {0}
+        fs = [ChainFactor(f) for f in factors]
+        plans = {chain_plan(fs, s) for s in size_trials(factors)} if len(fs) > 2 else {0}
         if len(plans) == 1 or any(f.diag for f in fs):
-            plan = _plan(fs, dict.fromkeys(_names(factors), _DEFAULT_SIZE))
+            plan = chain_plan(fs, dict.fromkeys(size_names(factors), DEFAULT_SIZE))
             return self._follow(fs, plan, top=True)
         return self._runtime_chain(factors)
 
-    def _follow(self, fs: list[_Factor], plan, top: bool = False) -> str:
+    def _follow(self, fs: list[ChainFactor], plan, top: bool = False) -> str:
         """Emit the products of a plan (nested (left, right) index tuples)."""
 
-        def go(p) -> tuple[_Factor, str]:
+        def go(p) -> tuple[ChainFactor, str]:
             if isinstance(p, int):
                 f = fs[p]
                 child = f.node.children[0] if f.diag else f.node
@@ -409,18 +428,18 @@ class Emitter:
             sub = make("matmul", tuple(f.node for f in fs[lo:hi + 1]), None,
                        (fs[lo].node.shape[0], fs[hi].node.shape[1]))
             if not all(f.diag for f in fs[lo:hi + 1]) and sub in self.memo:
-                return _Factor(sub), self.memo[sub]
+                return ChainFactor(sub), self.memo[sub]
             lf, lc = go(left)
             rf, rc = go(right)
             expr = self._pair(lf, lc, rf, rc)
             if all(f.diag for f in fs[lo:hi + 1]):
-                d = _DiagInterval(sub)
-                return d, self.assign(expr, _text(sub))  # type: ignore[return-value]
+                d = DiagInterval(sub)
+                return d, self.assign(expr, node_comment(sub))  # type: ignore[return-value]
             if top and (lo, hi) == (0, len(fs) - 1):
-                return _Factor(sub), expr
-            name = self.assign(expr, _text(sub))
+                return ChainFactor(sub), expr
+            name = self.assign(expr, node_comment(sub))
             self.memo[sub] = name
-            return _Factor(sub), name
+            return ChainFactor(sub), name
 
         return go(plan)[1]
 
@@ -429,19 +448,19 @@ class Emitter:
         lk = "diag" if lf.diag else kind(lf.node.shape)
         rk = "diag" if rf.diag else kind(rf.node.shape)
         if lk == "diag" and rk == "mat":
-            return f"{_paren(lc)}[:, None] * {_paren(rc)}"
+            return f"{paren(lc)}[:, None] * {paren(rc)}"
         if lk == "mat" and rk == "diag":
-            return f"{_paren(lc)} * {_paren(rc)}[None, :]"
+            return f"{paren(lc)} * {paren(rc)}[None, :]"
         if "diag" in (lk, rk) or "scalar" in (lk, rk):
-            return f"{_paren(lc)} * {_paren(rc)}"
+            return f"{paren(lc)} * {paren(rc)}"
         if lk == "col" and rk == "row":
             return self.be.outer.format(lc, rc)
         if (self.be.vector_matrix and lk == "mat" and rk == "col"
                 and lf.node.op == "transpose"):
             # M'*u as u @ M: XLA on CPU copies a transposed operand of a matrix-vector
             # product to run M.T @ u (5-50x slower for logistic regression's X'*r)
-            return f"{_paren(rc)} @ {_paren(self.code(lf.node.children[0]))}"
-        return f"{_paren(lc)} @ {_paren(rc)}"
+            return f"{paren(rc)} @ {paren(self.code(lf.node.children[0]))}"
+        return f"{paren(lc)} @ {paren(rc)}"
 
     def _runtime_chain(self, factors: list[Node]) -> str:
         """Order left to run time: multi_dot runs the chain DP at the actual sizes."""
@@ -480,133 +499,3 @@ def _one_plus_exp(x: Node) -> Node | None:
     if one.op == "const" and one.arg == 1.0 and e.op == "exp":
         return e.children[0]
     return None
-
-
-class _DiagInterval:
-    """A product of diagonal factors, itself diagonal: carried as its vector."""
-
-    diag = True
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-
-# ----------------------------------------------------------------------- cost model
-
-
-def _names(factors: list[Node]) -> list[str]:
-    out: list[str] = []
-    for f in factors:
-        for d in f.shape:
-            if isinstance(d, str):
-                out.extend(sorted(dim_names(d) - set(out)))
-    return out
-
-
-def _size_trials(factors: list[Node]) -> list[dict[str, int]]:
-    names = _names(factors)
-    if len(names) <= 3:
-        return [dict(zip(names, v, strict=True))
-                for v in itertools.product(_TRIAL_SIZES, repeat=len(names))]
-    return [dict.fromkeys(names, s) for s in _TRIAL_SIZES]
-
-
-def _dims(fs: list[_Factor], sizes: dict[str, int]) -> list[int]:
-    return [resolve(fs[0].node.shape[0], sizes)] + [resolve(f.node.shape[1], sizes) for f in fs]
-
-
-def _plan(fs: list[_Factor], sizes: dict[str, int]):
-    """Matrix-chain DP (diagonal factors multiply entrywise); ties go right-first."""
-    p = _dims(fs, sizes)
-    k = len(fs)
-    best: dict[tuple[int, int], tuple[float, object, bool]] = {}
-    for i in range(k):
-        best[(i, i)] = (0.0, i, fs[i].diag)
-    for length in range(1, k):
-        for i in range(k - length):
-            j = i + length
-            choice = None
-            for s in range(i, j):
-                lc, lp, ld = best[(i, s)]
-                rc, rp, rd = best[(s + 1, j)]
-                if ld and rd:
-                    step = p[i]
-                elif ld:
-                    step = p[s + 1] * p[j + 1]
-                elif rd:
-                    step = p[i] * p[s + 1]
-                else:
-                    step = p[i] * p[s + 1] * p[j + 1]
-                cost = lc + rc + step
-                if choice is None or cost < choice[0]:
-                    choice = (cost, ((i, j), lp, rp), ld and rd)
-            best[(i, j)] = choice  # type: ignore[assignment]
-    return best[(0, k - 1)][1]
-
-
-def _chain_cost(factors: list[Node], sizes: dict[str, int]) -> float:
-    fs = [_Factor(f) for f in factors]
-    p = _dims(fs, sizes)
-    plan = _plan(fs, sizes)
-
-    def cost(q) -> tuple[float, int, int]:
-        if isinstance(q, int):
-            return 0.0, p[q], p[q + 1]
-        _, left, right = q
-        lc, r, k = cost(left)
-        rc, _, c = cost(right)
-        flops = 2.0 * r * k * c
-        traffic = r * k + k * c + r * c
-        return lc + rc + flops / _FLOPS_PER_ELEMENT + traffic, r, c
-
-    return cost(plan)[0]
-
-
-def _sum_cost(f: Node, sizes: dict[str, int]) -> float:
-    r, c = (resolve(d, sizes) for d in f.shape)
-    strided = sum(1 for t in f.children if t.op == "transpose")
-    return (len(f.children) + 1 + strided) * r * c
-
-
-# --------------------------------------------------------------------------- text
-
-
-def _text(n: Node, limit: int = 60) -> str:
-    try:
-        t = to_text(n)
-    except Exception:  # a comment must never fail the generation
-        return n.op
-    t = t.replace("\n", " ")
-    return t if len(t) <= limit else t[: limit - 3] + "..."
-
-
-def _paren(code: str) -> str:
-    """Parenthesise code unless it is a name, a number, or already atomic."""
-    if code.isidentifier() or _is_number(code) or _atomic(code):
-        return code
-    return f"({code})"
-
-
-def _paren_sum(code: str) -> str:
-    return code if " + " not in code and " - " not in code else f"({code})"
-
-
-def _is_number(code: str) -> bool:
-    try:
-        float(code)
-        return True
-    except ValueError:
-        return False
-
-
-def _atomic(code: str) -> bool:
-    """name.attr, name[...], f(...) with balanced outer brackets and no top-level op."""
-    depth = 0
-    for ch in code:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and ch in " +-*/@<>=":
-            return False
-    return depth == 0 and not code.startswith("-")

@@ -23,31 +23,32 @@ X*w and the weights, and each H·v is two matrix-vector products, not three).
 from __future__ import annotations
 
 import keyword
-import linecache
 from collections.abc import Callable
 from typing import Any
 
 from ...errors import MatdiffError
 from ...ir.node import Node
 from ..evaluate import walk
-from . import _backend, _constants, _entry, _scalar_out, _Sizes, helpers_used
 from .emit import Emitter, kind
+from .inputs import Sizes, backend_named, constants, entry_lines
+from .module import compile_source, helpers_used
+from .outputs import scalar_out
 
 
 def generate_function(expr: Node, args: list[Node], backend: str, name: str,
                       doc: list[str]) -> str:
     """The source of a module defining `name(*, args...)` returning expr's value."""
-    be = _backend(backend)
+    be = backend_named(backend)
     _check_name(name)
     reserved = {v.arg.name for v in args} | {name, be.module, "jax", "float"}
     reserved |= set(be.helpers)
-    sizes = _Sizes(reserved)
-    entry = _entry(args, sizes, be)
+    sizes = Sizes(reserved)
+    entry = entry_lines(args, sizes, be)
     em = Emitter(be, sizes.code, reserved | set(sizes.names.values()), [expr])
     for v in args:
         em.bind(v, v.arg.name)
-    out = _scalar_out(em.code(expr), kind(expr.shape), be)
-    entry += _constants(be, args, em)  # the array API's dtype and device of constants
+    out = scalar_out(em.code(expr), kind(expr.shape), be)
+    entry += constants(be, args, em)  # the array API's dtype and device of constants
     body = [f'"""{doc[0]}', "", *doc[1:], '"""', *entry, *em.lines, f"return {out}"]
     return _assemble(be, em, name, [v.arg.name for v in args], doc, body)
 
@@ -58,7 +59,7 @@ def generate_prepared(expr: Node, args: list[Node], direction: Node, backend: st
     computes what expr needs and does not depend on the direction, and returns
     `apply(direction)` computing the rest: the Hessian's state at a point, computed
     once for the many H·v products an optimizer's inner loop asks for there."""
-    be = _backend(backend)
+    be = backend_named(backend)
     _check_name(name)
     fixed = [a for a in args if a is not direction]
     reserved = {v.arg.name for v in args} | {name, be.module, "jax", "float"}
@@ -67,9 +68,9 @@ def generate_prepared(expr: Node, args: list[Node], direction: Node, backend: st
         apply = "_" + apply
     reserved.add(apply)
     reserved |= set(be.helpers)
-    sizes = _Sizes(reserved)
-    entry = _entry(fixed, sizes, be)
-    inner_entry = _entry([direction], sizes, be)
+    sizes = Sizes(reserved)
+    entry = entry_lines(fixed, sizes, be)
+    inner_entry = entry_lines([direction], sizes, be)
     em = Emitter(be, sizes.code, reserved | set(sizes.names.values()), [expr])
     for v in args:
         em.bind(v, v.arg.name)
@@ -85,9 +86,9 @@ def generate_prepared(expr: Node, args: list[Node], direction: Node, backend: st
                 c = c.children[0]
             em.code(c)
     outer, em.lines = em.lines, []
-    out = _scalar_out(em.code(expr), kind(expr.shape), be)
+    out = scalar_out(em.code(expr), kind(expr.shape), be)
     inner_lines, em.lines = em.lines, outer + em.lines
-    entry += _constants(be, fixed or args, em)  # bound outside: apply sees them
+    entry += constants(be, fixed or args, em)  # bound outside: apply sees them
     em.lines = inner_lines
     inner = [*inner_entry, *em.lines, f"return {out}"]
     body = [f'"""{doc[0]}', "", *doc[1:], '"""', *entry, *outer, "",
@@ -117,17 +118,7 @@ def _assemble(be: Any, em: Emitter, name: str, params: list[str], doc: list[str]
     return "\n".join(parts) + "\n"
 
 
-_counter = [0]
-
-
 def compile_generated(source: str, name: str, backend: str) -> Callable[..., Any]:
     """Compile a generated module and return its function (source kept for tracebacks
     and in `fn.__matdiff_source__`)."""
-    _counter[0] += 1
-    filename = f"<matdiff-generated-{backend}-expr-{_counter[0]}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"__name__": f"matdiff_generated_expr_{_counter[0]}"}
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
-    fn = namespace[name]
-    fn.__matdiff_source__ = source
-    return fn
+    return compile_source(source, name, f"{backend}-expr")
