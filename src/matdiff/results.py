@@ -7,7 +7,7 @@ methods a user calls on them — `str(d)`, `d.evaluate(...)`, `d.check()`,
 H·v also `compile(...)` — reach the printers, the numeric evaluator, the code
 generators, the checks and the teaching layer, so they are defined here, in the api
 layer, and attached to the records when this module is imported (matdiff/__init__.py
-imports it through api.py). `d.steps()` is the teaching layer's, above this one, and is
+imports it through matdiff/api). `d.steps()` is the teaching layer's, above this one, and is
 attached by teach/steps.py (which matdiff/__init__.py imports too). Importing matdiff is
 therefore enough for every method.
 """
