@@ -87,7 +87,8 @@ def delta(r: Slot | None, c: Slot | None) -> Factor:
 
 # ----------------------------------------------------------------------- expansion
 
-Sub = Callable[[Node, "Slot | None", "Slot | None"], list[Term]]
+# how a child is written: expanded (it holds a differential) or as an atom
+Sub = Callable[[Node, Slot | None, Slot | None], list[Term]]
 
 
 class Expander:
