@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Iterator
 
 from .backends.evaluate import walk
+from .backends.index_form import index_form
 from .backends.text import to_text
 from .diff.derivative import DENOMINATOR_TRANSPOSED, Derivative
 from .errors import MatdiffError
@@ -97,8 +98,6 @@ def report(d: Derivative) -> str:
             directions = f" (linear in each of the directions {listed})"
         lines.append(f"  differential: d{order}f = {to_text(d.differentials[-1])}{directions}")
         try:
-            from .backends.index_form import index_form
-
             lines.append(f"  index form: {index_form(d)}")
         except MatdiffError as e:  # some structures (blocks) have no Einstein form here
             lines.append(f"  index form: not available ({e.message})")
