@@ -1,9 +1,10 @@
 """The numeric toolkit: central differences, scaled closeness and random directions.
 
-Every numerical comparison in matdiff (the derivative check, the Hessian-vector product
-check, the step-by-step checks, the answer checker, the web page's check) uses these, so
-the step and the tolerances mean one thing everywhere. Plain NumPy on arrays: nothing
-here knows about expressions (verify/finite_diff.py evaluates those).
+The derivative check, the Hessian-vector product check, the step-by-step checks, the
+answer checker and the web page's check all use these, so the step and the tolerances
+mean one thing everywhere. Plain NumPy on arrays: nothing here knows about expressions
+(verify/finite_diff.py evaluates those). The differential test (fuzz/) keeps its own
+differences on purpose: it is a reference independent of matdiff's code.
 
 Contract:
 
