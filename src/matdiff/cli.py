@@ -4,7 +4,7 @@
             [--var "A: matrix n n symmetric"] [--structured] [--plain]
 
 Other commands (`steps`, `check-answer`, `examples`, `practice`, `serve`) are looked up
-in COMMANDS and imported only when used. Errors a user can cause print the message with
+in COMMANDS. Errors a user can cause print the message with
 a caret and exit with status 2; anything else is an internal error, reported without a
 traceback (set MATDIFF_DEBUG=1 to see it) and exit status 3.
 """
@@ -16,19 +16,30 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from . import __version__
 from .arguments import add_derivative_arguments, derivative_from_args
+from .backends.render import render
 from .errors import MatdiffError
+from .report import report
+from .teach.commands import check_answer_main, examples_main, practice_main, steps_main
 
-# command name -> "module:function" taking argv (after the command name), returning status
-COMMANDS: dict[str, str] = {
-    "steps": "matdiff.teach.commands:steps_main",
-    "check-answer": "matdiff.teach.commands:check_answer_main",
-    "examples": "matdiff.teach.commands:examples_main",
-    "practice": "matdiff.teach.commands:practice_main",
-    "serve": "matdiff.web.server:serve_main",
+
+def _serve_main(argv: Sequence[str]) -> int:
+    # The web package is a sibling of the command line, not below it (the layers contract
+    # in pyproject.toml keeps cli and web independent), and `serve` needs the optional
+    # web extra: so it is the one command resolved by name, when it runs.
+    return int(importlib.import_module("matdiff.web.server").serve_main(argv))
+
+
+# command name -> its main, taking argv (after the command name), returning a status
+COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "steps": steps_main,
+    "check-answer": check_answer_main,
+    "examples": examples_main,
+    "practice": practice_main,
+    "serve": _serve_main,
 }
 
 
@@ -74,12 +85,8 @@ def _main_derivative(argv: Sequence[str]) -> int:
         print(d.steps().text())
         return 0
     if args.latex or args.unicode or args.code:
-        from .backends.render import render
-
         print(render(d, "latex" if args.latex else "unicode" if args.unicode else args.code))
         return status
-    from .report import report
-
     print(report(d))
     if check_line:
         print(f"  {check_line}")
@@ -119,13 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = _protect_leading_minus(list(sys.argv[1:] if argv is None else argv))
     try:
         if argv and argv[0] in COMMANDS:
-            module, func = COMMANDS[argv[0]].split(":")
-            try:
-                handler = getattr(importlib.import_module(module), func)
-            except ImportError as e:
-                print(f"error: the '{argv[0]}' command is not available: {e}", file=sys.stderr)
-                return 2
-            return int(handler(argv[1:]) or 0)
+            return int(COMMANDS[argv[0]](argv[1:]) or 0)
         return _main_derivative(argv)
     except MatdiffError as e:
         e.hint = cli_hint(e.hint)

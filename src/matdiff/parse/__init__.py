@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..errors import LimitError
+from ..errors import LimitError, ParseError
 from ..ir.node import Node
-from .declarations import Declaration, parse_declaration, parse_declaration_line
+from .declarations import Declaration, declared, parse_declaration, parse_declaration_line
 from .lexer import MAX_LENGTH
-from .syntax import MAX_DEPTH
+from .lower import lower
+from .syntax import MAX_DEPTH, parse_ast
+from .typing import infer
 
 __all__ = [
     "Declaration",
@@ -49,14 +51,7 @@ def parse_with_env(
     """The node for `text`, and name -> `var` node of each variable (used or declared).
     `without_props` are properties typing honours but the nodes are built without: the
     function as typed (S' kept for a symmetric S), with the same shapes."""
-    from .declarations import declared
-    from .lower import lower
-    from .syntax import parse_ast
-    from .typing import infer
-
     if not isinstance(text, str):
-        from ..errors import ParseError
-
         raise ParseError(f"an expression must be a string, got {type(text).__name__}")
     # The passes recurse a few frames per level of nesting; the parser caps nesting at
     # MAX_DEPTH so that the deepest admitted text fits in Python's default limit of 1000

@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..errors import ParseError
+from ..errors import LimitError, ParseError
 
 # Long enough for every printed result to paste back (a third derivative of a short
 # function can print 16,000 characters), short enough to bound the work on bad input.
@@ -69,8 +69,6 @@ _FOREIGN_HINTS = {
 
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
-        from ..errors import LimitError
-
         raise LimitError(
             f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
             hint="split the expression into smaller parts",

@@ -24,12 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..api import derivative
 from ..backends.text import to_text
-from ..diff.derivative import Derivative
+from ..diff.derivative import Derivative, replace_vars, take_derivative, unconstrained_twins
 from ..errors import MatdiffError, ShapeError
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
+from ..parse import parse_with_env
 from ..rewrite.driver import simplify
 from .differs import Fix, ratio, term_combination, transpose_fix, where_it_differs
 from .pitfalls import PITFALLS
@@ -88,8 +90,6 @@ def declaration_of(v: Node) -> str:
 
 
 def _env_of(expr: str | Node, variables: Mapping[str, str] | None) -> tuple[Node, dict]:
-    from ..parse import parse_with_env
-
     if isinstance(expr, Node):
         env: dict[str, Node] = {}
         stack = [expr]
@@ -124,9 +124,6 @@ def check_answer(
     seed: int = 0,
 ) -> Verdict:
     """Whether `answer` is the derivative of `expr` by `wrt`, and if not, why."""
-    from ..api import derivative
-    from ..parse import parse_with_env
-
     d = derivative(expr, wrt, variables, order=order, layout=layout, structured=structured)
     f, env = _env_of(expr, variables)
     if d.expr is None:
@@ -373,8 +370,6 @@ def _engine_layout(layout: str) -> str:
 def _unconstrained_text(d: Derivative) -> str:
     """The unconstrained derivative as it reads before the declared properties simplify
     it (inv(X)' for log det): the derivative of the property-free twin."""
-    from ..diff.derivative import replace_vars, take_derivative, unconstrained_twins
-
     twins = unconstrained_twins([d.function, *d.wrt])
     if not twins:
         return ""
@@ -393,8 +388,6 @@ def _unconstrained_for_structured(
 ) -> tuple[str, str, str | None] | None:
     """With --structured: an answer that is the unconstrained gradient G (log det's
     inv(X)), or G + G' with the diagonal counted twice. (message, pitfall, condition)"""
-    from ..diff.derivative import take_derivative
-
     try:
         G = take_derivative(d.function, list(d.wrt), order=d.order,
                             layout=_engine_layout(d.layout)).expr

@@ -32,6 +32,8 @@ from ..ir import build as b
 from ..ir.node import Node, variables_in
 from ..parse import parse_with_env
 from ..rewrite.driver import simplify
+from ..verify.numeric import close as close_arrays
+from ..verify.numeric import scale_of
 from .samples import Samples, close
 from .steps import derivation
 
@@ -209,7 +211,7 @@ def ratio(A: list[np.ndarray], E: list[np.ndarray]) -> float | None:
     if ee < 1e-12:
         return None
     c = float(a @ e) / ee
-    if np.allclose(a, c * e, rtol=1e-7, atol=1e-9 * max(1.0, float(np.max(np.abs(e))))):
+    if close_arrays(a, c * e, rtol=1e-7, atol=1e-9, scale=scale_of(e)):
         return c
     return None
 

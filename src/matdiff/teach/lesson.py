@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..api import derivative
+from ..backends.evaluate import evaluate
 from ..errors import MatdiffError
+from ..parse import parse
+from .check import check_answer
+from .steps import derivation
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,6 @@ def find(key: str) -> Problem:
 
 
 def derivative_of(part: Part):
-    from ..api import derivative
-
     return derivative(part.function, wrt=part.wrt, variables=part.variables or None,
                       structured=part.structured)
 
@@ -172,11 +175,6 @@ def evaluate_numbers(problem: Problem) -> dict[str, np.ndarray]:
 
 
 def show(problem: Problem, latex: bool = False) -> str:
-    from ..backends.evaluate import evaluate
-    from ..parse import parse
-    from .check import check_answer
-    from .steps import derivation
-
     lines = [f"{problem.kind.capitalize()} {problem.key}: {problem.title}",
              "(from the lesson, the course unit 09-10 Matrix Calculus; 'matdiff examples' "
              "introduces it)", problem.statement, ""]

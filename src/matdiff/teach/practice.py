@@ -14,6 +14,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from ..api import derivative
+from ..errors import MatdiffError
+from ..ir.dims import format_dim, format_shape, is_scalar
+from ..parse import parse_with_env
+from ..report import describe_variables
+
 # Each template: (function with {c} coefficient / {x}, {A}, ... names, wrt key,
 # declarations keyed by placeholder, topic)
 _T = tuple[str, str, dict[str, str], str]
@@ -83,10 +89,6 @@ class PracticeProblem:
     variables: dict[str, str]
 
     def statement(self) -> str:
-        from ..ir.dims import format_shape, is_scalar
-        from ..parse import parse_with_env
-        from ..report import describe_variables
-
         f, env = parse_with_env(self.function, self.variables)
         decls = describe_variables([f, *env.values()])
         x = env[self.wrt]
@@ -104,8 +106,6 @@ class PracticeProblem:
 def _rows(shape: tuple) -> str:
     """The length of a vector (its rows), as the Jacobian's side: n, or m*n for a matrix
     (its vec)."""
-    from ..ir.dims import format_dim
-
     r, c = shape
     return format_dim(r) if c == 1 else f"{format_dim(r)}*{format_dim(c)}"
 
@@ -114,11 +114,7 @@ _TIMES = {1: "", 2: "twice ", 3: "3 times "}
 
 
 def make_problem(seed: int | random.Random, level: int = 1) -> PracticeProblem:
-    from ..api import derivative
-
     if level not in TEMPLATES:
-        from ..errors import MatdiffError
-
         raise MatdiffError(f"level must be 1, 2 or 3, got {level}")
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     for _ in range(20):

@@ -4,7 +4,9 @@ Contract: `Samples(nodes, trials, seed, symmetric)` draws `trials` points honour
 declarations of the variables of `nodes` (verify.sample), with general square matrices
 made non-symmetric (so inv(X) and inv(X)' can be told apart) and the names in
 `symmetric` made symmetric; `values(node)` evaluates a node at every point (None when it
-cannot be evaluated there). `close(a, c)` compares two such lists of values.
+cannot be evaluated there). `close(a, c)` compares two such lists of values, pair by
+pair with verify/numeric.py's closeness (absolute tolerance 10·rtol, scaled by the size
+of c's values).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from ..backends.evaluate import evaluate
 from ..errors import MatdiffError
 from ..ir.dims import is_scalar
 from ..ir.node import Node, variables_in
+from ..verify.numeric import close as close_arrays
+from ..verify.numeric import scale_of
 from ..verify.sample import sample_values
 
 
@@ -39,7 +43,7 @@ class Samples:
                 # not be symmetric, or inv(X) and inv(X)' could not be told apart. An
                 # antisymmetric part keeps X + X' positive definite (so det(X) > 0).
                 v = np.asarray(values[name], dtype=float)
-                if np.allclose(v, v.T):
+                if close_arrays(v, v.T, rtol=1e-5, atol=1e-8):
                     k = rng.normal(size=v.shape)
                     values[name] = v + 0.3 * (k - k.T)
             for name in symmetric:
@@ -60,10 +64,5 @@ class Samples:
 def close(a: list[np.ndarray] | None, c: list[np.ndarray] | None, rtol: float = 1e-7) -> bool:
     if a is None or c is None or len(a) != len(c) or not a:
         return False
-    for x, y in zip(a, c, strict=True):
-        if x.shape != y.shape:
-            return False
-        scale = max(1.0, float(np.max(np.abs(y))) if y.size else 1.0)
-        if not np.allclose(x, y, rtol=rtol, atol=rtol * scale * 10):
-            return False
-    return True
+    return all(close_arrays(x, y, rtol, 10 * rtol, scale_of(y))
+               for x, y in zip(a, c, strict=True))

@@ -5,7 +5,9 @@ Contract: `check_step(step, values)` is whether one `DerivationStep` holds at `v
 (the variables' values and the differentials' directions, keyed by `dvar_key`): an "="
 step by evaluating both sides, a "d" step against central differences of its left side
 along the direction (and its applied rule, where it shows one, against its right side),
-an identification step by the relation it states. Notes hold trivially.
+an identification step by the relation it states. Notes hold trivially. The difference
+(an absolute step h) and the closeness (absolute tolerance rtol scaled by the right
+side's size) are verify/numeric.py's.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import numpy as np
 
 from ..backends.evaluate import evaluate
 from ..ir.node import dvar_key
+from ..verify.numeric import RTOL, central_difference, close, scale_of
 from .derivation import DerivationStep
 
 
 def check_step(step: DerivationStep, values: Mapping[str, Any], h: float = 1e-6,
-               rtol: float = 1e-5) -> bool:
+               rtol: float = RTOL) -> bool:
     """Whether one step holds numerically at `values` (variables and differentials)."""
     if step.relation == "note" or step.lhs is None:
         return True
@@ -35,16 +38,16 @@ def check_step(step: DerivationStep, values: Mapping[str, Any], h: float = 1e-6,
     if step.relation == "d":
         name = dX.arg[0]
         x0 = np.asarray(_internal(values[name]))
-        plus = dict(values)
-        minus = dict(values)
-        plus[name] = _like(values[name], x0 + h * dval)
-        minus[name] = _like(values[name], x0 - h * dval)
-        fd = (evaluate(step.lhs, plus, check_props=False)
-              - evaluate(step.lhs, minus, check_props=False)) / (2 * h)
+
+        def lhs_at(point: np.ndarray) -> np.ndarray:
+            return evaluate(step.lhs, {**values, name: _like(values[name], point)},
+                            check_props=False)
+
+        fd = central_difference(lhs_at, x0, dval, h)
         rhs = evaluate(step.rhs, values)
         if step.applied is not None and not _close(evaluate(step.applied, values), rhs, rtol):
             return False
-        return _close(fd, rhs, max(rtol, 1e-4))
+        return _close(fd, rhs, max(rtol, 1e-4))  # a difference is noisier than a value
     lhs = evaluate(step.lhs, values)
     rhs = evaluate(step.rhs, values)
     if step.relation == "identify":
@@ -74,11 +77,8 @@ def _like(original: Any, a: np.ndarray) -> Any:
 
 
 def _close(a: Any, c: Any, rtol: float) -> bool:
-    a = np.asarray(a, dtype=float)
-    c = np.asarray(c, dtype=float)
-    if a.size != c.size:
-        return False
-    a = a.reshape(-1)
-    c = c.reshape(-1)
-    scale = max(1.0, float(np.max(np.abs(c))) if c.size else 1.0)
-    return bool(np.allclose(a, c, rtol=rtol, atol=rtol * scale))
+    """a and c agree entrywise (any shapes of the same size), the absolute tolerance
+    rtol scaled by the size of c."""
+    a = np.asarray(a, dtype=float).reshape(-1)
+    c = np.asarray(c, dtype=float).reshape(-1)
+    return close(a, c, rtol, rtol, scale_of(c))

@@ -24,7 +24,8 @@ Contract:
   variable axes moved back to the end).
 - Entries agree when |a - b| <= atol·s + rtol·max(|a|, |b|), s = max(1, largest
   reference entry): finite-difference noise grows with the size of the values.
-  `max_rel_error` is the largest |a - b| over the largest entry of either side.
+  `max_rel_error` is the largest |a - b| over the largest entry of either side. The
+  differences, steps and closeness are verify/numeric.py's (one toolkit for every check).
 - A draw at which the derivative or its reference cannot be evaluated (a value outside
   a domain, a non-finite result) is replaced by a new draw, at most 10 per trial; after
   that the result is a failure that says why. A shape mismatch fails at once.
@@ -45,11 +46,23 @@ from typing import Any
 import numpy as np
 
 from ..backends.evaluate import evaluate, to_user
+from ..diff.derivative import replace_vars, take_derivative, unconstrained_twins
 from ..errors import MatdiffError
 from ..ir import build as b
 from ..ir.node import Node
 from ..ir.walk import substitute, topological
-from .finite_diff import DEFAULT_H, fd_derivative
+from .finite_diff import fd_derivative
+from .numeric import (
+    ATOL,
+    DEFAULT_STEP,
+    RTOL,
+    close,
+    entrywise,
+    errors,
+    relative_step,
+    scale_of,
+    worst_entry,
+)
 from .sample import sample_values
 
 MAX_DRAWS = 10
@@ -84,9 +97,9 @@ def check_derivative(
     d: Any,
     trials: int = 3,
     seed: int = 0,
-    rtol: float = 1e-5,
-    atol: float = 1e-7,
-    h: float = DEFAULT_H,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    h: float = DEFAULT_STEP,
 ) -> CheckResult:
     """Check the derivative `d` numerically at `trials` random inputs (see the module)."""
     if trials < 1:
@@ -149,18 +162,12 @@ def check_derivative(
                 f"finite differences give {numeric.shape}{_sizes_text(sizes)}",
                 space,
             )
-        diff = np.abs(symbolic - numeric)
-        big = max(_amax(symbolic), _amax(numeric))
-        abs_err = _amax(diff)
-        rel_err = abs_err / big if big > 0 else 0.0
+        abs_err, rel_err = errors(symbolic, numeric)
         max_abs = max(max_abs, abs_err)
         max_rel = max(max_rel, rel_err)
-        scale = max(1.0, _amax(numeric))
-        bound = atol * scale + rtol * np.maximum(np.abs(symbolic), np.abs(numeric))
-        if not np.all(diff <= bound):
-            excess = diff - bound
-            idx = np.unravel_index(int(np.argmax(excess)), diff.shape) if diff.ndim else ()
-            where = tuple(int(i) for i in idx)
+        scale = scale_of(numeric)
+        if not close(symbolic, numeric, rtol, atol, scale):
+            where = worst_entry(symbolic, numeric, rtol, atol, scale)
             return CheckResult(
                 False,
                 trial,
@@ -169,8 +176,8 @@ def check_derivative(
                 sizes,
                 f"numerical check failed: trial {trial} of {trials}{_sizes_text(sizes)}, "
                 f"max relative error {rel_err:.1e} against central differences; worst "
-                f"entry {where}: {float(symbolic[idx]):.6g} symbolic vs "
-                f"{float(numeric[idx]):.6g} numeric",
+                f"entry {where}: {float(symbolic[where]):.6g} symbolic vs "
+                f"{float(numeric[where]):.6g} numeric",
                 space,
                 {"symbolic": symbolic, "numeric": numeric, "values": values},
             )
@@ -210,8 +217,6 @@ Reference = Callable[[Mapping[str, Any], Mapping[str, int]], np.ndarray]
 
 def _reference(d: Any, space: str, h: float) -> Reference:
     """A function of (values, sizes) giving the finite-difference derivative, numerator."""
-    from ..diff.derivative import replace_vars, take_derivative, unconstrained_twins
-
     names = [v.arg.name for v in d.wrt]
     # Unconstrained derivatives are of the function as typed (S' a transpose even for a
     # symmetric S), and the higher ones of the unconstrained lower derivative: the
@@ -266,30 +271,16 @@ def _central(
     """Central differences of g (array-valued) by each entry of values[name]:
     shape g + shape(values[name]), the step relative to the size of the variable."""
     x0 = np.array(values[name], dtype=float)
-    scalar = x0.ndim == 0
-    step = h * max(1.0, float(np.max(np.abs(x0))) if x0.size else 0.0)
-    g0 = g(values)
-    out = np.zeros(g0.shape + x0.shape)
     square = x0.ndim == 2 and x0.shape[0] == x0.shape[1]
     if space in ("symmetric", "diagonal") and not square:
         raise MatdiffError(f"{name} is not square, so it has no {space} derivative")
     vals = dict(values)
-    for idx in np.ndindex(*x0.shape):
-        if space == "diagonal" and idx[0] != idx[1]:
-            continue
-        if space == "symmetric" and idx[1] < idx[0]:
-            out[(Ellipsis, *idx)] = out[(Ellipsis, idx[1], idx[0])]
-            continue
-        e = np.zeros_like(x0)
-        e[idx] = 1.0
-        if space == "symmetric":
-            e[idx[::-1]] = 1.0
-        vals[name] = float(x0 + step * e) if scalar else x0 + step * e
-        hi = g(vals)
-        vals[name] = float(x0 - step * e) if scalar else x0 - step * e
-        lo = g(vals)
-        out[(Ellipsis, *idx)] = (hi - lo) / (2.0 * step)
-    return out
+
+    def at(point: np.ndarray) -> np.ndarray:
+        vals[name] = float(point) if point.ndim == 0 else point
+        return g(vals)
+
+    return entrywise(at, x0, relative_step(x0, h), space)
 
 
 def _diagonal_only(G: np.ndarray) -> np.ndarray:
@@ -341,10 +332,6 @@ def _finite(a: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(a)):
         raise _Unevaluable("the value is not finite at this input")
     return a
-
-
-def _amax(a: np.ndarray) -> float:
-    return float(np.max(np.abs(a))) if a.size else 0.0
 
 
 def _sizes_text(sizes: Mapping[str, int] | None) -> str:

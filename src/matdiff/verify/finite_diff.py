@@ -1,20 +1,24 @@
-"""Finite-difference derivatives: the numbers every symbolic derivative is checked against.
+"""Finite-difference derivatives of expressions: the numbers every symbolic derivative is
+checked against.
 
 Contract:
 
-- `directional_fd(f, x, direction, h)` is the central difference
-  (f(x + h·d) − f(x − h·d)) / 2h, with h relative to the size of x.
 - `fd_derivative(node, wrt, values)` is the full numerical derivative of an expression
-  by one variable, entry by entry with the reference evaluator, laid out as the README says:
-  shape(f) + shape(wrt) in user shapes (scalar (), vector (n,), matrix (m, n); a row
-  vector is laid out like a column). So a gradient has the variable's shape, a Jacobian
-  of f (m) by x (n) is m×n, and a matrix by a matrix is D[i,j,k,l] = ∂F_ij/∂X_kl.
+  by one variable, entry by entry with the reference evaluator (verify/numeric.py's
+  `entrywise`, the step relative to the size of the variable), laid out as the README
+  says: shape(f) + shape(wrt) in user shapes (scalar (), vector (n,), matrix (m, n); a
+  row vector is laid out like a column). So a gradient has the variable's shape, a
+  Jacobian of f (m) by x (n) is m×n, and a matrix by a matrix is D[i,j,k,l] = ∂F_ij/∂X_kl.
   Entries move independently (the unconstrained derivative, matdiff's default) and the
   declared properties are not enforced while they move; `space="symmetric"` moves
   X_kl and X_lk together, giving the derivative on symmetric matrices
   (G + G' − diag(diag(G))).
-- `check_close` / `assert_close` compare with a relative and an absolute tolerance;
-  `assert_close` says where and by how much two arrays differ.
+- `directional_fd(f, x, direction, h)` is the central difference
+  (f(x + h·d) − f(x − h·d)) / 2h, with h relative to the size of x (a float for a
+  scalar f).
+- `check_close` / `assert_close` compare with a relative and an absolute tolerance
+  (numeric.py's `close`, scale 1); `assert_close` says where and by how much two arrays
+  differ.
 
 Central differences with h ≈ 1e-6 are accurate to about 1e-9 relative for smooth
 functions, so rtol=1e-5 leaves a wide margin; at kinks (abs, relu) sample away from 0.
@@ -30,50 +34,46 @@ import numpy as np
 from ..backends.evaluate import evaluate, leaves, to_internal, to_user, user_shape
 from ..errors import InputValueError
 from ..ir.node import Node
+from .numeric import (
+    ATOL,
+    DEFAULT_STEP,
+    RTOL,
+    close,
+    directional,
+    entrywise,
+    relative_step,
+    worst_entry,
+)
 
-DEFAULT_H = 1e-6
-
-
-def _step(x: Any, h: float) -> float:
-    scale = float(np.max(np.abs(x))) if np.size(x) else 0.0
-    return h * max(1.0, scale)
+DEFAULT_H = DEFAULT_STEP
 
 
 def directional_fd(
     f: Callable[[Any], Any], x: Any, direction: Any, h: float = DEFAULT_H
 ) -> np.ndarray | float:
     """Central difference of f at x along direction (h relative to |x|)."""
-    x = np.asarray(x, dtype=float)
-    d = np.asarray(direction, dtype=float)
-    step = _step(x, h)
-    hi = np.asarray(f(x + step * d), dtype=float)
-    lo = np.asarray(f(x - step * d), dtype=float)
-    out = (hi - lo) / (2.0 * step)
+    out = directional(f, x, direction, h)
     return float(out) if out.ndim == 0 else out
 
 
-def check_close(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-7) -> bool:
+def check_close(a: Any, b: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
     """Whether a and b agree entrywise: |a − b| ≤ atol + rtol·max(|a|, |b|), same shape."""
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    if a.shape != b.shape:
-        return False
-    return bool(np.all(np.abs(a - b) <= atol + rtol * np.maximum(np.abs(a), np.abs(b))))
+    return close(a, b, rtol, atol)
 
 
-def assert_close(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-7, what: str = "") -> None:
+def assert_close(a: Any, b: Any, rtol: float = RTOL, atol: float = ATOL,
+                 what: str = "") -> None:
     """Raise AssertionError naming the worst entry when a and b differ."""
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     label = f"{what}: " if what else ""
     if a.shape != b.shape:
         raise AssertionError(f"{label}shapes differ: {a.shape} vs {b.shape}")
-    if check_close(a, b, rtol, atol):
+    if close(a, b, rtol, atol):
         return
-    err = np.abs(a - b) - rtol * np.maximum(np.abs(a), np.abs(b))
-    idx = np.unravel_index(int(np.argmax(err)), a.shape) if a.ndim else ()
+    idx = worst_entry(a, b, rtol, atol)
     raise AssertionError(
-        f"{label}differ at {tuple(int(i) for i in idx)}: {a[idx]!r} vs {b[idx]!r}"
+        f"{label}differ at {idx}: {a[idx]!r} vs {b[idx]!r}"
         f" (max abs diff {float(np.max(np.abs(a - b))):.3g})"
     )
 
@@ -104,22 +104,11 @@ def fd_derivative(
     w_user = user_shape(x0.shape, w_sym)
     if space == "symmetric" and x0.shape[0] != x0.shape[1]:
         raise InputValueError(f"{wrt} is not square, so it has no symmetric derivative")
-    step = _step(x0, h)
-    out = np.zeros((f0.size, x0.size))
-    m, n = x0.shape
     vals = dict(values)
-    for k in range(m):
-        for col in range(n):
-            if space == "symmetric" and col < k:
-                out[:, k * n + col] = out[:, col * n + k]
-                continue
-            d = np.zeros_like(x0)
-            d[k, col] = 1.0
-            if space == "symmetric":
-                d[col, k] = 1.0
-            vals[wrt] = to_user(x0 + step * d, w_sym)
-            hi = evaluate(node, vals, sizes=sizes, check_props=False)
-            vals[wrt] = to_user(x0 - step * d, w_sym)
-            lo = evaluate(node, vals, sizes=sizes, check_props=False)
-            out[:, k * n + col] = ((hi - lo) / (2.0 * step)).ravel()
+
+    def at(point: np.ndarray) -> np.ndarray:
+        vals[wrt] = to_user(point, w_sym)
+        return evaluate(node, vals, sizes=sizes, check_props=False)
+
+    out = entrywise(at, x0, relative_step(x0, h), space)
     return out.reshape(f_user + w_user)

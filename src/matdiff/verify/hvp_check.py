@@ -12,6 +12,7 @@ Contract:
   s is relative to the size of x.
 - Entries agree when |a − b| <= atol·scale + rtol·max(|a|, |b|), scale = max(1, largest
   reference entry). A draw that cannot be evaluated is replaced, at most MAX_DRAWS times.
+  The direction, the difference and the closeness are verify/numeric.py's.
 - The result is a `CheckResult` (verify/check.py): truthy when it passes, one line.
 """
 
@@ -23,7 +24,17 @@ import numpy as np
 
 from ..backends.evaluate import evaluate, to_user
 from .check import _EVAL_ERRORS, MAX_DRAWS, CheckResult
-from .finite_diff import DEFAULT_H
+from .numeric import (
+    ATOL,
+    DEFAULT_STEP,
+    RTOL,
+    central_difference,
+    close,
+    errors,
+    random_direction,
+    relative_step,
+    scale_of,
+)
 from .sample import sample_values
 
 
@@ -37,24 +48,23 @@ def _trial(h: Any, rng: np.random.Generator, sizes: dict[str, int] | None,
     name, direction = h.wrt.arg.name, h.direction.arg.name
     values, drawn = sample_values([h.function, h.wrt], rng, sizes=sizes)
     x = np.asarray(values[name], dtype=float)
-    v = rng.normal(size=x.shape)
+    v = random_direction(rng, x.shape)
     symbolic = np.asarray(h.evaluate(values, **{direction: v if v.ndim else float(v)}))
     free = h.gradient_free if h.gradient_free is not None else h.gradient
-    s = step * max(1.0, float(np.max(np.abs(x))) if x.size else 0.0)
 
     def grad_at(point: np.ndarray) -> np.ndarray:
         moved = {**values, name: point if point.ndim else float(point)}
         g = evaluate(free, moved, sizes=drawn, check_props=False)
         return np.asarray(to_user(g, h.wrt.shape), dtype=float)
 
-    numeric = (grad_at(x + s * v) - grad_at(x - s * v)) / (2 * s)
+    numeric = central_difference(grad_at, x, v, relative_step(x, step))
     if not (np.all(np.isfinite(symbolic)) and np.all(np.isfinite(numeric))):
         raise ArithmeticError("a non-finite value")
     return symbolic, numeric, {k: int(w) for k, w in sorted(drawn.items())}
 
 
-def check_hvp(h: Any, trials: int = 3, seed: int = 0, rtol: float = 1e-5,
-              atol: float = 1e-7, step: float = DEFAULT_H) -> CheckResult:
+def check_hvp(h: Any, trials: int = 3, seed: int = 0, rtol: float = RTOL,
+              atol: float = ATOL, step: float = DEFAULT_STEP) -> CheckResult:
     rng = np.random.default_rng(int(seed))
     sizes: dict[str, int] | None = None
     max_abs = max_rel = 0.0
@@ -71,15 +81,9 @@ def check_hvp(h: Any, trials: int = 3, seed: int = 0, rtol: float = 1e-5,
             return CheckResult(False, trial, float("nan"), float("nan"), sizes or {},
                                f"numerical check failed: trial {trial} could not be "
                                f"evaluated at {MAX_DRAWS} random inputs: {last}")
-        diff = np.abs(symbolic - numeric)
-        big = max(float(np.max(np.abs(symbolic), initial=0.0)),
-                  float(np.max(np.abs(numeric), initial=0.0)))
-        abs_err = float(np.max(diff, initial=0.0))
-        rel_err = abs_err / big if big > 0 else 0.0
+        abs_err, rel_err = errors(symbolic, numeric)
         max_abs, max_rel = max(max_abs, abs_err), max(max_rel, rel_err)
-        scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
-        bound = atol * scale + rtol * np.maximum(np.abs(symbolic), np.abs(numeric))
-        if not np.all(diff <= bound):
+        if not close(symbolic, numeric, rtol, atol, scale_of(numeric)):
             return CheckResult(False, trial, max_abs, max_rel, sizes,
                                f"numerical check failed: trial {trial} of {trials}"
                                f"{_sizes_text(sizes)}, max relative error {rel_err:.1e} "

@@ -24,6 +24,7 @@ import logging
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 
@@ -376,8 +377,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("matdiff")
-    except Exception:
+    except PackageNotFoundError:  # running from a source tree that is not installed
         return "0"

@@ -49,7 +49,7 @@ def _limit_memory(mb: int | None) -> None:
     if not mb:
         return
     try:
-        import resource
+        import resource  # optional: POSIX only (there is no address-space cap elsewhere)
 
         limit = mb * 1024 * 1024
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)

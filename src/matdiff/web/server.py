@@ -64,6 +64,8 @@ def bind(host: str, port: int) -> socket.socket:
 def serve_main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(list(argv))
     try:
+        # Optional dependency (the web extra): uvicorn, and app.py is built on fastapi.
+        # Imported here so that `matdiff` works, and says how to install them, without.
         import uvicorn
 
         from .app import Settings, create_app

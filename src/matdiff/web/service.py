@@ -34,6 +34,7 @@ from ..teach.check import check_answer
 from ..teach.derivation import Derivation, _latex_printer
 from ..teach.steps import derivation
 from ..verify.check import check_derivative
+from ..verify.numeric import ATOL, RTOL
 
 # Bounds on the request fields (the HTTP layer checks them before a job starts).
 MAX_EXPRESSION = 2_000
@@ -399,8 +400,7 @@ def check_job(seed: int = 0, **request: Any) -> dict:
     `matdiff --check` do, with the same message."""
 
     d = _derive(request)
-    rtol, atol = 1e-5, 1e-7
-    r = check_derivative(d, trials=CHECK_TRIALS, seed=int(seed), rtol=rtol, atol=atol)
+    r = check_derivative(d, trials=CHECK_TRIALS, seed=int(seed), rtol=RTOL, atol=ATOL)
     symbolic = r.details.get("symbolic")
     numeric = r.details.get("numeric")
     values = r.details.get("values") or {}
@@ -408,8 +408,8 @@ def check_job(seed: int = 0, **request: Any) -> dict:
         "seed": int(seed),
         "sizes": {k: int(v) for k, v in sorted(r.sizes.items())},
         "shape": list(np.shape(symbolic)) if symbolic is not None else [],
-        "rtol": rtol,
-        "atol": atol,
+        "rtol": RTOL,
+        "atol": ATOL,
         "space": r.space,
         "values": {k: _rounded(np.asarray(v)) for k, v in sorted(values.items())
                    if not k.startswith("d:")},
