@@ -63,6 +63,11 @@ def simplify(
     return out
 
 
+def clear_memo() -> None:
+    """Forget explored forms (a benchmark timing a derivation from cold calls this)."""
+    _EXPLORED.clear()
+
+
 def _settles(start: Node, budget: int) -> Callable[[Node], bool]:
     """Whether an explored form y may be the result: the rules leave y as it is, or
     bring it back to `start` (a rule that undoes the step, as common-numeric-factor takes

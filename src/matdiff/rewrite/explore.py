@@ -5,7 +5,8 @@ rewrite/cost.py: printed length, then evaluation cost) that the search reaches b
 applying the equalities of rewrite/equalities.py, in either direction, at any node, and
 that `settled` accepts (the driver passes "forward simplification leaves it unchanged",
 so the result is also a fixed point of the rules); e itself when nothing cheaper is
-found. The search is bounded: at most `MAX_EXPANSIONS` forms are expanded (cheapest
+found. Expressions holding differentials (dX) are returned as they are. The search
+is bounded: at most `MAX_EXPANSIONS` forms are expanded (cheapest
 first) and at most `MAX_FORMS` distinct forms are priced, and expressions over
 `MAX_SIZE` nodes are returned as they are; forms are interned nodes, so a form reached
 twice is met once. With a `trace` list the equalities on the path from e to the result
@@ -27,10 +28,10 @@ from ..errors import MatdiffError
 from ..ir import build as b
 from ..ir.node import Node
 from ..ir.walk import topological
-from .cost import cost
+from .cost import cost, flops, printed_length
 from .equalities import EQUALITIES, EQUALITIES_BY_OP
 
-MAX_EXPANSIONS = 12
+MAX_EXPANSIONS = 8
 MAX_FORMS = 120
 MAX_SIZE = 120
 MAX_SETTLE_CHECKS = 3
@@ -40,26 +41,28 @@ Step = tuple[str, Node, Node]
 _FINAL = frozenset(eq.name for eq in EQUALITIES if eq.final)
 
 
-def _replace(root: Node, old: Node, new: Node) -> Node:
-    """root with every occurrence of the node `old` replaced by `new`."""
-    done: dict[int, Node] = {}
-    for n in topological([root]):
-        if n is old:
-            done[id(n)] = new
+def _replace(order: list[Node], old: Node, new: Node) -> Node:
+    """The last node of `order` (a topological order, root last) with every occurrence
+    of the node `old` replaced by `new`; only old's ancestors are rebuilt."""
+    done: dict[Node, Node] = {old: new}
+    for n in order:
+        if n in done or not n.children:
             continue
-        kids = [done[id(c)] for c in n.children]
-        changed = any(k is not c for k, c in zip(kids, n.children, strict=True))
-        done[id(n)] = b.rebuild(n, kids) if changed else n
-    return done[id(root)]
+        kids = [done.get(c, c) for c in n.children]
+        if any(k is not c for k, c in zip(kids, n.children, strict=True)):
+            done[n] = b.rebuild(n, kids)
+    root = order[-1]
+    return done.get(root, root)
 
 
 def _neighbours(e: Node) -> Iterator[tuple[str, Node, Node, Node]]:
     """(equality name, node, its equal form, e with the node replaced) for every site."""
-    for n in topological([e]):
+    order = topological([e])
+    for n in order:
         for eq in EQUALITIES_BY_OP.get(n.op, ()):
             for m in eq.forms(n):
                 try:
-                    yield eq.name, n, m, _replace(e, n, m)
+                    yield eq.name, n, m, _replace(order, n, m)
                 except (MatdiffError, ArithmeticError):
                     # a builder refused the rebuilt parent (a constant overflowed, say):
                     # that form is not offered
@@ -67,23 +70,27 @@ def _neighbours(e: Node) -> Iterator[tuple[str, Node, Node, Node]]:
 
 
 def _search(e: Node) -> tuple[list[Node], dict[Node, tuple[Node, Step]]]:
-    """Forms reached from e, cheapest first, and how each was reached."""
+    """Forms reached from e, best first, and how each was reached. The search goes by
+    printed length; the evaluation cost is priced only where it decides (forms as short
+    as the best seen), since most forms are settled by length alone."""
     parent: dict[Node, tuple[Node, Step]] = {}
-    seen: dict[Node, tuple[tuple[int, int], int]] = {e: (cost(e), 0)}
-    heap = [(cost(e), 0, e)]
+    seen: dict[Node, tuple[int, int]] = {e: (printed_length(e), 0)}
+    heap = [(seen[e], e)]
     expansions = 0
     while heap and expansions < MAX_EXPANSIONS and len(seen) < MAX_FORMS:
-        _, _, x = heapq.heappop(heap)
+        _, x = heapq.heappop(heap)
         expansions += 1
         for name, before, after, y in _neighbours(x):
             if y in seen:
                 continue
-            seen[y] = (cost(y), len(seen))
+            seen[y] = (printed_length(y), len(seen))
             parent[y] = (x, (name, before, after))
-            heapq.heappush(heap, (seen[y][0], seen[y][1], y))
+            heapq.heappush(heap, (seen[y], y))
             if len(seen) >= MAX_FORMS:
                 break
-    ranked = sorted(seen, key=lambda n: seen[n])
+    start = seen[e][0]
+    ranked = sorted((y for y in seen if seen[y][0] <= start),
+                    key=lambda y: (seen[y][0], flops(y), seen[y][1]))
     return ranked, parent
 
 
@@ -95,11 +102,20 @@ def _path(e: Node, y: Node, parent: dict[Node, tuple[Node, Step]]) -> list[Step]
     return steps[::-1]
 
 
+def _holds_differentials(e: Node) -> bool:
+    """Expressions in dX are steps of a derivation (the differential before the
+    derivative is read off it, term by term), not results a person reads: exploring them
+    costs time (second differentials are the largest expressions a derivation makes) and
+    changes no printed result."""
+    return any(name.startswith("d:") for name in e.free)
+
+
 def explore(
     e: Node, settled: Callable[[Node], bool] = lambda n: True,
     trace: list[Step] | None = None,
 ) -> Node:
-    if e.size > MAX_SIZE or not any(n.op in EQUALITIES_BY_OP for n in topological([e])):
+    if e.size > MAX_SIZE or _holds_differentials(e) or not any(
+            n.op in EQUALITIES_BY_OP for n in topological([e])):
         return e
     ranked, parent = _search(e)
     start = cost(e)
