@@ -146,3 +146,18 @@ def test_trace_names_the_equalities_used():
     out = driver.simplify(parse("exp(t) + t*exp(t)", {"t": "scalar"}), trace=trace)
     assert str(out) == "exp(t)*(1 + t)"
     assert [name for name, _, _ in trace] == ["factor-scalar"]
+
+
+def test_multiplying_out_is_kept_only_when_it_pays():
+    """Distributing is a stepping stone: A*(x - u) + A*u becomes A*x (the terms cancel
+    once multiplied out; the forward rules alone leave it), while s .* (1 - s) is not
+    spread into s - s.^2 for a few characters."""
+    e = parse("A*(x - u) + A*u")
+    assert str(driver.simplify(e, explore=False)) == "A*(x - u) + A*u"
+    assert str(driver.simplify(e)) == "A*x"
+    s = parse("sigmoid(z) .* (1 - sigmoid(z))")
+    assert driver.simplify(s) is driver.simplify(s, explore=False)
+    rng = np.random.default_rng(4)
+    values, sizes = sample_values([e], rng)
+    np.testing.assert_allclose(evaluate(driver.simplify(e), values, sizes=sizes),
+                               evaluate(e, values, sizes=sizes), rtol=1e-9, atol=1e-12)

@@ -21,8 +21,10 @@ Multiplying out is a stepping stone, not a result: a careful author keeps produc
 factored (issue 11 asks for `s .* (1 - s)` and `(1 - h.^2)` once, not spread over
 terms), so the equalities that multiply a symbolic factor into a sum are marked
 `final=False`: the search may go through their forms to reach a shorter factoring, but a
-form whose last step is one of them is never the result. Moving a numeric coefficient
-into a sum (`distribute-coefficient`) is a result in its own right.
+form whose last step is one of them is never the result, and a form reached through one
+is a result only when it is much shorter (rewrite/explore.py, `MULTIPLIED_OUT_GAIN`).
+Moving a numeric coefficient into a sum (`distribute-coefficient`) is a result in its
+own right.
 """
 
 from __future__ import annotations
@@ -98,6 +100,23 @@ def _common_powers(parts: list[tuple[list[Node], Node]]) -> dict[Node, list[tupl
     return found
 
 
+def _sum_folding_numbers(terms: list[Node]) -> Node:
+    """The sum of terms, its numbers added up (the add builder keeps `1 - 1` apart when
+    both arrive as constants: (s^2)^-1/2 - s^2/(s^2)^3/2 has the factor 1 - 1 = 0)."""
+    total = sum(t.arg for t in terms if t.op == "const")
+    others = [t for t in terms if t.op != "const"]
+    if total != 0.0:
+        others.append(b.const(total))
+    return b.add(*others) if others else b.ZERO
+
+
+def _nested(base: Node, bases: dict[Node, object]) -> bool:
+    """base is a power of another base present, or one is a power of it (s and s^2):
+    the builders would not cancel s^2 against (s^2)^-1, so such a factor is left alone."""
+    return any((o.op == "pow" and o.children[0] is base)
+               or (base.op == "pow" and base.children[0] is o) for o in bases)
+
+
 @equality(
     "factor-scalar",
     "add",
@@ -110,7 +129,10 @@ def _common_powers(parts: list[tuple[list[Node], Node]]) -> dict[Node, list[tupl
 def factor_scalar(n: Node) -> Iterator[Node]:
     terms = n.children
     parts = [_scalar_parts(t) for t in terms]
-    for base, uses in _common_powers(parts).items():
+    found = _common_powers(parts)
+    for base, uses in found.items():
+        if _nested(base, found):
+            continue
         idx = sorted({i for i, _ in uses})
         exps = [k for _, k in uses]
         if len(idx) < 2 or len(idx) != len(uses):
@@ -120,7 +142,7 @@ def factor_scalar(n: Node) -> Iterator[Node]:
         p = min(exps, key=abs)
         common = b.power(base, b.const(p)) if p != 1.0 else base
         rest = [b.mul(t, b.power(base, b.const(-p))) for i, t in enumerate(terms) if i in idx]
-        grouped = b.mul(common, b.add(*rest))
+        grouped = b.mul(common, _sum_folding_numbers(rest))
         yield b.add(grouped, *(t for i, t in enumerate(terms) if i not in idx))
 
 

@@ -35,6 +35,7 @@ MAX_EXPANSIONS = 8
 MAX_FORMS = 120
 MAX_SIZE = 120
 MAX_SETTLE_CHECKS = 3
+MULTIPLIED_OUT_GAIN = 0.8
 
 Step = tuple[str, Node, Node]
 
@@ -123,11 +124,25 @@ def explore(
     for y in ranked:
         if y is e or cost(y) >= start or checks >= MAX_SETTLE_CHECKS:
             break
-        if parent[y][1][0] not in _FINAL:
+        path = _path(e, y, parent)
+        if not _acceptable(path, y, e):
             continue
         checks += 1
         if settled(y):
             if trace is not None:
-                trace.extend(_path(e, y, parent))
+                trace.extend(path)
             return y
     return e
+
+
+def _acceptable(path: list[Step], y: Node, e: Node) -> bool:
+    """A form reached through a multiplying-out step (an equality with final=False)
+    is a result only when it does not end on one and pays for it: at most
+    `MULTIPLIED_OUT_GAIN` of the start's printed length (terms that cancel once
+    multiplied out, say), not a few characters saved by spreading a factor over terms
+    (`s .* (1 - s)` stays, rather than `s - s.^2`)."""
+    if path[-1][0] not in _FINAL:
+        return False
+    if all(name in _FINAL for name, _, _ in path):
+        return True
+    return printed_length(y) <= MULTIPLIED_OUT_GAIN * printed_length(e)
