@@ -149,12 +149,14 @@ def test_trace_names_the_equalities_used():
 
 
 def test_multiplying_out_is_kept_only_when_it_pays():
-    """Distributing is a stepping stone: A*(x - u) + A*u becomes A*x (the terms cancel
-    once multiplied out; the forward rules alone leave it), while s .* (1 - s) is not
-    spread into s - s.^2 for a few characters."""
-    e = parse("A*(x - u) + A*u")
-    assert str(driver.simplify(e, explore=False)) == "A*(x - u) + A*u"
-    assert str(driver.simplify(e)) == "A*x"
+    """Distributing is a stepping stone: tr(A*(X + Y)) - tr(A*Y) becomes tr(A*X) (the
+    terms cancel once multiplied out and the trace split; the forward rules alone leave
+    it), while s .* (1 - s) is not spread into s - s.^2 for a few characters."""
+    e = parse("tr(A*(X + Y)) - tr(A*Y)")
+    assert str(driver.simplify(e, explore=False)) == "tr(A*(X + Y)) - tr(A*Y)"
+    trace: list = []
+    assert str(driver.simplify(e, trace=trace)) == "tr(A*X)"
+    assert "distribute-product" in [name for name, _, _ in trace]
     s = parse("sigmoid(z) .* (1 - sigmoid(z))")
     assert driver.simplify(s) is driver.simplify(s, explore=False)
     rng = np.random.default_rng(4)
