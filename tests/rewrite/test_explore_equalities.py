@@ -75,6 +75,10 @@ SHORTER = [
      "u/(v'*x) - u'*x*v/((v'*x)^2)", "(u - u'*x*v/(v'*x))/(v'*x)"),
     ("x'*S*x/(x'*x)", "x", 1, {"S": "matrix n n symmetric", "x": "vector n"},
      "2*(S*x/(x'*x) - x'*S*x*x/((x'*x)^2))", "2*(S*x - x'*S*x*x/(x'*x))/(x'*x)"),
+    ("x/norm2(x)", "x", 1, {"x": "vector n"}, "eye(n)/norm2(x) - x*x'/(norm2(x)^3)",
+     "(eye(n) - x*x'/(x'*x))/norm2(x)"),
+    ("norm2(x)", "x", 2, {"x": "vector n"}, "eye(n)/norm2(x) - x*x'/(norm2(x)^3)",
+     "(eye(n) - x*x'/(x'*x))/norm2(x)"),
 ]
 
 

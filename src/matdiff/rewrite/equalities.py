@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..ir import build as b
-from ..ir.dims import is_scalar
+from ..ir.dims import is_column, is_scalar
 from ..ir.node import Node
 
 Example = tuple[str, dict[str, str]]
@@ -338,3 +338,35 @@ def trace_join(n: Node) -> Iterator[Node]:
         if len(idx) >= 2:
             inner = b.add(*(n.children[i].children[0] for i in idx))
             yield b.add(b.tr(inner), *(t for i, t in enumerate(n.children) if i not in idx))
+
+
+# ------------------------------------------------------------------------- norms
+
+
+@equality(
+    "norm-squared",
+    "pow",
+    "norm2(x)^p = (x'*x)^(p/2) for a column vector x (norm2(x)^2 = x'*x; read right to "
+    "left by inner-product-as-norm)",
+    ("norm2(x)^2", {}),
+    ("y/(norm2(x)^2)", {}),
+)
+def norm_squared(n: Node) -> Iterator[Node]:
+    base, k = n.children
+    if base.op == "norm2" and k.op == "const" and is_column(base.children[0].shape):
+        x = base.children[0]
+        yield b.power(b.matmul(b.transpose(x), x), b.const(k.arg / 2))
+
+
+@equality(
+    "inner-product-as-norm",
+    "matmul",
+    "x'*x = norm2(x)^2 for a column vector x (norm-squared read right to left)",
+    ("x'*x", {}),
+    ("A*x/(x'*x)", {}),
+)
+def inner_product_as_norm(n: Node) -> Iterator[Node]:
+    if len(n.children) == 2 and n.children[0].op == "transpose":
+        x = n.children[1]
+        if n.children[0].children[0] is x and is_column(x.shape):
+            yield b.power(b.norm2(x), b.const(2.0))
