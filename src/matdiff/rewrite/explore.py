@@ -31,8 +31,8 @@ from ..ir.walk import topological
 from .cost import cost, flops, printed_length
 from .equalities import EQUALITIES, EQUALITIES_BY_OP
 
-MAX_EXPANSIONS = 8
-MAX_FORMS = 120
+MAX_EXPANSIONS = 6
+MAX_FORMS = 60
 MAX_SIZE = 120
 MAX_SETTLE_CHECKS = 3
 MULTIPLIED_OUT_GAIN = 0.8
