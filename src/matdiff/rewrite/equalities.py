@@ -29,7 +29,7 @@ own right.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..ir import build as b
@@ -110,7 +110,7 @@ def _sum_folding_numbers(terms: list[Node]) -> Node:
     return b.add(*others) if others else b.ZERO
 
 
-def _nested(base: Node, bases: dict[Node, object]) -> bool:
+def _nested(base: Node, bases: Iterable[Node]) -> bool:
     """base is a power of another base present, or one is a power of it (s and s^2):
     the builders would not cancel s^2 against (s^2)^-1, so such a factor is left alone."""
     return any((o.op == "pow" and o.children[0] is base)
