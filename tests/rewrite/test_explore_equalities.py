@@ -98,6 +98,7 @@ def test_exploration_prints_the_shorter_form(f, wrt, order, decl, before, after)
     assert str(plain) == before
     assert str(explored) == after
     assert len(after) < len(before)
+    assert driver.simplify(explored.expr) is explored.expr  # a fixed point of simplify
     rng = np.random.default_rng(1)
     values, _ = sample_values(matdiff.parse(f, decl), rng)
     np.testing.assert_allclose(explored.evaluate(**values), plain.evaluate(**values),
