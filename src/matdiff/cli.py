@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .arguments import add_derivative_arguments, derivative_from_args
+from .arguments import add_derivative_arguments, derivative_from_args, variables_from
 from .errors import MatdiffError
 
 # command name -> "module:function" taking argv (after the command name), returning status
@@ -80,7 +80,7 @@ def _main_derivative(argv: Sequence[str]) -> int:
         return status
     from .report import report
 
-    print(report(d))
+    print(report(d, args.expression.strip(), variables_from(args.var) or None))
     if check_line:
         print(f"  {check_line}")
     return status
