@@ -107,3 +107,39 @@ def test_values_and_paste_back(expr, wrt, closed) -> None:
     back = matdiff.parse(str(d))
     used = {k: v for k, v in values.items() if k in back.free}
     np.testing.assert_allclose(matdiff.evaluate(back, used), want, rtol=1e-12)
+
+
+# ------------------------------------------------- counts: sum(ones(n, 1)) is n (item 2)
+
+
+@pytest.mark.parametrize("expr, wrt, text, latex, uni", [
+    ("mean(x)", "x", "ones(n, 1)/sum(ones(n, 1))", r"\frac{1}{n} \mathbf{1}_{n}", "𝟙ₙ/n"),
+    ("-mean(x)", "x", "-ones(n, 1)/sum(ones(n, 1))", r"-\frac{1}{n} \mathbf{1}_{n}", "-𝟙ₙ/n"),
+    ("mean(X)", "X", "ones(n, m)/sum(ones(n, m))",
+     r"\frac{1}{n m} \mathbf{1}_{n}\mathbf{1}_{m}^{\top}", "𝟙ₙ𝟙ₘᵀ/(n·m)"),
+    ("sum(ones(n, 1))*x'*x", "x", "2*sum(ones(n, 1))*x", "2 n x", "2nx"),
+])
+def test_counts_print_as_sizes(expr, wrt, text, latex, uni):
+    """The text keeps `sum(ones(n, 1))` (a size is not a value in the language, and the
+    text must paste back); LaTeX and Unicode write the count, as textbooks do."""
+    d = matdiff.derivative(expr, wrt)
+    assert str(d) == text
+    assert to_latex(d.expr) == latex
+    assert to_unicode(d.expr) == uni
+
+
+@pytest.mark.parametrize("expr, wrt, closed", [
+    ("mean(x)", "x", lambda v: np.full(v.shape, 1 / v.size)),
+    ("-mean(x)", "x", lambda v: np.full(v.shape, -1 / v.size)),
+    ("mean(X)", "X", lambda v: np.full(v.shape, 1 / v.size)),
+])
+def test_mean_values_and_paste_back(expr, wrt, closed):
+    """Correctness: the gradient of the mean, evaluated and read back from its text,
+    is 1/n everywhere (NumPy)."""
+    rng = np.random.default_rng(5)
+    v = rng.normal(size=(4,) if wrt == "x" else (3, 4))
+    d = matdiff.derivative(expr, wrt)
+    np.testing.assert_allclose(d.evaluate(**{wrt: v}), closed(v), rtol=1e-14)
+    back = matdiff.parse(str(d), {wrt: "vector n" if wrt == "x" else "matrix n m"})
+    np.testing.assert_allclose(matdiff.evaluate(back, sizes={"n": v.shape[0], "m": v.shape[-1]}),
+                               closed(v), rtol=1e-14)

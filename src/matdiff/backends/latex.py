@@ -23,6 +23,7 @@ from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import PRINTERS, Node
 from ..ir.walk import PRINT_DEPTH, check_depth
+from .counts import ones_count
 from .layout import (
     ATOM,
     CIRC,
@@ -164,6 +165,8 @@ def _p(e: Node) -> Printed:
     op = e.op
     if op == "const":
         return _number(e.arg)
+    if op == "sum" and (count := ones_count(e)) is not None:  # sum(ones(n, 1)) is n
+        return " ".join(count), (ATOM if len(count) == 1 else MUL), False
     if op == "var":
         return latex_name(e.arg.name), ATOM, False
     if op == "dvar":
@@ -258,7 +261,13 @@ def _fill(e: Node) -> Printed:
         return ones, ATOM, is_row(e.shape) or not is_column(e.shape)
     minus, shown = signed(v)
     sign = "-" if minus else ""
-    return f"{sign}{_juxtapose([_show(shown, NEG), ones])}", (NEG if sign else MUL), False
+    num, den = split_fraction([shown], elementwise=False)
+    if den:  # the mean's gradient: \frac{1}{n} \mathbf{1}_{n}, not n^{-1} \mathbf{1}_{n}
+        top = _show(num[0], NEG) if num else "1"
+        scale = f"\\frac{{{top}}}{{{_p(den[0])[0]}}}"
+    else:
+        scale = _show(shown, NEG)
+    return f"{sign}{_juxtapose([scale, ones])}", (NEG if sign else MUL), False
 
 
 def _add(e: Node) -> Printed:

@@ -127,7 +127,11 @@ def _fill(e: Node) -> tuple[str, int]:
         return f"zeros{shape}", ATOM
     minus, shown = signed(value)
     body = f"ones{shape}"
-    if not (shown.op == "const" and shown.arg == 1.0):
+    num, den = split_fraction([shown], elementwise=False)
+    if den:  # the mean's gradient: ones(n, 1)/sum(ones(n, 1)), not sum(...)^-1*ones(n, 1)
+        body = (f"{_wrap(_p(num[0]), MUL)}*{body}" if num else body) + "/" + _wrap(
+            _p(den[0]), ATOM)
+    elif not (shown.op == "const" and shown.arg == 1.0):
         body = f"{_wrap(_p(shown), MUL)}*{body}"
     if minus:
         return f"-{body}", NEG

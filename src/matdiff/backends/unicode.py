@@ -21,6 +21,7 @@ from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..ir.walk import PRINT_DEPTH, check_depth
+from .counts import ones_count
 from .layout import (
     ATOM,
     CIRC,
@@ -131,6 +132,8 @@ def _p(e: Node) -> Printed:
     op = e.op
     if op == "const":
         return number(e.arg)
+    if op == "sum" and (count := ones_count(e)) is not None:  # sum(𝟙ₙ) is n
+        return "·".join(count), (ATOM if len(count) == 1 else MUL), False
     if op == "var":
         return e.arg.name, ATOM, False
     if op == "dvar":
@@ -236,6 +239,10 @@ def _fill(e: Node) -> Printed:
         return ones, ATOM, not is_column(e.shape)
     minus, shown = signed(v)
     sign = "-" if minus else ""
+    num, den = split_fraction([shown], elementwise=False)
+    if den:  # the mean's gradient: 𝟙ₙ/n, not n⁻¹𝟙ₙ
+        top = juxtapose([_show(num[0], NEG), ones]) if num else ones
+        return f"{sign}{top}/{_show(den[0], POW)}", (NEG if sign else MUL), False
     return f"{sign}{juxtapose([_show(shown, NEG), ones])}", (NEG if sign else MUL), False
 
 
