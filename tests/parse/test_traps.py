@@ -82,3 +82,11 @@ def test_the_declaration_it_suggests_gives_the_gradient():
     X, y, w, lam = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=3), 0.7
     want = 2 * X.T @ (X @ w - y) + 2 * lam * w
     np.testing.assert_allclose(d.evaluate(X=X, y=y, w=w, **{"lambda": lam}), want, rtol=1e-12)
+
+
+def test_the_readme_example_is_what_the_report_prints():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split(f'$ matdiff "{RIDGE}" --wrt w\n')[1].split("  ...\n")[0]
+    assert report(matdiff.derivative(RIDGE, "w"), RIDGE).startswith(block)
