@@ -30,7 +30,7 @@ MAX_CANDIDATES, and as many again to drop unneeded names), no derivative.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import MatdiffError
 from ..ir.dims import Shape, format_shape, is_scalar, kind_of
@@ -101,15 +101,14 @@ def broadcast_traps(text: str, variables: Mapping[str, str] | None = None,
         return []
     by_letter = {n for n in typing.var_shapes if n not in decls
                  and not is_scalar(typing.var_shape(n))}
-    broadcasts = list(_broadcasts(tree, typing))
-    candidates = sorted({n for _, other in broadcasts for n in other} & by_letter)
+    sides = _broadcasts(tree, typing)
+    candidates = sorted(sides.others & by_letter)
     fixes = [(n,) for n in candidates[:MAX_CANDIDATES]
              if _scalar_with(text, tree, decls, (n,))]
-    if not fixes and broadcasts:
+    if not fixes and sides.found:
         # several names together (`norm2(w)^2 + mu*sum(w) + nu*norm1(w)`): every
         # by-letter name off the scalar sides, then those not needed dropped one by one
-        held = set().union(*(h for h, _ in broadcasts))
-        names = sorted(by_letter - held)[:MAX_CANDIDATES]
+        names = sorted(by_letter - sides.held)[:MAX_CANDIDATES]
         if names and _scalar_with(text, tree, decls, names):
             for n in list(names):
                 rest = [m for m in names if m != n]
@@ -135,25 +134,38 @@ def _scalar_with(text: str, tree: s.Ast, decls: dict[str, str],
     return is_scalar(typing.shape(tree))
 
 
-def _broadcasts(tree: s.Ast, typing: Typing) -> Iterator[tuple[set[str], list[str]]]:
-    """For each broadcast whose scalar side reduces a vector or matrix variable to a
-    scalar (`norm2(w)^2`, `x'*A*x`; not a constant, not a scalar variable: `exp(x) + c`
-    is meant to be a vector): the variables on its scalar side, and those on its other
-    side that the scalar side does not hold (the names that might have made that side
-    non-scalar)."""
+@dataclass
+class _Sides:
+    """What the broadcasts of a tree hold, gathered over all of them."""
+
+    found: bool = False  # a broadcast whose scalar side reduces a vector or matrix
+    held: set[str] = field(default_factory=set)  # names on such scalar sides
+    others: set[str] = field(default_factory=set)  # names on the other sides, less those
+
+
+def _broadcasts(tree: s.Ast, typing: Typing) -> _Sides:
+    """The broadcasts whose scalar side reduces a vector or matrix variable to a scalar
+    (`norm2(w)^2`, `x'*A*x`; not a constant, not a scalar variable: `exp(x) + c` is meant
+    to be a vector): the variables on their scalar sides, and those on their other sides
+    that the scalar side does not hold (the names that might have made that side
+    non-scalar). The names of a chain's prefix are kept as a set, so a long chain costs
+    its length times its number of distinct names, not its length squared."""
+    out = _Sides()
     for chain in _chains(tree):
         acc = typing.shape(chain.first)
-        left: list[s.Ast] = [chain.first]
+        left = set(_variables([chain.first], typing))
         for step in chain.steps:
-            right = typing.shape(step.operand)
-            if step.op in _ELEMENTWISE and is_scalar(acc) != is_scalar(right):
-                scalar_side, other = (left, [step.operand]) if is_scalar(acc) else (
-                    [step.operand], left)
-                held = set(_variables(scalar_side, typing))
+            shape = typing.shape(step.operand)
+            right = set(_variables([step.operand], typing))
+            if step.op in _ELEMENTWISE and is_scalar(acc) != is_scalar(shape):
+                held, other = (left, right) if is_scalar(acc) else (right, left)
                 if any(not is_scalar(typing.var_shape(n)) for n in held):
-                    yield held, [n for n in _variables(other, typing) if n not in held]
-            acc = _after(step.op, acc, right)
-            left.append(step.operand)
+                    out.found = True
+                    out.held |= held
+                    out.others |= other - held
+            acc = _after(step.op, acc, shape)
+            left |= right
+    return out
 
 
 def _after(op: str, a: Shape, b: Shape) -> Shape:
