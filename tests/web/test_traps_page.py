@@ -59,6 +59,7 @@ def test_api_variables_names_the_trap(client):
 def test_api_echo_is_the_text_as_typed(client):
     d = client.post("/api/derivative", json={"expression": "(x-m)'*(x-m)", "wrt": "x"}).json()
     assert d["function"] == "(x - m)'*(x - m)"
+    assert d["function_latex"] == r"\left(x - m\right)^{\top} \left(x - m\right)"
 
 
 CHROMIUM = os.environ.get("MATDIFF_CHROMIUM", "/usr/bin/chromium")

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..api import derivative, parse, variables_of
 from ..backends.codegen import generate
+from ..backends.echo_latex import echo_latex
 from ..backends.latex import derivative_latex, to_latex
 from ..backends.text import to_text
 from ..backends.unicode import derivative_unicode
@@ -219,7 +220,9 @@ def derivative_job(**request: Any) -> dict:
     decls = _declarations(request.get("variables"))
     env = variables_of(request["expression"], decls)
     head_text, head_latex = _head(d)
-    function_latex = _try_latex(d.function)
+    # f as typed ((x - m)', backends/echo_latex.py); the node's LaTeX if that fails
+    function_latex = (_optional_render(echo_latex, request["expression"], decls)
+                      or _try_latex(d.function))
     latex = _optional_render(derivative_latex, d)
     result_latex = _try_latex(d.expr) if d.expr is not None else None
     unicode = _optional_render(derivative_unicode, d)
