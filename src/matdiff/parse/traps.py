@@ -103,8 +103,8 @@ def broadcast_traps(text: str, variables: Mapping[str, str] | None = None,
                  and not is_scalar(typing.var_shape(n))}
     sides = _broadcasts(tree, typing)
     candidates = sorted(sides.others & by_letter)
-    fixes = [(n,) for n in candidates[:MAX_CANDIDATES]
-             if _scalar_with(text, tree, decls, (n,))]
+    fixes: list[tuple[str, ...]] = [(n,) for n in candidates[:MAX_CANDIDATES]
+                                    if _scalar_with(text, tree, decls, (n,))]
     if not fixes and sides.found:
         # several names together (`norm2(w)^2 + mu*sum(w) + nu*norm1(w)`): every
         # by-letter name off the scalar sides, then those not needed dropped one by one
@@ -116,8 +116,7 @@ def broadcast_traps(text: str, variables: Mapping[str, str] | None = None,
                     names = rest
             fixes = [tuple(names)]
     size = format_shape(f_shape)
-    return [Trap(names, tuple(_kind(n) for n in names), kind_of(f_shape), size)
-            for names in fixes]
+    return [Trap(fix, tuple(_kind(n) for n in fix), kind_of(f_shape), size) for fix in fixes]
 
 
 def _kind(name: str) -> str:
