@@ -73,6 +73,8 @@ def test_page_shows_the_trap_and_its_button_declares_the_scalar(page):
     page.goto(page.base + "/?expr=" + quote(RIDGE))
     note = page.locator("#trap-note")
     expect(note).to_be_visible()
+    expect(page.locator("#function-math .katex")).to_be_visible()  # f as typed, typeset
+    expect(page.locator("#function-math")).to_contain_text("λ")
     expect(note).to_contain_text(MESSAGE)
     page.get_by_role("button", name="declare lambda: scalar").click()
     expect(page.locator("#plain-result")).to_have_text("2*(lambda*w + X'*(X*w - y))")
