@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .arguments import add_derivative_arguments, derivative_from_args
+from .arguments import add_derivative_arguments, derivative_from_args, variables_from
 from .backends.render import render
 from .errors import MatdiffError
 from .report import report
@@ -87,7 +87,7 @@ def _main_derivative(argv: Sequence[str]) -> int:
     if args.latex or args.unicode or args.code:
         print(render(d, "latex" if args.latex else "unicode" if args.unicode else args.code))
         return status
-    print(report(d))
+    print(report(d, args.expression.strip(), variables_from(args.var) or None))
     if check_line:
         print(f"  {check_line}")
     return status

@@ -8,7 +8,7 @@ differential and the index form instead.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from .backends.evaluate import walk
 from .backends.index_form import index_form
@@ -19,6 +19,8 @@ from .ir import build as b
 from .ir.dims import dim_names, format_shape, is_column, is_row, is_scalar, kind_of
 from .ir.node import Node, variables_in
 from .ir.walk import substitute
+from .parse.echo import as_written
+from .parse.traps import broadcast_traps
 
 LAYOUT_NOTE = {
     "numerator": "numerator layout (gradients have the variable's shape; Jacobians are m×n)",
@@ -35,6 +37,21 @@ FORM_NOTE = {
     "kronecker": "Kronecker form M with vec(dF) = M*vec(dX)",
     "index": "index form (no closed matrix form)",
 }
+
+
+def trap_notes(d: Derivative, text: str | None,
+               variables: Mapping[str, str] | None) -> list[str]:
+    """A note for each typing trap of `text` (parse/traps.py): what made f non-scalar,
+    and the declaration that makes it the scalar the person most likely meant."""
+    if text is None:
+        return []
+    wrt = [v.arg.name for v in d.wrt]
+    notes = []
+    for t in broadcast_traps(text, variables, wrt):
+        kind = {1: "a gradient", 2: "a Hessian"}.get(d.order)
+        then = f" (then {d.name()} is {kind})" if kind and not set(t.names) & set(wrt) else ""
+        notes += [f"  note: {t.message}", f"  hint: for a scalar f, declare {t.option}{then}"]
+    return notes
 
 
 def describe_variables(nodes: list[Node]) -> str:
@@ -66,11 +83,15 @@ def layout_note(d: Derivative) -> str:
     return "numerator layout"
 
 
-def report(d: Derivative) -> str:
+def report(d: Derivative, text: str | None = None,
+           variables: Mapping[str, str] | None = None) -> str:
+    """The report; given the `text` typed and its `variables`, f is echoed as typed
+    (`(x - m)'`) and typing traps are noted (parse/traps.py)."""
     order = "" if d.order == 1 else f"^{d.order}"
     shown = d.as_typed if d.as_typed is not None else d.function
     declared = describe_variables([d.function, *d.wrt, *d.variables])
-    lines = [f"f = {to_text(shown)}", f"  where {declared}"]
+    echo = as_written(text) if text is not None else to_text(shown)
+    lines = [f"f = {echo}", f"  where {declared}", *trap_notes(d, text, variables)]
     head = d.name()
     if d.expr is not None:
         limit = max(60, SWELL_LIMIT * len(to_text(shown)))

@@ -23,6 +23,7 @@ from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import PRINTERS, Node
 from ..ir.walk import PRINT_DEPTH, check_depth
+from .counts import ones_count
 from .layout import (
     ATOM,
     CIRC,
@@ -43,6 +44,7 @@ from .layout import (
     wrap,
 )
 from .layout import function_letter as _fname
+from .rational import small_fraction
 
 GREEK = {
     "alpha",
@@ -162,7 +164,9 @@ def _call(name: str, args: str) -> Printed:
 def _p(e: Node) -> Printed:
     op = e.op
     if op == "const":
-        return format_number(e.arg), (NEG if e.arg < 0 else ATOM), False
+        return _number(e.arg)
+    if op == "sum" and (count := ones_count(e)) is not None:  # sum(ones(n, 1)) is n
+        return " ".join(count), (ATOM if len(count) == 1 else MUL), False
     if op == "var":
         return latex_name(e.arg.name), ATOM, False
     if op == "dvar":
@@ -191,7 +195,7 @@ def _p(e: Node) -> Printed:
     if op == "pow":
         base, ex = e.children
         v = const_value(ex) if is_scalar(ex.shape) else None
-        exp_text = format_number(v) if v is not None else _p(ex)[0]
+        exp_text = _exponent_number(v) if v is not None else _p(ex)[0]
         if not is_scalar(base.shape):
             exp_text = f"\\circ {exp_text}"  # the Hadamard power
         if v == 0.5 and is_scalar(base.shape):
@@ -257,7 +261,13 @@ def _fill(e: Node) -> Printed:
         return ones, ATOM, is_row(e.shape) or not is_column(e.shape)
     minus, shown = signed(v)
     sign = "-" if minus else ""
-    return f"{sign}{_juxtapose([_show(shown, NEG), ones])}", (NEG if sign else MUL), False
+    num, den = split_fraction([shown], elementwise=False)
+    if den:  # the mean's gradient: \frac{1}{n} \mathbf{1}_{n}, not n^{-1} \mathbf{1}_{n}
+        top = _show(num[0], NEG) if num else "1"
+        scale = f"\\frac{{{top}}}{{{_p(den[0])[0]}}}"
+    else:
+        scale = _show(shown, NEG)
+    return f"{sign}{_juxtapose([scale, ones])}", (NEG if sign else MUL), False
 
 
 def _add(e: Node) -> Printed:
@@ -277,6 +287,22 @@ def _juxtapose(parts: list[str]) -> str:
     return out
 
 
+def _number(v: float) -> Printed:
+    """A constant: an exact small fraction (backends/rational.py) as `\\frac{2}{3}`,
+    else its decimal."""
+    pq = small_fraction(v)
+    if pq is None:
+        return format_number(v), (NEG if v < 0 else ATOM), False
+    text = f"\\frac{{{abs(pq[0])}}}{{{pq[1]}}}"
+    return ("-" + text, NEG, False) if pq[0] < 0 else (text, ATOM, False)
+
+
+def _exponent_number(v: float) -> str:
+    """An exponent: a fraction inline (`x^{-2/3}`, as textbooks set it), else a decimal."""
+    pq = small_fraction(v)
+    return format_number(v) if pq is None else f"{pq[0]}/{pq[1]}"
+
+
 def _mul(e: Node) -> Printed:
     coef, children = split_coefficient(e)
     scalars, den = split_fraction([c for c in children if is_scalar(c.shape)], elementwise=False)
@@ -284,12 +310,17 @@ def _mul(e: Node) -> Printed:
     tail = [_p(c) for c in children if not is_scalar(c.shape)]
     level = min([NEG if coef < 0 else MUL] + [pr[1] for pr in parts + tail if pr[1] >= CIRC])
     num = [_wrap(pr, CIRC) for pr in parts]
-    mag = format_number(abs(coef))
+    mag = _number(abs(coef))[0]
+    pq = small_fraction(abs(coef))
+    if den and pq is not None:  # 2/3 * x/c: one bar, \frac{2 x}{3 c}
+        mag, den_coef = (str(pq[0]) if pq[0] != 1 else ""), str(pq[1])
+    else:
+        den_coef = ""
     if den:
         if all(pr[1] >= POW for pr in tail):  # a simple matrix joins the numerator
             num, tail = num + [pr[0] for pr in tail], []
-        top = _juxtapose(([mag] if abs(coef) != 1.0 else []) + num) or "1"
-        bottom = _juxtapose([_show(d, NEG) for d in den])
+        top = _juxtapose(([mag] if abs(coef) != 1.0 and mag else []) + num) or "1"
+        bottom = _juxtapose(([den_coef] if den_coef else []) + [_show(d, NEG) for d in den])
         text = _juxtapose([f"\\frac{{{top}}}{{{bottom}}}", *(_wrap(t, CIRC) for t in tail)])
     else:
         head = [mag] if abs(coef) != 1.0 or not (num or tail) else []

@@ -31,6 +31,7 @@ from .layout import (
     writable_dim,
 )
 from .layout import wrap as _wrap
+from .rational import small_fraction
 
 
 def to_text(e: Node) -> str:
@@ -48,7 +49,7 @@ def b_const(e: Node) -> float | None:
 def _p(e: Node) -> tuple[str, int]:
     op = e.op
     if op == "const":
-        return format_number(e.arg), (NEG if e.arg < 0 else ATOM)
+        return _number(e.arg)
     if op == "var":
         return e.arg.name, ATOM
     if op == "dvar":
@@ -99,6 +100,15 @@ def _p(e: Node) -> tuple[str, int]:
     return op, ATOM
 
 
+def _number(v: float) -> tuple[str, int]:
+    """A constant: an exact small fraction as the quotient `2/3` (level MUL, so it is
+    parenthesised where a quotient would be: `x.^(1/3)`), else its decimal."""
+    pq = small_fraction(v)
+    if pq is None:
+        return format_number(v), (NEG if v < 0 else ATOM)
+    return f"{pq[0]}/{pq[1]}", MUL
+
+
 def _fill(e: Node) -> tuple[str, int]:
     """`vector(c)`, `vector(c)'`, `matrix(c)` where the rest of the expression sizes
     the fill (matrixcalculus.org's forms); else `zeros(m, n)`, `ones(m, n)`,
@@ -117,7 +127,11 @@ def _fill(e: Node) -> tuple[str, int]:
         return f"zeros{shape}", ATOM
     minus, shown = signed(value)
     body = f"ones{shape}"
-    if not (shown.op == "const" and shown.arg == 1.0):
+    num, den = split_fraction([shown], elementwise=False)
+    if den:  # the mean's gradient: ones(n, 1)/sum(ones(n, 1)), not sum(...)^-1*ones(n, 1)
+        body = (f"{_wrap(_p(num[0]), MUL)}*{body}" if num else body) + "/" + _wrap(
+            _p(den[0]), ATOM)
+    elif not (shown.op == "const" and shown.arg == 1.0):
         body = f"{_wrap(_p(shown), MUL)}*{body}"
     if minus:
         return f"-{body}", NEG
@@ -133,7 +147,8 @@ def _sized_eye(e: Node) -> str:
 
 def _exponent(ex: Node) -> str:
     if ex.op == "const":
-        return format_number(ex.arg)
+        text, level = _number(ex.arg)
+        return text if level != MUL else f"({text})"  # x^(-1/3), not (x^-1)/3
     text = _wrap(_p(ex), ATOM)
     # `x.^y'` reads as (x.^y)': a transposed exponent needs its own parentheses
     return f"({text})" if text.endswith("'") else text
@@ -159,7 +174,7 @@ def _mul(e: Node) -> tuple[str, int]:
         else:
             num.append(_wrap(_p(c), MUL if not num else NEG))
     if abs(coef) != 1.0 or not num:
-        num.insert(0, format_number(abs(coef)))
+        num.insert(0, _number(abs(coef))[0])  # `2/3*x` reads back as (2/3)*x
     text = "*".join(num)
     if den:
         dens = [_wrap(_p(d), ATOM if len(den) == 1 else NEG) for d in den]

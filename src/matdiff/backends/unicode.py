@@ -21,6 +21,7 @@ from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..ir.walk import PRINT_DEPTH, check_depth
+from .counts import ones_count
 from .index_form import index_form
 from .layout import (
     ATOM,
@@ -42,6 +43,7 @@ from .layout import (
 from .layout import function_letter as _fname
 from .layout import superscript_base as _base
 from .layout import wrap as _wrap
+from .rational import small_fraction
 
 Printed = tuple[str, int, bool]  # text, level, ends with a superscript
 
@@ -68,6 +70,31 @@ def to_unicode(e: Node) -> str:
 
 def _show(e: Node, min_level: int) -> str:
     return _wrap(_p(e), min_level)
+
+
+# The vulgar fractions Unicode has as one character; others are built with the fraction
+# slash between superscript and subscript digits (²⁄₇).
+_VULGAR = {(1, 2): "½", (1, 3): "⅓", (2, 3): "⅔", (1, 4): "¼", (3, 4): "¾", (1, 5): "⅕",
+           (2, 5): "⅖", (3, 5): "⅗", (4, 5): "⅘", (1, 6): "⅙", (5, 6): "⅚", (1, 7): "⅐",
+           (1, 8): "⅛", (3, 8): "⅜", (5, 8): "⅝", (7, 8): "⅞", (1, 9): "⅑", (1, 10): "⅒"}
+
+
+def number(v: float) -> Printed:
+    """A constant: an exact small fraction (backends/rational.py) as `⅔` or `²⁄₇`, an
+    atom like a digit; any other number as its decimal."""
+    pq = small_fraction(v)
+    if pq is None:
+        return format_number(v), (NEG if v < 0 else ATOM), False
+    p, q = abs(pq[0]), pq[1]
+    text = _VULGAR.get((p, q)) or f"{superscript(str(p))}⁄{subscript(str(q))}"
+    return ("-" + text, NEG, False) if pq[0] < 0 else (text, ATOM, False)
+
+
+def _exponent_text(v: float) -> str:
+    """An exponent for `_sup`: a fraction as `-2/3`, which has no superscript form and
+    so prints as `^(-2/3)`."""
+    pq = small_fraction(v)
+    return format_number(v) if pq is None else f"{pq[0]}/{pq[1]}"
 
 
 def _sup(base: Printed, exponent: str) -> str:
@@ -105,7 +132,9 @@ def juxtapose(parts: list[str]) -> str:
 def _p(e: Node) -> Printed:
     op = e.op
     if op == "const":
-        return format_number(e.arg), (NEG if e.arg < 0 else ATOM), False
+        return number(e.arg)
+    if op == "sum" and (count := ones_count(e)) is not None:  # sum(𝟙ₙ) is n
+        return "·".join(count), (ATOM if len(count) == 1 else MUL), False
     if op == "var":
         return e.arg.name, ATOM, False
     if op == "dvar":
@@ -134,7 +163,7 @@ def _p(e: Node) -> Printed:
     if op == "pow":
         base, ex = e.children
         v = const_value(ex) if is_scalar(ex.shape) else None
-        exp_text = format_number(v) if v is not None else _p(ex)[0]
+        exp_text = _exponent_text(v) if v is not None else _p(ex)[0]
         if v == 0.5 and is_scalar(base.shape):
             return f"√{_base(_p(base))}", ATOM, False
         if not is_scalar(base.shape):
@@ -211,6 +240,10 @@ def _fill(e: Node) -> Printed:
         return ones, ATOM, not is_column(e.shape)
     minus, shown = signed(v)
     sign = "-" if minus else ""
+    num, den = split_fraction([shown], elementwise=False)
+    if den:  # the mean's gradient: 𝟙ₙ/n, not n⁻¹𝟙ₙ
+        top = juxtapose([_show(num[0], NEG), ones]) if num else ones
+        return f"{sign}{top}/{_show(den[0], POW)}", (NEG if sign else MUL), False
     return f"{sign}{juxtapose([_show(shown, NEG), ones])}", (NEG if sign else MUL), False
 
 
@@ -227,7 +260,7 @@ def _mul(e: Node) -> Printed:
     level = min([NEG if coef < 0 else MUL] + [pr[1] for pr in parts if pr[1] >= CIRC])
     num = [_wrap(pr, CIRC) for pr in parts]
     if abs(coef) != 1.0 or not num:
-        num.insert(0, format_number(abs(coef)))
+        num.insert(0, number(abs(coef))[0])
     text = juxtapose(num)
     if den:
         dens = [_show(d, POW if len(den) == 1 else NEG) for d in den]

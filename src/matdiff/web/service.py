@@ -24,11 +24,14 @@ import numpy as np
 
 from ..api import derivative, parse, variables_of
 from ..backends.codegen import generate
+from ..backends.echo_latex import echo_latex
 from ..backends.latex import derivative_latex, to_latex
 from ..backends.text import to_text
 from ..backends.unicode import derivative_unicode
 from ..errors import MatdiffError
 from ..ir.dims import format_shape, is_column, is_scalar, kind_of
+from ..parse.echo import as_written
+from ..parse.traps import broadcast_traps
 from ..report import abbreviate, describe_form, layout_note, names_in_use, report
 from ..teach.check import check_answer
 from ..teach.derivation import Derivation, _latex_printer
@@ -178,6 +181,15 @@ def _scalar_fixes(expression: str, decls: Mapping[str, str] | None) -> list[str]
     return fixes
 
 
+def traps_payload(expression: str, decls: Mapping[str, str] | None,
+                  wrt: list[str] | None = None) -> list[dict]:
+    """The typing traps of the expression (parse/traps.py) as the page shows them: the
+    message, and the declarations its buttons make."""
+    return [{"names": list(t.names), "declarations": list(t.declarations),
+             "option": t.option, "message": t.message}
+            for t in broadcast_traps(expression, decls, wrt or [])]
+
+
 def variables_job(expression: str, variables: Mapping[str, str] | None = None, **_: Any) -> dict:
     """The variables of an expression with inferred kinds, sizes and properties, and the
     variable the page differentiates by until the user picks one (`suggested_wrt`)."""
@@ -199,6 +211,7 @@ def variables_job(expression: str, variables: Mapping[str, str] | None = None, *
         "function_size": format_shape(node.shape),
         "variables": _variables_list(env, decls),
         "suggested_wrt": suggest_wrt(env),
+        "traps": traps_payload(expression, decls),
     }
 
 
@@ -208,7 +221,9 @@ def derivative_job(**request: Any) -> dict:
     decls = _declarations(request.get("variables"))
     env = variables_of(request["expression"], decls)
     head_text, head_latex = _head(d)
-    function_latex = _try_latex(d.function)
+    # f as typed ((x - m)', backends/echo_latex.py); the node's LaTeX if that fails
+    function_latex = (_optional_render(echo_latex, request["expression"], decls)
+                      or _try_latex(d.function))
     latex = _optional_render(derivative_latex, d)
     result_latex = _try_latex(d.expr) if d.expr is not None else None
     unicode = _optional_render(derivative_unicode, d)
@@ -227,7 +242,7 @@ def derivative_job(**request: Any) -> dict:
         "expression": request["expression"],
         "wrt": [v.arg.name for v in d.wrt],
         "order": d.order,
-        "function": to_text(d.function),
+        "function": as_written(request["expression"]),  # as typed: (x - m)'
         "function_latex": function_latex,
         "head": head_text,
         "head_latex": head_latex,
@@ -246,7 +261,8 @@ def derivative_job(**request: Any) -> dict:
         "differential": differential,
         "differential_latex": differential_latex,
         "variables": _variables_list(env, decls),
-        "report": report(d),
+        "report": report(d, request["expression"], decls),
+        "traps": traps_payload(request["expression"], decls, [v.arg.name for v in d.wrt]),
     }
 
 

@@ -261,6 +261,7 @@ function renderResult() {
   $("result-panel").hidden = false;
   $("result-panel").classList.remove("stale");
   typeset($("function-math"), d.function_latex ? "f = " + d.function_latex : null, "f = " + d.function);
+  renderTraps($("trap-note"), d.traps || []);
   const latex = renderResultMath($("result-math"), d);
   fitWidth($("result-math"));
   const notes = [`${d.form_note}; ${d.layout_note}.`];
@@ -283,6 +284,21 @@ function renderResult() {
   }
   applyHidden();
   showTab(state.tab);
+}
+
+// A typing trap (parse/traps.py): f is not a scalar only because a name's first letter
+// made it a vector; say so, with a button for each declaration that makes f a scalar.
+function renderTraps(box, traps) {
+  box.replaceChildren();
+  box.hidden = !traps.length;
+  for (const t of traps) {
+    const line = el("p", { text: `Note: ${t.message}. For a scalar f: ` });
+    t.declarations.forEach((decl, i) => {
+      line.append(el("button", { type: "button", class: "declare", text: `declare ${decl}`,
+        onclick: () => declare(t.names[i], "scalar") }), " ");
+    });
+    box.append(line);
+  }
 }
 
 // ------------------------------------------------------------- test yourself
