@@ -91,7 +91,13 @@ def not_op(*ops: str) -> Predicate:
 
 
 def all_of(*tests: Predicate) -> Predicate:
-    return lambda n: all(t(n) for t in tests)
+    def test(n: Node) -> bool:
+        for t in tests:
+            if not t(n):
+                return False
+        return True
+
+    return test
 
 
 # -------------------------------------------------------------- calling with bindings
@@ -99,11 +105,14 @@ def all_of(*tests: Predicate) -> Predicate:
 
 @functools.cache  # rules call it on every match; functions are hashable and few
 def parameters(fn: Callable[..., object]) -> tuple[str, ...] | None:
-    """The binding names fn takes; None when it takes **kwargs (then it gets them all)."""
+    """The binding names fn takes, in order; None when it takes **kwargs (then it gets
+    them all). Other parameters are plain (positional or keyword) ones."""
     names = []
     for p in inspect.signature(fn).parameters.values():
         if p.kind is p.VAR_KEYWORD:
             return None
+        if p.kind is not p.POSITIONAL_OR_KEYWORD:
+            raise TypeError(f"{fn}: bindings are passed as plain parameters, not {p}")
         names.append(p.name)
     return tuple(names)
 
@@ -112,7 +121,7 @@ def call_with(fn: Callable[..., object], params: tuple[str, ...] | None,
               env: Mapping[str, Bound]) -> object:
     if params is None:
         return fn(**env)
-    return fn(**{k: env[k] for k in params})
+    return fn(*[env[k] for k in params])  # parameters() lists them in order
 
 
 def _bind(env: Bindings, name: str | None, value: Bound) -> Bindings | None:
@@ -141,10 +150,15 @@ class Pattern:
 
     def match(self, node: Node, env: Mapping[str, Bound] | None = None) -> Iterator[Bindings]:
         """Every way node matches, as bindings extending env."""
-        return self._match(node, dict(env or {}))
+        return self._match(node, dict(env) if env else {})
 
     def _match(self, node: Node, env: Bindings) -> Iterator[Bindings]:
         raise NotImplementedError
+
+    def accepts(self, node: Node) -> bool:
+        """A cheap test that every match passes (ops, args, `where`, numbers of children,
+        without names or `same`): most nodes fail here, before any generator is made."""
+        return self.ops is None or node.op in self.ops
 
     def names(self) -> set[str]:
         """The names this pattern binds."""
@@ -157,8 +171,30 @@ def _match_seq(pats: Sequence[Pattern], nodes: Sequence[Node], env: Bindings,
     if i == len(pats):
         yield env
         return
-    for e in pats[i]._match(nodes[i], env):
+    pat, node = pats[i], nodes[i]
+    if not pat.accepts(node):
+        return
+    for e in pat._match(node, env):
         yield from _match_seq(pats, nodes, e, i + 1)
+
+
+def _accept_all(pats: Sequence[Pattern], nodes: Sequence[Node]) -> bool:
+    """Each node passes its pattern's `accepts`; the ops of all first (no calls)."""
+    for pat, node in zip(pats, nodes, strict=True):
+        if pat.ops is not None and node.op not in pat.ops:
+            return False
+    for pat, node in zip(pats, nodes, strict=True):
+        if not pat.accepts(node):
+            return False
+    return True
+
+
+def _accepted_by_some(pat: Pattern, nodes: Sequence[Node]) -> bool:
+    ops = pat.ops
+    for node in nodes:
+        if (ops is None or node.op in ops) and pat.accepts(node):
+            return True
+    return False
 
 
 def _names(pats: Sequence[Pattern]) -> set[str]:
@@ -174,12 +210,20 @@ class _Node(Pattern):
         self.ops = None if ops is None else _ops(ops)
         self.children, self.name, self.where, self.arg = children, name, where, arg
 
+    def _shallow(self, node: Node) -> bool:
+        return ((self.ops is None or node.op in self.ops)
+                and (self.arg is _NO_ARG or node.arg == self.arg)
+                and (self.where is None or self.where(node)))
+
+    def accepts(self, node: Node) -> bool:
+        if not self._shallow(node):
+            return False
+        kids = self.children
+        return kids is None or (len(kids) == len(node.children)
+                                and _accept_all(kids, node.children))
+
     def _match(self, node: Node, env: Bindings) -> Iterator[Bindings]:
-        if self.ops is not None and node.op not in self.ops:
-            return
-        if self.arg is not _NO_ARG and node.arg != self.arg:
-            return
-        if self.where is not None and not self.where(node):
+        if not self._shallow(node):
             return
         bound = _bind(env, self.name, node)
         if bound is None:
@@ -200,6 +244,21 @@ class _Some(Pattern):
         self.ops: frozenset[str] = _ops(ops)
         self.pats, self.rest, self.name, self.where = tuple(pats), rest, name, where
 
+    def accepts(self, node: Node) -> bool:
+        if node.op not in self.ops or (self.where is not None and not self.where(node)):
+            return False
+        kids = node.children
+        if self.rest is None and len(kids) != len(self.pats):
+            return False
+        present = {k.op for k in kids}
+        for p in self.pats:
+            if p.ops is not None and p.ops.isdisjoint(present):
+                return False
+        for p in self.pats:
+            if not _accepted_by_some(p, kids):
+                return False
+        return True
+
     def _match(self, node: Node, env: Bindings) -> Iterator[Bindings]:
         if node.op not in self.ops or (self.where is not None and not self.where(node)):
             return
@@ -219,9 +278,10 @@ class _Some(Pattern):
             if bound is not None:
                 yield bound
             return
+        pat = self.pats[i]
         for j, k in enumerate(kids):
-            if j not in used:
-                for e in self.pats[i]._match(k, env):
+            if j not in used and pat.accepts(k):
+                for e in pat._match(k, env):
                     yield from self._place(i + 1, kids, (*used, j), e)
 
     def names(self) -> set[str]:
@@ -236,6 +296,26 @@ class _Run(Pattern):
         self.windows = tuple((t, tuple(p)) for t, p in windows)
         self.before, self.after, self.at_end, self.name = before, after, at_end, name
 
+    def _windows(self, kids: tuple[Node, ...]) -> Iterator[tuple[int, int, str | None,
+                                                                 tuple[Pattern, ...]]]:
+        """(start, end, tag, patterns) of each window whose nodes pass `accepts`."""
+        for i in range(len(kids)):
+            for tag, pats in self.windows:
+                end = i + len(pats)
+                if end > len(kids) or (self.at_end and end != len(kids)):
+                    continue
+                if _accept_all(pats, kids[i:end]):
+                    yield i, end, tag, pats
+
+    def accepts(self, node: Node) -> bool:
+        # the ops the windows need among the children, as sets (most chains have none
+        # of them); the windows themselves are tested once, by _match
+        if node.op not in self.ops:
+            return False
+        present = {k.op for k in node.children}
+        return any(all(q.ops is None or not q.ops.isdisjoint(present) for q in pats)
+                   for _, pats in self.windows)
+
     def _match(self, node: Node, env: Bindings) -> Iterator[Bindings]:
         if node.op not in self.ops:
             return
@@ -243,17 +323,14 @@ class _Run(Pattern):
         if bound is None:
             return
         kids = node.children
-        for i in range(len(kids)):
-            for tag, pats in self.windows:
-                end = i + len(pats)
-                if end > len(kids) or (self.at_end and end != len(kids)):
-                    continue
-                for e in _match_seq(pats, kids[i:end], bound):
-                    e2 = _bind(e, self.before, kids[:i])
-                    e2 = None if e2 is None else _bind(e2, self.after, kids[end:])
-                    e2 = e2 if e2 is None or tag is None else _bind(e2, "case", tag)  # type: ignore[arg-type]
-                    if e2 is not None:
-                        yield e2
+        for i, end, tag, pats in self._windows(kids):
+            for e in _match_seq(pats, kids[i:end], bound):
+                e2 = _bind(e, self.before, kids[:i])
+                e2 = None if e2 is None else _bind(e2, self.after, kids[end:])
+                if e2 is not None and tag is not None:
+                    e2 = _bind(e2, "case", tag)  # type: ignore[arg-type]
+                if e2 is not None:
+                    yield e2
 
     def names(self) -> set[str]:
         own = {n for n in (self.name, self.before, self.after) if n}
@@ -268,13 +345,16 @@ class _Const(Pattern):
         self.value, self.where, self.name, self.exact_node = value, where, name, exact_node
         self.ops = frozenset({"const"}) if exact_node else frozenset({"const", "fill"})
 
-    def _match(self, node: Node, env: Bindings) -> Iterator[Bindings]:
+    def accepts(self, node: Node) -> bool:
         if self.exact_node and node.op != "const":
-            return
+            return False
         v = b.const_value(node)
         if v is None or (self.value is not None and v != self.value):
-            return
-        if self.where is not None and not self.where(v):
+            return False
+        return self.where is None or self.where(v)
+
+    def _match(self, node: Node, env: Bindings) -> Iterator[Bindings]:
+        if not self.accepts(node):
             return
         bound = _bind(env, self.name, node)
         if bound is not None:
@@ -305,6 +385,9 @@ class _Either(Pattern):
         self.ops = None
         if all(k is not None for k in kinds):
             self.ops = frozenset(o for k in kinds for o in k or ())
+
+    def accepts(self, node: Node) -> bool:
+        return any(p.accepts(node) for p in self.pats)
 
     def _match(self, node: Node, env: Bindings) -> Iterator[Bindings]:
         for p in self.pats:

@@ -41,17 +41,9 @@ class Case:
             missing = set(params or ()) - bound
             if missing:
                 raise TypeError(f"{fn} takes {sorted(missing)}, which the pattern never binds")
-
-    def apply(self, n: Node) -> Node | None:
-        build_params = parameters(self.build)
-        guard_params = parameters(self.guard) if self.guard is not None else None
-        for env in self.pattern.match(n):
-            if self.guard is not None and not call_with(self.guard, guard_params, env):
-                continue
-            out = call_with(self.build, build_params, env)
-            if out is not None:
-                return out  # type: ignore[return-value]
-        return None
+        # looked up once here: apply runs for every node of the rule's op
+        object.__setattr__(self, "_params", (
+            parameters(self.build), parameters(self.guard) if self.guard else None))
 
 
 @dataclass(frozen=True)
@@ -79,11 +71,17 @@ class Rule:
 
     def apply(self, n: Node) -> Node | None:
         for c in self.cases:
-            ops = c.pattern.ops
-            if ops is None or n.op in ops:
-                out = c.apply(n)
+            # this runs for every node of the rule's op: most fail `accepts`, cheaply
+            if not c.pattern.accepts(n):
+                continue
+            build, guard = c.build, c.guard
+            build_params, guard_params = c._params  # type: ignore[attr-defined]
+            for env in c.pattern.match(n):
+                if guard is not None and not call_with(guard, guard_params, env):
+                    continue
+                out = call_with(build, build_params, env)
                 if out is not None:
-                    return out
+                    return out  # type: ignore[return-value]
         return None
 
 

@@ -21,8 +21,10 @@ def split_coefficient(x: Node) -> tuple[float, Node]:
     if x.op == "fill" and x.children[0].op == "const":
         return x.children[0].arg, b.fill(b.ONE, x.shape)
     if x.op == "mul" and x.children[0].op == "const":
-        # the rest of a canonical product is canonical: mul rebuilds the same node
-        return x.children[0].arg, b.mul(*x.children[1:])
+        rest = x.children[1:]
+        # the rest of a canonical product is canonical: mul rebuilds the same node (one
+        # factor is that factor, and cheaper: rules split every term of every sum)
+        return x.children[0].arg, rest[0] if len(rest) == 1 else b.mul(*rest)
     return 1.0, x
 
 
