@@ -15,6 +15,7 @@ import re
 import pytest
 
 from matdiff.ir import build as b
+from matdiff.ir.walk import topological
 from matdiff.parse import parse
 from matdiff.rewrite import rules as table
 from matdiff.rewrite.pattern import (
@@ -271,3 +272,22 @@ def test_split_coefficient_rebuilds_the_term(text):
 def test_split_coefficient_of_a_fill_is_its_value_times_ones():
     c, base = split_coefficient(b.fill(b.const(3), (4, 1)))
     assert c == 3.0 and base is b.fill(b.ONE, (4, 1))
+
+
+def _example_nodes():
+    roots = [p(text, decl or None) for r in table.RULES for text, decl in r.examples]
+    return list(topological(roots, lambda n: False))
+
+
+def test_accepts_never_refuses_a_node_that_matches():
+    """`accepts` is a shortcut before matching: over every node of every rule's examples,
+    a pattern that matches a node accepts it (a wrong shortcut would hide matches)."""
+    nodes = _example_nodes()
+    checked = 0
+    for r in table.RULES:
+        for case in r.cases:
+            for n in nodes:
+                if next(case.pattern.match(n), None) is not None:
+                    assert case.pattern.accepts(n), (r.name, str(n))
+                    checked += 1
+    assert checked >= len(table.RULES)
