@@ -72,6 +72,9 @@ def test_factored_form_has_the_polynomials_values(coefs):
      "2*diag(sigmoid(z).^2 .* (1 - sigmoid(z)) .* (2 - 3*sigmoid(z)))"),
     ("sigmoid(z) + sigmoid(-z)", "z", 1, "zeros(n, n)"),
     ("sum(sigmoid(z) + sigmoid(-z))", "z", 1, "zeros(n, 1)"),
+    # the differentials every term shares are taken out before factoring
+    ("sum(softplus(z))", "z", 3,
+     "d^3f = sum(dz .* dz_2 .* dz_3 .* sigmoid(z) .* (1 - sigmoid(z)) .* (1 - 2*sigmoid(z)))"),
 ])
 def test_derivatives_print_as_the_textbook_writes_them(f, wrt, order, textbook):
     d = matdiff.derivative(f, wrt=wrt, order=order)

@@ -8,6 +8,8 @@ rewritten as c * s^a .* (1 - s)^b .* (1 - 2*s)^d .* R(s), the roots 0, 1 and 1/2
 out and R the rest written out (1 when nothing is left), or as 0 or a constant, when that
 is shorter: `s .* (1 - s).^2 + s.^3 - s.^2` (the second derivative of sum(sigmoid(z)))
 is `s .* (1 - s) .* (1 - 2*s)`, and the derivative of `sigmoid(z) + sigmoid(-z)` is 0.
+Elementwise factors that every term shares and that are no polynomial in s (the
+differentials of a third derivative) are taken out first.
 Only sigmoids that appear are used: sigmoid(-u) is read as 1 - sigmoid(u) only where
 sigmoid(u) appears too, so `1 - sigmoid(-u)` stays as it is written.
 
@@ -153,16 +155,42 @@ def _candidates(n: Node) -> list[Node]:
     return positive or found
 
 
+def _with_cofactor(n: Node, s: Node, complement: Node) -> tuple[Poly, list[Node]] | None:
+    """n = cofactor .* P(s) where every term of the sum n has the same elementwise factors
+    that are no polynomial in s (dz .* dz_2 .* ... in a third differential)."""
+    total: Poly = [0.0]
+    common: list[Node] | None = None
+    for t in n.children:
+        c, base = split_coefficient(t)
+        product = base.op == "hadamard" or (base.op == "mul" and is_scalar(base.shape))
+        poly, others = [c], []
+        for f in base.children if product else (base,):
+            q = _read(f, s, complement)
+            if q is None:
+                others.append(f)
+            else:
+                poly = _times(poly, q)
+        if common is not None and others != common:
+            return None
+        common, total = others, _add(total, poly)
+    return (total, common) if common else None
+
+
 def sigmoid_polynomial(n: Node) -> Node | None:
     for s in _candidates(n):
         c, base = split_coefficient(s.children[0])
         complement = b.func("sigmoid", b.scale(-c, base))
         p = _read(n, s, complement)
+        cofactor: list[Node] = []
         if p is None:
-            continue
+            found = _with_cofactor(n, s, complement)
+            if found is None:
+                continue
+            p, cofactor = found
         if p == [0.0]:
             return b.zeros(n.shape)
         out = _factored(p, s, n.shape)
+        out = b.hadamard(*cofactor, out) if cofactor else out
         if out.size < n.size:
             return out
     return None
@@ -180,6 +208,8 @@ RULES = [
             ("(1 - sigmoid(x)).^2 + sigmoid(x).^2 + sigmoid(-x) - 1", {}),
             ("sigmoid(a)*(1 - sigmoid(a))^3 + sigmoid(a)^3 - 4*sigmoid(a)^2*(1 - sigmoid(a))^2"
              " - sigmoid(a)^4", {}),
+            ("y .* sigmoid(x) .* (1 - sigmoid(x)).^2 - y .* sigmoid(x).^2 .* (1 - sigmoid(x))",
+             {}),
         ),
         search="reads every term, product, power and inner sum as a polynomial in one sigmoid",
     ),
