@@ -9,6 +9,7 @@ into the builders' private helpers.
 
 from __future__ import annotations
 
+import enum
 import pathlib
 import re
 
@@ -63,6 +64,18 @@ def test_op_matches_its_op_only():
     assert texts(op("tr", name="t").match(e), "t") == [("tr(A)",)]
     assert list(op("det").match(e)) == []
     assert texts(op(("det", "tr"), any_("x")).match(e), "x") == [("A",)]
+
+
+def test_op_names_may_be_a_str_enum():
+    """The op table may become a StrEnum: its members match nodes whose op is the string,
+    and string patterns match nodes whose op is the member."""
+
+    class FakeOp(enum.StrEnum):
+        TR = "tr"
+
+    assert list(op(FakeOp.TR).match(p("tr(A)")))
+    assert list(op((FakeOp.TR, "det"), any_()).match(p("det(A)")))
+    assert "tr" in frozenset({FakeOp.TR}) and FakeOp.TR in frozenset({"tr"})
 
 
 def test_fixed_children_need_the_same_number_in_order():

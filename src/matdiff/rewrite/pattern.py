@@ -33,8 +33,14 @@ A name bound twice must be bound to the same node (nodes are interned, so identi
 structural equality). `where` takes the node and returns a bool; `column`, `row`,
 `scalar`, `matrix` and `has_props` are the usual ones.
 
-Op names are written as strings here (and compared with `in`), so an op enum whose
-members are equal to their strings drops in without changing a pattern.
+`pattern.ops` are the ops a matching node can have (None: any), which the rule table
+indexes rules by; `pattern.accepts(node)` is a cheap test that every match passes (ops,
+args, `where`, numbers of children, the ops a sum or chain needs among its children),
+so most nodes are refused before any generator or binding is made.
+
+Op names are written as strings here (and compared with `in` on frozensets), so an op
+enum whose members are equal to their strings (a StrEnum) drops in without changing a
+pattern.
 
 Functions of bindings (`same`, a rule's replacement and guard) are called with the
 bindings their parameters name; `call_with` does it and `parameters` lists the names.
