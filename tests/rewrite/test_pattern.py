@@ -304,3 +304,17 @@ def test_accepts_never_refuses_a_node_that_matches():
                     assert case.pattern.accepts(n), (r.name, str(n))
                     checked += 1
     assert checked >= len(table.RULES)
+
+
+def test_a_rule_that_searches_gets_the_node_and_may_decline():
+    seen = []
+
+    def search(n):
+        seen.append(n)
+        return None if len(seen) == 1 else b.ONE
+
+    r = rule("searching", "doc", (op("add", name="n"), search), search="a test")
+    e = p("x + y")
+    assert r.apply(e) is None and seen == [e]
+    assert r.apply(e) is b.ONE
+    assert r.apply(p("x .* y")) is None and len(seen) == 2

@@ -52,7 +52,9 @@ def test_factored_form_has_the_polynomials_values(coefs):
     """The factored node, evaluated at random s in (0, 1), equals NumPy's value of the
     polynomial (an independent reference for the factoring and its constants)."""
     s = parse("sigmoid(x)")
-    node = rp._factored([float(c) for c in coefs], s, s.shape)
+    parts = rp._factor([float(c) for c in coefs])
+    node = rp._factored(*parts, s, s.shape)
+    assert rp._least_size(*parts, s) <= node.size
     rng = np.random.default_rng(3)
     for _ in range(3):
         values, sizes = sample_values([s], rng)

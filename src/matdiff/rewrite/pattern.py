@@ -170,6 +170,12 @@ class Pattern:
         """The names this pattern binds."""
         return set()
 
+    def node_name(self) -> str | None:
+        """The name, for a pattern whose one match of an accepted node binds only the node
+        itself to it (`op("add", name="n")`); else None. Rules that search call their
+        replacement on the node directly."""
+        return None
+
 
 def _match_seq(pats: Sequence[Pattern], nodes: Sequence[Node], env: Bindings,
                i: int = 0) -> Iterator[Bindings]:
@@ -242,6 +248,9 @@ class _Node(Pattern):
     def names(self) -> set[str]:
         own = {self.name} if self.name else set()
         return own | _names(self.children or ())
+
+    def node_name(self) -> str | None:
+        return self.name if self.children is None else None
 
 
 class _Some(Pattern):

@@ -44,6 +44,10 @@ class Case:
         # looked up once here: apply runs for every node of the rule's op
         object.__setattr__(self, "_params", (
             parameters(self.build), parameters(self.guard) if self.guard else None))
+        # a replacement of the bare node (a rule that searches) is called directly
+        whole = self.pattern.node_name()
+        object.__setattr__(self, "_direct", whole is not None and self.guard is None
+                           and parameters(self.build) == (whole,))
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,11 @@ class Rule:
         for c in self.cases:
             # this runs for every node of the rule's op: most fail `accepts`, cheaply
             if not c.pattern.accepts(n):
+                continue
+            if c._direct:  # type: ignore[attr-defined]
+                direct = c.build(n)
+                if direct is not None:
+                    return direct
                 continue
             build, guard = c.build, c.guard
             build_params, guard_params = c._params  # type: ignore[attr-defined]

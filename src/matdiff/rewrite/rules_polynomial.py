@@ -106,8 +106,9 @@ def _divide_root(p: Poly, root: float) -> Poly | None:
     return [_snap(x) for x in q] if abs(remainder) <= 1e-12 * max(map(abs, p)) else None
 
 
-def _factored(p: Poly, s: Node, shape: Shape) -> Node:
-    """c * s^a .* (1 - s)^b .* (1 - 2*s)^d .* R(s) for the polynomial p (not zero)."""
+def _factor(p: Poly) -> tuple[float, int, list[int], Poly]:
+    """p (not zero) = c * s^a * (1 - s)^b * (1 - 2*s)^d * R(s): (c, a, [b, d], R), R with
+    whole-number coefficients where it can and constant term positive."""
     a = 0
     while p[0] == 0.0:
         p, a = p[1:], a + 1
@@ -123,11 +124,24 @@ def _factored(p: Poly, s: Node, shape: Shape) -> Node:
     # whole-number coefficients in what is left, as a person writes it: 2 - 3*s, not
     # 1 - 1.5*s (the multiplier comes out of c)
     m = next((m for m in range(1, 65) if all((m * x).is_integer() for x in rest)), 1)
-    rest, c = [_snap(m * x) for x in rest], c / m
+    return c / m, a, counts, [_snap(m * x) for x in rest]
+
+
+def _least_size(c: float, a: int, counts: list[int], rest: Poly, s: Node) -> int:
+    """A lower bound on the size of the factored form's node, known before building it
+    (building is this rule's cost): s^a is s or s^k; 1 - k*s at least s and 4 nodes."""
+    sizes = [s.size + (2 if a > 1 else 0)] if a else []
+    sizes += [s.size + 4 + (2 if k > 1 else 0) for k in counts if k]
+    sizes += [s.size + 2] if len(rest) > 1 else []
+    return sum(sizes) + (len(sizes) > 1) + (2 if c != 1.0 else 0)
+
+
+def _factored(c: float, a: int, counts: list[int], rest: Poly, s: Node, shape: Shape) -> Node:
+    """c * s^a .* (1 - s)^b .* (1 - 2*s)^d .* R(s)."""
     factors = [b.power(s, b.const(a))] if a else []
-    for k, term in zip(counts, (b.sub(b.ONE, s), b.sub(b.ONE, b.scale(2.0, s))), strict=True):
+    for k, two in zip(counts, (1.0, 2.0), strict=True):
         if k:
-            factors.append(b.power(term, b.const(k)))
+            factors.append(b.power(b.sub(b.ONE, b.scale(two, s)), b.const(k)))
     if len(rest) > 1:
         factors.append(_written_out(rest, s, shape))
     return b.scale(c, b.hadamard(*factors)) if factors else b.fill(b.const(c), shape)
@@ -189,7 +203,11 @@ def sigmoid_polynomial(n: Node) -> Node | None:
             p, cofactor = found
         if p == [0.0]:
             return b.zeros(n.shape)
-        out = _factored(p, s, n.shape)
+        parts = _factor(p)
+        extra = sum(f.size for f in cofactor) + 1 if cofactor else 0
+        if _least_size(*parts, s) + extra >= n.size:
+            continue
+        out = _factored(*parts, s, n.shape)
         out = b.hadamard(*cofactor, out) if cofactor else out
         if out.size < n.size:
             return out
