@@ -15,7 +15,7 @@ like terms) is done by the builders; rules here make the choices a person makes.
 rules themselves live by theme: rules_factor.py (common factors of sums),
 rules_elementwise.py (activation functions, softmax), rules_products.py (ones, diag),
 rules_kronecker.py (Kronecker products back to matrix form), batched_rules.py (sums
-along a dimension), rules_polynomial.py (polynomials in a sigmoid).
+along a dimension), rules_polynomial.py (polynomials in a sigmoid or a tanh).
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ ORDER = (
     "factor-lowest-power",
     "ones-product-is-sum",
     "column-sums-of-onehot",
-    "sigmoid-polynomial",  # last: it only fires where the rules above leave a polynomial
+    # last: they only fire where the rules above leave a polynomial
+    "sigmoid-polynomial",
+    "tanh-polynomial",
 )
 
 RULES: list[Rule] = [_ALL[name] for name in ORDER]

@@ -1,23 +1,27 @@
-"""Sums that are polynomials in one sigmoid, in the textbook's factored form (issue 11,
-item 3): the derivatives of sigmoid written through itself.
+"""Sums that are polynomials in one sigmoid or one tanh, in the textbook's factored form
+(issue 11, item 3): the derivatives of sigmoid and tanh written through themselves.
 
-Contract: `RULES` holds `sigmoid-polynomial`. A sum whose every term is built from one
-sigmoid s = sigmoid(u) (entry by entry), its complement sigmoid(-u) = 1 - s, numbers,
-products, non-negative integer powers and sums of these is a polynomial P(s). It is
-rewritten as c * s^a .* (1 - s)^b .* (1 - 2*s)^d .* R(s), the roots 0, 1 and 1/2 taken
-out and R the rest written out (1 when nothing is left), or as 0 or a constant, when that
-is shorter: `s .* (1 - s).^2 + s.^3 - s.^2` (the second derivative of sum(sigmoid(z)))
-is `s .* (1 - s) .* (1 - 2*s)`, and the derivative of `sigmoid(z) + sigmoid(-z)` is 0.
-Elementwise factors that every term shares and that are no polynomial in s (the
-differentials of a third derivative) are taken out first.
-Only sigmoids that appear are used: sigmoid(-u) is read as 1 - sigmoid(u) only where
-sigmoid(u) appears too, so `1 - sigmoid(-u)` stays as it is written.
+Contract: `RULES` holds `sigmoid-polynomial` and `tanh-polynomial`. A sum whose every term
+is built from one s = f(u) (entry by entry), its reflection f(-u) (sigmoid(-u) = 1 - s,
+tanh(-u) = -s), numbers, products, non-negative integer powers and sums of these is a
+polynomial P(s). It is rewritten as c * s^a .* f1(s)^k1 .* ... .* R(s), with the factors
+the textbook takes out (1 - s and 1 - 2*s for a sigmoid, 1 - s.^2 and 1 - 3*s.^2 for a
+tanh) and R the rest written out (1 when nothing is left), or as 0 or a constant, when
+that is shorter: `s .* (1 - s).^2 + s.^3 - s.^2` (the second derivative of
+sum(sigmoid(z))) is `s .* (1 - s) .* (1 - 2*s)`, the derivative of
+`sigmoid(z) + sigmoid(-z)` is 0, and the third derivative of sum(tanh(z)) is
+`-2*(1 - t.^2) .* (1 - 3*t.^2)`. Elementwise factors that every term shares and that
+are no polynomial in s (the differentials of a third derivative) are taken out first.
+Only functions that appear are used: f(-u) is read through f(u) only where f(u) appears
+too, so `1 - sigmoid(-u)` stays as it is written.
 
 Reading a sum as a polynomial is a search over its terms (and their sums and powers),
 so the pattern names the sum and `search` says so.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from ..ir import build as b
 from ..ir.dims import Shape, is_scalar
@@ -58,21 +62,38 @@ def _times(p: Poly, q: Poly) -> Poly:
     return _trim(out)
 
 
-def _read(x: Node, s: Node, complement: Node) -> Poly | None:
-    """x as a polynomial in s (complement = sigmoid(-u) = 1 - s); None if it is not one."""
+class Family(NamedTuple):
+    """A function f whose sums of powers are read as polynomials: f(-u) as a polynomial
+    in f(u) (`reflect`), and the factors the textbook takes out (constant term 1)."""
+
+    name: str
+    reflect: Poly
+    factors: tuple[Poly, ...]
+
+
+# sigmoid(-u) = 1 - s; the derivatives are s .* (1 - s), s .* (1 - s) .* (1 - 2*s), ...
+SIGMOID = Family("sigmoid", [1.0, -1.0], ([1.0, -1.0], [1.0, -2.0]))
+# tanh(-u) = -t; the derivatives are 1 - t.^2, -2*t .* (1 - t.^2),
+# -2*(1 - t.^2) .* (1 - 3*t.^2), ...
+TANH = Family("tanh", [0.0, -1.0], ([1.0, 0.0, -1.0], [1.0, 0.0, -3.0]))
+
+
+def _read(x: Node, s: Node, complement: Node, reflect: Poly) -> Poly | None:
+    """x as a polynomial in s (complement = f(-u), the polynomial `reflect` in s); None
+    if it is not one."""
     if x is s:
         return [0.0, 1.0]
     if x is complement:
-        return [1.0, -1.0]
+        return list(reflect)
     value = b.const_value(x)
     if value is not None:
         return [value]
     c, base = split_coefficient(x)
     if c != 1.0:
-        inner = _read(base, s, complement)
+        inner = _read(base, s, complement, reflect)
         return None if inner is None else _trim([c * a for a in inner])
     if x.op in ("add", "hadamard") or (x.op == "mul" and is_scalar(x.shape)):
-        parts = [_read(k, s, complement) for k in x.children]
+        parts = [_read(k, s, complement, reflect) for k in x.children]
         if any(q is None for q in parts):
             return None
         out = [0.0] if x.op == "add" else [1.0]
@@ -83,7 +104,7 @@ def _read(x: Node, s: Node, complement: Node) -> Poly | None:
         k = b.const_value(x.children[1])
         if k is None or k < 0 or not k.is_integer() or k > _MAX_DEGREE:
             return None
-        base_poly = _read(x.children[0], s, complement)
+        base_poly = _read(x.children[0], s, complement, reflect)
         if base_poly is None:
             return None
         out = [1.0]
@@ -93,34 +114,34 @@ def _read(x: Node, s: Node, complement: Node) -> Poly | None:
     return None
 
 
-def _divide_root(p: Poly, root: float) -> Poly | None:
-    """p / (s - root) when root is a root of p (synthetic division); else None."""
-    degree = len(p) - 1
-    if degree < 1:
+def _divide(p: Poly, f: Poly) -> Poly | None:
+    """p / f when f divides p exactly (long division); else None."""
+    if len(p) < len(f):
         return None
-    q = [0.0] * degree
-    q[-1] = p[-1]
-    for i in range(degree - 1, 0, -1):
-        q[i - 1] = p[i] + root * q[i]
-    remainder = p[0] + root * q[0]
-    return [_snap(x) for x in q] if abs(remainder) <= 1e-12 * max(map(abs, p)) else None
+    p, q = list(p), [0.0] * (len(p) - len(f) + 1)
+    for i in range(len(q) - 1, -1, -1):
+        q[i] = p[i + len(f) - 1] / f[-1]
+        for j, fj in enumerate(f):
+            p[i + j] -= q[i] * fj
+    scale = max(1.0, *map(abs, p))
+    exact = all(abs(x) <= 1e-12 * scale for x in p[: len(f) - 1])
+    return [_snap(x) for x in q] if exact else None
 
 
-def _factor(p: Poly) -> tuple[float, int, list[int], Poly]:
-    """p (not zero) = c * s^a * (1 - s)^b * (1 - 2*s)^d * R(s): (c, a, [b, d], R), R with
-    whole-number coefficients where it can and constant term positive."""
+def _factor(p: Poly, factors: tuple[Poly, ...]) -> tuple[float, int, list[int], Poly]:
+    """p (not zero) = c * s^a * f1(s)^k1 * ... * R(s) for the factors f1, ... (each with
+    constant term 1): (c, a, [k1, ...], R), R with whole-number coefficients where it can."""
     a = 0
     while p[0] == 0.0:
         p, a = p[1:], a + 1
     counts = []
-    for root in (1.0, 0.5):
+    for f in factors:
         k = 0
-        while (q := _divide_root(p, root)) is not None:
+        while (q := _divide(p, f)) is not None:
             p, k = q, k + 1
         counts.append(k)
-    # (s - 1) = -(1 - s) and (s - 1/2) = -(1 - 2*s)/2: the signs and halves go into c
-    c = p[0] * (-1.0) ** counts[0] * (-0.5) ** counts[1]
-    rest = [x / p[0] for x in p]
+    c = p[0]
+    rest = [x / c for x in p]
     # whole-number coefficients in what is left, as a person writes it: 2 - 3*s, not
     # 1 - 1.5*s (the multiplier comes out of c)
     m = next((m for m in range(1, 65) if all((m * x).is_integer() for x in rest)), 1)
@@ -129,19 +150,21 @@ def _factor(p: Poly) -> tuple[float, int, list[int], Poly]:
 
 def _least_size(c: float, a: int, counts: list[int], rest: Poly, s: Node) -> int:
     """A lower bound on the size of the factored form's node, known before building it
-    (building is this rule's cost): s^a is s or s^k; 1 - k*s at least s and 4 nodes."""
+    (building is this rule's cost): s^a is s or s^k; a factor 1 - k*s^j is at least s
+    and 4 nodes."""
     sizes = [s.size + (2 if a > 1 else 0)] if a else []
     sizes += [s.size + 4 + (2 if k > 1 else 0) for k in counts if k]
     sizes += [s.size + 2] if len(rest) > 1 else []
     return sum(sizes) + (len(sizes) > 1) + (2 if c != 1.0 else 0)
 
 
-def _factored(c: float, a: int, counts: list[int], rest: Poly, s: Node, shape: Shape) -> Node:
-    """c * s^a .* (1 - s)^b .* (1 - 2*s)^d .* R(s)."""
+def _factored(c: float, a: int, counts: list[int], rest: Poly, s: Node, shape: Shape,
+              known: tuple[Poly, ...]) -> Node:
+    """c * s^a .* f1(s)^k1 .* ... .* R(s)."""
     factors = [b.power(s, b.const(a))] if a else []
-    for k, two in zip(counts, (1.0, 2.0), strict=True):
+    for k, f in zip(counts, known, strict=True):
         if k:
-            factors.append(b.power(b.sub(b.ONE, b.scale(two, s)), b.const(k)))
+            factors.append(b.power(_written_out(f, s, shape), b.const(k)))
     if len(rest) > 1:
         factors.append(_written_out(rest, s, shape))
     return b.scale(c, b.hadamard(*factors)) if factors else b.fill(b.const(c), shape)
@@ -153,14 +176,14 @@ def _written_out(p: Poly, s: Node, shape: Shape) -> Node:
     return b.add(*terms)
 
 
-def _candidates(n: Node) -> list[Node]:
-    """The sigmoids to read n in: those whose argument has no negative coefficient, and
-    any other sigmoid when none has."""
+def _candidates(n: Node, name: str) -> list[Node]:
+    """The f(u) to read n in (f = name): those whose argument has no negative
+    coefficient, and any other when none has."""
     found: list[Node] = []
     stack = [n]
     while stack:
         x = stack.pop()
-        if x.op == "sigmoid":
+        if x.op == name:
             if x not in found:
                 found.append(x)
         elif x.op in ("add", "mul", "hadamard", "pow"):
@@ -169,7 +192,8 @@ def _candidates(n: Node) -> list[Node]:
     return positive or found
 
 
-def _with_cofactor(n: Node, s: Node, complement: Node) -> tuple[Poly, list[Node]] | None:
+def _with_cofactor(n: Node, s: Node, complement: Node,
+                   reflect: Poly) -> tuple[Poly, list[Node]] | None:
     """n = cofactor .* P(s) where every term of the sum n has the same elementwise factors
     that are no polynomial in s (dz .* dz_2 .* ... in a third differential)."""
     total: Poly = [0.0]
@@ -179,7 +203,7 @@ def _with_cofactor(n: Node, s: Node, complement: Node) -> tuple[Poly, list[Node]
         product = base.op == "hadamard" or (base.op == "mul" and is_scalar(base.shape))
         poly, others = [c], []
         for f in base.children if product else (base,):
-            q = _read(f, s, complement)
+            q = _read(f, s, complement, reflect)
             if q is None:
                 others.append(f)
             else:
@@ -190,28 +214,36 @@ def _with_cofactor(n: Node, s: Node, complement: Node) -> tuple[Poly, list[Node]
     return (total, common) if common else None
 
 
-def sigmoid_polynomial(n: Node) -> Node | None:
-    for s in _candidates(n):
+def _polynomial(n: Node, family: Family) -> Node | None:
+    for s in _candidates(n, family.name):
         c, base = split_coefficient(s.children[0])
-        complement = b.func("sigmoid", b.scale(-c, base))
-        p = _read(n, s, complement)
+        complement = b.func(family.name, b.scale(-c, base))
+        p = _read(n, s, complement, family.reflect)
         cofactor: list[Node] = []
         if p is None:
-            found = _with_cofactor(n, s, complement)
+            found = _with_cofactor(n, s, complement, family.reflect)
             if found is None:
                 continue
             p, cofactor = found
         if p == [0.0]:
             return b.zeros(n.shape)
-        parts = _factor(p)
+        parts = _factor(p, family.factors)
         extra = sum(f.size for f in cofactor) + 1 if cofactor else 0
         if _least_size(*parts, s) + extra >= n.size:
             continue
-        out = _factored(*parts, s, n.shape)
+        out = _factored(*parts, s, n.shape, family.factors)
         out = b.hadamard(*cofactor, out) if cofactor else out
         if out.size < n.size:
             return out
     return None
+
+
+def sigmoid_polynomial(n: Node) -> Node | None:
+    return _polynomial(n, SIGMOID)
+
+
+def tanh_polynomial(n: Node) -> Node | None:
+    return _polynomial(n, TANH)
 
 
 RULES = [
@@ -230,5 +262,19 @@ RULES = [
              {}),
         ),
         search="reads every term, product, power and inner sum as a polynomial in one sigmoid",
+    ),
+    rule(
+        "tanh-polynomial",
+        "a polynomial in t = tanh(u) (with tanh(-u) = -t) collected, t^a taken out: "
+        "tanh(-u).^2 - tanh(u).^2 = 0, tanh(u) .* (1 - tanh(u).^2) + tanh(u).^3 = tanh(u), "
+        "when shorter",
+        (op("add", name="n"), tanh_polynomial),
+        examples=(
+            ("tanh(-x).^2 - tanh(x).^2", {}),
+            ("tanh(x) + tanh(-x)", {}),
+            ("tanh(x) .* (1 - tanh(x).^2) + tanh(x).^3", {}),
+            ("tanh(a)*(2 - tanh(a)^2) - tanh(-a)^3 - 2*tanh(a)", {}),
+        ),
+        search="reads every term, product, power and inner sum as a polynomial in one tanh",
     ),
 ]
