@@ -69,6 +69,11 @@ class Rule:
         return tuple(out)
 
     @property
+    def fn(self) -> Callable[..., Node | None]:
+        """The first case's replacement (where code asks which module a rule is from)."""
+        return self.cases[0].build
+
+    @property
     def op(self) -> str:
         """The op the rule is indexed by (the first, for a rule with several)."""
         return self.ops[0]
