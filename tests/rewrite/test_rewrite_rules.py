@@ -34,7 +34,7 @@ def _rewrite_once(e, rule):
         kids = [go(c) for c in n.children]
         changed = any(k is not c for k, c in zip(kids, n.children, strict=True))
         m = b.rebuild(n, kids) if changed else n
-        if not fired and m.op == rule.op:
+        if not fired and m.op in rule.ops:
             out = rule.apply(m)
             if out is not None and out is not m:
                 fired.append(True)

@@ -1,6 +1,6 @@
-"""Rewrite rules for the batched forms (issue 11, item 6), registered in rewrite/rules.py's
-table like every other rule (a name, the identity, examples checked numerically by
-tests/rewrite/test_rewrite_rules.py).
+"""Rewrite rules for the batched forms (issue 11, item 6), in rewrite/rules.py's table
+like every other rule (a name, the identity, a declarative left-hand side, examples
+checked numerically by tests/rewrite/test_rewrite_rules.py).
 
 Contract: products with a vector of ones read as sums along a dimension
 (`vector(1)'*A = sum(A, 1)`, `A*vector(1) = sum(A, 2)`, not for a transposed A: the
@@ -18,63 +18,54 @@ from __future__ import annotations
 from ..ir import build as b
 from ..ir.dims import is_column, is_row
 from ..ir.node import Node
-from .rules import rule
+from .pattern import all_of, any_, has_props, leaf, matrix, not_op, op, run_any
+from .rule import rule
 
 
 def _ones(f: Node) -> bool:
-    return f.op == "fill" and b.is_one(f.children[0])
+    return b.is_one(f.children[0])
 
 
-def _column_of(fill: Node) -> Node:
-    """The column of a fill's value with the fill's number of rows (c for 1 row)."""
-    return b.fill(fill.children[0], (fill.shape[0], 1))
+def ones_product_is_sum(case: str, f: Node, A: Node, pre: tuple[Node, ...],
+                        post: tuple[Node, ...]) -> Node:
+    """f, a fill, beside the matrix A in a chain: A's column sums (f on the left) or row
+    sums (f on the right), times the fill's value as a column or row when f is no plain
+    vector of ones."""
+    if case == "left":
+        sums = b.sum_dim(A, 1)
+        summed = sums if _ones(f) and is_row(f.shape) else b.matmul(
+            b.fill(f.children[0], (f.shape[0], 1)), sums)
+    else:
+        sums = b.sum_dim(A, 2)
+        summed = sums if _ones(f) and is_column(f.shape) else b.matmul(
+            sums, b.fill(f.children[0], (1, f.shape[1])))
+    return b.matmul_chain([*pre, summed, *post])
 
 
-def _row_of(fill: Node) -> Node:
-    return b.fill(fill.children[0], (1, fill.shape[1]))
+# Not for a transposed matrix: A'*vector(1) stays as the textbook writes the gradient of
+# sum(A*x) (it would read sum(A, 1)'), as before the batched forms.
+PLAIN_MATRIX = any_("A", where=all_of(matrix, not_op("transpose")))
+FILL = op("fill", name="f")
 
-
-def _matrix(f: Node) -> bool:
-    return not (is_column(f.shape) or is_row(f.shape) or f.shape == (1, 1))
-
-
-@rule(
-    "ones-product-is-sum",
-    "matmul",
-    "vector(1)'*A = sum(A, 1) and A*vector(1) = sum(A, 2): a product with ones sums "
-    "down the columns or along the rows; matrix(c)*A = c*vector(1)*sum(A, 1) and "
-    "A*matrix(c) = c*sum(A, 2)*vector(1)'",
-    ("vector(1)'*A*x", {}),
-    ("A*vector(1)", {}),
-    ("Y + vector(1)*vector(1)'*Y", {}),
-    ("Y*matrix(2) + Z", {"Y": "matrix m n", "Z": "matrix m p"}),
-)
-def ones_product_is_sum(n: Node) -> Node | None:
-    # Not for a transposed matrix: A'*vector(1) stays as the textbook writes the
-    # gradient of sum(A*x) (it would read sum(A, 1)'), as before the batched forms.
-    fs = list(n.children)
-    for i in range(len(fs) - 1):
-        p, q = fs[i], fs[i + 1]
-        if p.op == "fill" and _matrix(q) and q.op != "transpose":
-            sums = b.sum_dim(q, 1)
-            summed = sums if _ones(p) and is_row(p.shape) else b.matmul(_column_of(p), sums)
-            return b.matmul_chain([*fs[:i], summed, *fs[i + 2:]])
-        if q.op == "fill" and _matrix(p) and p.op != "transpose":
-            sums = b.sum_dim(p, 2)
-            summed = sums if _ones(q) and is_column(q.shape) else b.matmul(sums, _row_of(q))
-            return b.matmul_chain([*fs[:i], summed, *fs[i + 2:]])
-    return None
-
-
-@rule(
-    "column-sums-of-onehot",
-    "sumdim",
-    "sum(Y, 1) = vector(1)' for Y declared onehot or simplex (each column sums to 1)",
-    ("sum(Y, 1)", {"Y": "matrix onehot"}),
-    ("sum(P, 1)", {"P": "matrix m n simplex"}),
-)
-def column_sums_of_onehot(n: Node) -> Node | None:
-    v = n.children[0]
-    if n.arg == 1 and v.op == "var" and v.arg.props & {"onehot", "simplex"}:
-        return b.fill(b.ONE, n.shape)
-    return None
+RULES = [
+    rule(
+        "ones-product-is-sum",
+        "vector(1)'*A = sum(A, 1) and A*vector(1) = sum(A, 2): a product with ones sums "
+        "down the columns or along the rows; matrix(c)*A = c*vector(1)*sum(A, 1) and "
+        "A*matrix(c) = c*sum(A, 2)*vector(1)'",
+        (run_any("matmul", {"left": (FILL, PLAIN_MATRIX), "right": (PLAIN_MATRIX, FILL)},
+                 before="pre", after="post"),
+         ones_product_is_sum),
+        examples=(("vector(1)'*A*x", {}), ("A*vector(1)", {}),
+                  ("Y + vector(1)*vector(1)'*Y", {}),
+                  ("Y*matrix(2) + Z", {"Y": "matrix m n", "Z": "matrix m p"})),
+    ),
+    rule(
+        "column-sums-of-onehot",
+        "sum(Y, 1) = vector(1)' for Y declared onehot or simplex (each column sums to 1)",
+        (op("sumdim", leaf("var", where=has_props("onehot", "simplex")), arg=1, name="n"),
+         lambda n: b.fill(b.ONE, n.shape)),
+        examples=(("sum(Y, 1)", {"Y": "matrix onehot"}),
+                  ("sum(P, 1)", {"P": "matrix m n simplex"})),
+    ),
+]

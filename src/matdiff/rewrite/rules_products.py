@@ -1,0 +1,75 @@
+"""Rules for products with ones, diagonal matrices and sums of declared vectors.
+
+Contract: `RULES`, each with a declarative left-hand side (rewrite/pattern.py): inner
+products that cancel or sum, `diag` in products, and sums of vectors declared onehot or
+simplex. The table in rewrite/rules.py fixes the order the driver tries them in.
+"""
+
+from __future__ import annotations
+
+from ..ir import build as b
+from ..ir.node import Node
+from .pattern import any_, column, exactly_one, has_props, leaf, op, run, scalar
+from .rule import rule
+
+
+def inner_product_cancel(a: Node, h: Node) -> Node | None:
+    merged = b.hadamard(a, h)
+    count = len(merged.children) if merged.op == "hadamard" else 1
+    if count >= len(h.children) + 1:
+        return None  # nothing cancelled: a'*h is shorter than sum(a .* h)
+    return b.sum_(merged)
+
+
+def sum_of_simplex(v: Node) -> Node | None:
+    # on a matrix the property holds per column: the sum is the number of columns
+    cols = v.shape[1]
+    if cols == 1:
+        return b.ONE
+    return b.const(cols) if isinstance(cols, int) else None
+
+
+ONES = op("fill", exactly_one())
+
+RULES = [
+    rule(
+        "inner-product-cancel",
+        "a'*(b .* c) = sum(a .* b .* c) when the elementwise product then cancels "
+        "(s'*(y ./ s) = sum(y))",
+        (op("matmul", op("transpose", any_("a")), op("hadamard", name="h", where=column),
+            where=scalar),
+         inner_product_cancel),
+        examples=(("s'*(y ./ s)", {}),),
+    ),
+    rule(
+        "ones-inner-product",
+        "vector(1)'*v = sum(v)",
+        (op("matmul", ONES, any_("v"), where=scalar), lambda v: b.sum_(v)),
+        (op("matmul", any_("a"), ONES, where=scalar), lambda a: b.sum_(a)),
+        examples=(("vector(1)'*x", {}),),
+    ),
+    rule(
+        "sum-of-simplex",
+        "sum(y) = 1 for y declared onehot or simplex (for a matrix, the number of columns)",
+        (op("sum", leaf("var", name="v", where=has_props("onehot", "simplex"))),
+         sum_of_simplex),
+        examples=(("sum(y)", {"y": "vector n onehot"}), ("sum(Y)", {"Y": "matrix 3 4 onehot"}),
+                  ("sum(p)", {"p": "vector n simplex"})),
+    ),
+    rule(
+        "diag-product",
+        "diag(a)*diag(b) = diag(a .* b)",
+        (run("matmul", op("diag", any_("a", where=column)), op("diag", any_("c", where=column)),
+             before="pre", after="post"),
+         lambda a, c, pre, post: b.matmul_chain([*pre, b.diag(b.hadamard(a, c)), *post])),
+        examples=(("diag(x)*diag(y)*A", {}),),
+    ),
+    rule(
+        "diag-times-vector",
+        "diag(u)*v = u .* v for vectors u, v: an elementwise product, not a matrix one",
+        (run("matmul", op("diag", any_("u", where=column)), any_("v", where=column),
+             before="pre", at_end=True),
+         lambda u, v, pre: b.matmul_chain([*pre, b.hadamard(u, v)])),
+        examples=(("diag(x)*y", {}), ("A*diag(x)*y", {})),
+    ),
+]
