@@ -15,13 +15,15 @@ like terms) is done by the builders; rules here make the choices a person makes.
 rules themselves live by theme: rules_factor.py (common factors of sums),
 rules_elementwise.py (activation functions, softmax), rules_products.py (ones, diag),
 rules_kronecker.py (Kronecker products back to matrix form), batched_rules.py (sums
-along a dimension), rules_polynomial.py (polynomials in a sigmoid or a tanh).
+along a dimension), rules_polynomial.py (polynomials in a sigmoid or a tanh),
+rules_constants.py (constant structure: counts).
 """
 
 from __future__ import annotations
 
 from . import (
     batched_rules,
+    rules_constants,
     rules_elementwise,
     rules_factor,
     rules_kronecker,
@@ -33,7 +35,8 @@ from .rule import Example, Rule
 __all__ = ["RULES", "RULES_BY_OP", "Example", "Rule"]
 
 _ALL = {r.name: r for m in (rules_factor, rules_elementwise, rules_products, rules_kronecker,
-                            batched_rules, rules_polynomial) for r in m.RULES}
+                            batched_rules, rules_polynomial, rules_constants)
+      for r in m.RULES}
 
 # The order rules are tried in, per op (a rule earlier here wins on a node both match).
 ORDER = (
@@ -68,6 +71,7 @@ ORDER = (
     "factor-lowest-power",
     "ones-product-is-sum",
     "column-sums-of-onehot",
+    "reciprocal-inner-product",
     # last: they only fire where the rules above leave a polynomial
     "sigmoid-polynomial",
     "tanh-polynomial",
