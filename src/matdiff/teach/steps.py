@@ -44,6 +44,7 @@ from ..ir.dims import format_shape, is_scalar
 from ..ir.node import Node, variables_in
 from ..report import FORM_NOTE, describe_variables, layout_note
 from ..rewrite.driver import simplify
+from ..rewrite.equalities import EQUALITIES
 from ..rewrite.rules import RULES as REWRITE_RULES
 from ..strict_layout import STRICT, StrictDerivative, transposes
 from .derivation import SECTION_TITLES, SECTIONS, Derivation, DerivationStep
@@ -53,6 +54,11 @@ from .stepcheck import check_step
 
 __all__ = ["SECTIONS", "SECTION_TITLES", "Derivation", "DerivationStep", "check_step",
            "derivation", "split_terms", "substitute"]
+
+
+# What each named rewrite says, for the note beside its step: the forward rules and the
+# equalities the cost-based exploration may use (rewrite/equalities.py).
+_DOCS = {r.name: r.doc for r in (*REWRITE_RULES, *EQUALITIES)}
 
 
 def _simplification_steps(
@@ -65,7 +71,7 @@ def _simplification_steps(
     steps: list[DerivationStep] = []
     current = e
     for name, before, after in trace:
-        doc = next((r.doc for r in REWRITE_RULES if r.name == name), "")
+        doc = _DOCS.get(name, "")
         replaced = substitute(current, before, after)
         if replaced is not current:
             steps.append(DerivationStep(section, name, current, replaced, "=", note=doc,
