@@ -17,6 +17,7 @@ from ..diff.derivative import Derivative, take_derivative
 from ..errors import DiffError, LimitError
 from ..ir.dims import format_shape, is_scalar
 from ..ir.node import Node
+from ..parse.traps import broadcast_traps
 from ..strict_layout import STRICT, strict
 from .parsing import Expr, Variables, as_typed, declarations, resolve, variables_of
 
@@ -83,10 +84,16 @@ def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Deriva
     _fixed_order("grad", 1, kw)
     d = derivative(expr, wrt, variables, order=1, **kw)
     if not is_scalar(d.function.shape):
-        raise DiffError(
-            f"grad needs a scalar function; this one is {format_shape(d.function.shape)}",
-            hint="use jacobian() or derivative() for vector and matrix functions",
-        )
+        message = f"grad needs a scalar function; this one is {format_shape(d.function.shape)}"
+        hint = "use jacobian() or derivative() for vector and matrix functions"
+        # A name typed by its first letter may be what made f a vector (issue 11 item 7):
+        # say which, and the declaration that makes the gradient the user meant.
+        traps = broadcast_traps(expr, variables) if isinstance(expr, str) else []
+        if traps:
+            message += f": {traps[0].message}"
+            decls = ", ".join(f"'{n}': 'scalar'" for n in traps[0].names)
+            hint = f"declare it: variables={{{decls}}}"
+        raise DiffError(message, hint=hint)
     return d
 
 
