@@ -67,11 +67,14 @@ def sigmoid_of_negative_in_sum(n: Node) -> Node | None:
 
 
 def _softmax_once(f: Node, z: Node) -> Node | None:
-    """f with one factor exp(z) (itself, an elementwise factor, a factor of a product
-    chain, or transposed there) replaced by softmax(z); None if f holds none."""
+    """f with one factor exp(z) (itself, its diagonal matrix, an elementwise factor, a
+    factor of a product chain, or transposed there) replaced by softmax(z); None if f
+    holds none."""
     e = b.func("exp", z)
     if f is e:
         return b.softmax(z)
+    if f.op == "diag" and f.children[0] is e:  # diag(exp(z))/sum(exp(z)) = diag(softmax(z))
+        return b.diag(b.softmax(z))
     if f.op in ("hadamard", "matmul"):
         for i, g in enumerate(f.children):
             if g is e or (g.op == "transpose" and g.children[0] is e):
@@ -126,10 +129,11 @@ RULES = [
     rule(
         "softmax-written-out",
         "exp(z)/sum(exp(z)) = softmax(z), also when exp(z) is a factor of an elementwise "
-        "or matrix product, once per power of the denominator",
+        "or matrix product or inside diag, once per power of the denominator",
         (SOFTMAX_DENOMINATOR, softmax_written_out),
         examples=(("exp(x)/sum(exp(x))", {}), ("y .* exp(x)/sum(exp(x))", {}),
-                  ("y'*exp(x)*exp(x)/(sum(exp(x))^2)", {})),
+                  ("y'*exp(x)*exp(x)/(sum(exp(x))^2)", {}),
+                  ("diag(exp(x))/sum(exp(x))", {})),
     ),
     rule(
         "sigmoid-elementwise",

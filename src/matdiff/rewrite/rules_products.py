@@ -66,10 +66,12 @@ RULES = [
     ),
     rule(
         "diag-times-vector",
-        "diag(u)*v = u .* v for vectors u, v: an elementwise product, not a matrix one",
+        "diag(u)*v = u .* v for vectors u, v: an elementwise product, not a matrix one "
+        "(anywhere in a chain: diag(u)*vector(1)*w' = u*w')",
         (run("matmul", op("diag", any_("u", where=column)), any_("v", where=column),
-             before="pre", at_end=True),
-         lambda u, v, pre: b.matmul_chain([*pre, b.hadamard(u, v)])),
-        examples=(("diag(x)*y", {}), ("A*diag(x)*y", {})),
+             before="pre", after="post"),
+         lambda u, v, pre, post: b.matmul_chain([*pre, b.hadamard(u, v), *post])),
+        examples=(("diag(x)*y", {}), ("A*diag(x)*y", {}), ("diag(x)*vector(1)*y'", {}),
+                  ("A*diag(x)*y*y'", {})),
     ),
 ]
