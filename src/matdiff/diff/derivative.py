@@ -27,7 +27,7 @@ from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key, variables_in
 from ..ir.walk import substitute
 from ..rewrite.driver import simplify
-from .adjoint import adjoint, vec_jacobian
+from .adjoint import adjoint, vec_jacobian, vec_size
 from .differential import Step, differential
 
 LAYOUTS = ("numerator", "denominator")
@@ -122,8 +122,6 @@ def _zero_form(f: Node, X: Node) -> tuple[str, Node]:
         return "gradient", b.zeros(X.shape)
     if is_scalar(X.shape):
         return "by_scalar", b.zeros(f.shape)
-    from .adjoint import vec_size
-
     vector_f = is_column(f.shape) or is_row(f.shape)
     form = "jacobian" if vector_f and is_column(X.shape) else "kronecker"
     return form, b.zeros((vec_size(f), vec_size(X)))
