@@ -35,7 +35,7 @@ from .core import (
 )
 from .dims import SCALAR, Shape, format_shape, is_column, is_scalar, is_square
 from .node import Node, make
-from .ops import Op, builder, square
+from .ops import Op, builder, shape_of
 
 
 def inv(x: Node) -> Node:
@@ -184,7 +184,7 @@ def mpower(x: Node, k: int) -> Node:
     """Integer matrix power `X^k` (`X^-1` is the inverse)."""
     if is_scalar(x.shape):
         return power(x, const(k))
-    square("^")(x.shape)
+    shape_of(Op.MPOW, x.shape)
     if k == 0:
         return eye(x.shape[0])
     if k == 1:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from ..errors import InputValueError, ShapeError
 from .dims import SCALAR, Dim, Shape, dim_mul, format_shape, is_scalar
 from .node import Node, VarInfo, make
-from .ops import Op
+from .ops import Op, shape_of
 
 # ----------------------------------------------------------------------------- leaves
 
@@ -333,7 +333,7 @@ def div(a: Node, b: Node) -> Node:
 
 def power(base: Node, exponent: Node) -> Node:
     """Elementwise power `base .^ exponent` (the scalar `^` too)."""
-    pow_shape(base.shape, exponent.shape)
+    shape_of(Op.POW, base.shape, exponent.shape)
     e = const_value(exponent) if is_scalar(exponent.shape) else None
     if e is not None and e < 0 and const_value(base) == 0.0:
         raise InputValueError("division by zero", hint="a constant 0 is divided by here")
@@ -358,11 +358,3 @@ def power(base: Node, exponent: Node) -> Node:
     return make(Op.POW, (base, exponent), None, base.shape)
 
 
-
-def pow_shape(base: Shape, exponent: Shape) -> Shape:
-    """The shape rule of `pow`: a scalar exponent, or one of the base's shape."""
-    if not is_scalar(exponent) and exponent != base:
-        raise ShapeError(
-            f"cannot raise {format_shape(base)} elementwise to a {format_shape(exponent)} power"
-        )
-    return base

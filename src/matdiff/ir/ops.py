@@ -6,7 +6,8 @@ Contract:
   `node.op == "add"` still holds during the move to `node.op is Op.ADD`; `ir.node.make`
   stores the member and refuses a name that is not an op (an InternalError), so a typo
   fails loudly instead of never matching.
-- `RECORDS[op]` is the op's `OpRecord`: category, arity, shape rule, input domain, doc,
+- `RECORDS[op]` is the op's `OpRecord`: category, arity, shape rule (written once over
+  the dims algebra of ir/shapes.py, shared by the builders and the parser), input domain, doc,
   and its behaviour, registered beside each other the way JAX's lax.py registers a
   primitive with its JVP and transpose: `build` (the builder, with its canonical
   folds), `differential` (the matrix differential, its printed formula and the Matrix
@@ -38,8 +39,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InternalError, ShapeError
-from .dims import SCALAR, Shape, dim_mul, format_shape, is_column, is_scalar, is_square
+from ..errors import InternalError
+from .dims import Shape
+from .shapes import (  # noqa: F401 - the rules, re-exported for the families
+    CONCRETE,
+    ShapeRule,
+    diag_shape,
+    kron_shape,
+    pow_shape,
+    same,
+    square,
+    square_to_scalar,
+    to_scalar,
+    transposed,
+    vec_shape,
+    vector_only,
+)
 
 if TYPE_CHECKING:  # types only: node.py imports this module
     import numpy as np
@@ -100,7 +115,6 @@ class Op(enum.StrEnum):
     LOGSUMEXPDIM = "logsumexpdim"
 
 
-ShapeRule = Callable[..., Shape]
 Diffs = Sequence["Node | None"]
 # node, its children, the children's differentials (None: does not depend) -> d(node)
 DiffFn = Callable[["Node", Sequence["Node"], Diffs], "Node | None"]
@@ -131,7 +145,7 @@ class OpRecord:
     op: Op
     category: str
     arity: int | None  # None: any number of children
-    shape: ShapeRule | None = None  # the children's shapes -> the result's shape
+    shape: ShapeRule | None = None  # (dims, *children's shapes) -> shape (ir/shapes.py)
     domain: str = "real"  # where the tests sample the op's inputs
     doc: str = ""
     build: Callable[..., Node] | None = None
@@ -183,11 +197,13 @@ def builder(op: Op) -> Callable[..., Node]:
     return fn
 
 
-def shape_rule(op: Op) -> ShapeRule:
+def shape_of(op: Op, *shapes: Shape) -> Shape:
+    """The shape of `op` over children of these shapes, by the op's one shape rule;
+    a ShapeError naming the shapes when they do not fit."""
     rule = RECORDS[op].shape
     if rule is None:
         raise InternalError(f"op {op} has no shape rule")
-    return rule
+    return rule(CONCRETE, *shapes)  # type: ignore[no-any-return]
 
 
 # The batched ops by the function name the language writes (`sum(X, 2)`).
@@ -195,57 +211,6 @@ DIM_OPS: dict[str, str] = {"sumdim": "sum", "softmaxdim": "softmax",
                            "logsumexpdim": "logsumexp"}
 # Functions that take an optional dim argument; `mean` is lowered to a scaled sum.
 DIM_FUNCTIONS = ("sum", "softmax", "logsumexp", "mean")
-
-
-# ------------------------------------------------------------------------ shape rules
-# The shape algebra the records share: each rule maps the children's shapes to the
-# result's, raising ShapeError with the shapes when they do not fit.
-
-
-def same(*shapes: Shape) -> Shape:
-    return shapes[0]
-
-
-def to_scalar(*shapes: Shape) -> Shape:
-    return SCALAR
-
-
-def square(name: str) -> ShapeRule:
-    def rule(s: Shape) -> Shape:
-        if not is_square(s):
-            raise ShapeError(f"{name} needs a square matrix, got {format_shape(s)}")
-        return s
-
-    return rule
-
-
-def square_to_scalar(name: str) -> ShapeRule:
-    def rule(s: Shape) -> Shape:
-        square(name)(s)
-        return SCALAR
-
-    return rule
-
-
-def vector_only(name: str) -> ShapeRule:
-    def rule(s: Shape) -> Shape:
-        if not (is_column(s) or is_scalar(s)):
-            raise ShapeError(f"{name} needs a (column) vector, got {format_shape(s)}")
-        return s
-
-    return rule
-
-
-def transposed(s: Shape) -> Shape:
-    return (s[1], s[0])
-
-
-def kron_shape(a: Shape, b: Shape) -> Shape:
-    return (dim_mul(a[0], b[0]), dim_mul(a[1], b[1]))
-
-
-def vec_shape(s: Shape) -> Shape:
-    return (dim_mul(s[0], s[1]), 1)
 
 
 def as_op(op: Any) -> Op:

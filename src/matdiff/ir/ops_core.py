@@ -28,7 +28,6 @@ from .core import (
     hadamard,
     is_zero,
     mul,
-    pow_shape,
     power,
     sub,
     zeros,
@@ -44,7 +43,17 @@ from .numeric import (
     out_shape,
     scalar,
 )
-from .ops import Diffs, Op, OpRecord, define, differential, same, square, transposed
+from .ops import (
+    Diffs,
+    Op,
+    OpRecord,
+    define,
+    differential,
+    pow_shape,
+    same,
+    square,
+    transposed,
+)
 from .ops_elementwise import func
 from .ops_linear import diag, inner, sum_, vec
 from .ops_matrix import kron

@@ -17,10 +17,20 @@ import numpy as np
 from ..errors import ShapeError
 from .chains import is_diagonal, matmul, matmul_chain, transpose
 from .core import ONE, ZERO, const, eye, fill, hadamard, is_zero, mul, zeros
-from .dims import SCALAR, Dim, Shape, format_shape, is_column, is_row, is_scalar, is_square
+from .dims import SCALAR, Dim, Shape, is_column, is_row, is_scalar, is_square
 from .node import Node, make
 from .numeric import Array, out_shape, scalar
-from .ops import Op, OpRecord, define, differential, square_to_scalar, to_scalar, vec_shape
+from .ops import (
+    Op,
+    OpRecord,
+    define,
+    diag_shape,
+    differential,
+    shape_of,
+    square_to_scalar,
+    to_scalar,
+    vec_shape,
+)
 from .rulekit import VJ, linear_rule
 
 Sizes = Mapping[str, int]
@@ -40,7 +50,7 @@ def inner(a: Node, c: Node) -> Node:
 # ---------------------------------------------------------------------------------- tr
 
 def tr(x: Node) -> Node:
-    square_to_scalar("tr")(x.shape)
+    shape_of(Op.TR, x.shape)
     if is_scalar(x.shape):
         return x
     if is_zero(x):
@@ -101,23 +111,8 @@ define(OpRecord(
 
 # -------------------------------------------------------------------------------- diag
 
-def diag_shape(s: Shape) -> Shape:
-    if is_scalar(s):
-        return s
-    if is_column(s):
-        return (s[0], s[0])
-    if s[0] == 1:
-        return (s[1], s[1])
-    if is_square(s):
-        return (s[0], 1)
-    raise ShapeError(
-        f"diag needs a vector or a square matrix, got {format_shape(s)}",
-        hint="diag(v) makes a diagonal matrix from a vector; diag(X) takes X's diagonal",
-    )
-
-
 def diag(x: Node) -> Node:
-    shape = diag_shape(x.shape)
+    shape = shape_of(Op.DIAG, x.shape)
     if is_scalar(x.shape):
         return x
     if is_row(x.shape):
@@ -162,7 +157,7 @@ define(OpRecord(
 # ------------------------------------------------------------------------ vec, reshape
 
 def vec(x: Node) -> Node:
-    shape = vec_shape(x.shape)
+    shape = shape_of(Op.VEC, x.shape)
     if is_scalar(x.shape) or is_column(x.shape):
         return x
     if is_row(x.shape):

@@ -30,6 +30,7 @@ from .ops import (
     define,
     differential,
     kron_shape,
+    shape_of,
     square,
     square_to_scalar,
 )
@@ -43,7 +44,7 @@ Sizes = Mapping[str, int]
 # --------------------------------------------------------------------------------- det
 
 def det(x: Node) -> Node:
-    square_to_scalar("det")(x.shape)
+    shape_of(Op.DET, x.shape)
     if is_scalar(x.shape):
         return x
     if x.op is Op.EYE:
@@ -79,7 +80,7 @@ define(OpRecord(
 # ------------------------------------------------------------------------------ logdet
 
 def logdet(x: Node) -> Node:
-    square_to_scalar("logdet")(x.shape)
+    shape_of(Op.LOGDET, x.shape)
     if is_scalar(x.shape):
         return func("log", x)
     if x.op is Op.EYE:
@@ -110,7 +111,7 @@ define(OpRecord(
 # --------------------------------------------------------------------------------- inv
 
 def inv(x: Node) -> Node:
-    square("inv")(x.shape)
+    shape_of(Op.INV, x.shape)
     if is_scalar(x.shape):
         return power(x, const(-1))
     if x.op is Op.INV:
@@ -139,7 +140,7 @@ define(OpRecord(
 # -------------------------------------------------------------------------------- expm
 
 def expm(x: Node) -> Node:
-    square("expm")(x.shape)
+    shape_of(Op.EXPM, x.shape)
     if is_scalar(x.shape):
         return func("exp", x)
     if is_zero(x):
@@ -191,10 +192,10 @@ def kron(a: Node, b: Node) -> Node:
     if is_scalar(a.shape) or is_scalar(b.shape):
         return mul(a, b)
     if is_zero(a) or is_zero(b):
-        return zeros(kron_shape(a.shape, b.shape))
+        return zeros(shape_of(Op.KRON, a.shape, b.shape))
     sa, ca = _split_scalars(a)
     sb, cb = _split_scalars(b)
-    shape = kron_shape(ca.shape, cb.shape)
+    shape = shape_of(Op.KRON, ca.shape, cb.shape)
     if ca.op is Op.FILL and cb.op is Op.FILL:  # ones ⊗ ones is ones
         return mul(*sa, *sb, fill(ONE, shape))
     core = make(Op.KRON, (ca, cb), None, shape)

@@ -21,7 +21,7 @@ from .core import ONE, const, div, fill, hadamard, sub
 from .dims import SCALAR, Shape, dim_mul, is_column, is_scalar
 from .node import Node, make
 from .numeric import Array, scalar
-from .ops import Diffs, Op, OpRecord, define, differential, to_scalar, vector_only
+from .ops import Diffs, Op, OpRecord, define, differential, shape_of, to_scalar, vector_only
 from .ops_elementwise import func
 from .ops_linear import along, broadcast_back, check_dim, inner, reduced_shape, sum_, sum_dim
 
@@ -65,7 +65,7 @@ define(OpRecord(
 # ---------------------------------------------------------------- softmax, logsumexp
 
 def softmax(x: Node) -> Node:
-    vector_only("softmax")(x.shape)
+    shape_of(Op.SOFTMAX, x.shape)
     if is_scalar(x.shape):
         return ONE
     return make(Op.SOFTMAX, (x,), None, x.shape)
