@@ -230,7 +230,7 @@ def transpose(x: Node) -> Node:
     op = x.op
     if op is Op.TRANSPOSE:
         return x.children[0]
-    if op in (Op.EYE, Op.COMMUTATION) and op is Op.EYE:
+    if op is Op.EYE:  # (a commutation matrix is not symmetric: K(m,n)' = K(n,m))
         return x
     if op is Op.VAR and x.arg.symmetric:
         return x
@@ -260,7 +260,3 @@ def transpose(x: Node) -> Node:
         grid = [[x.children[r * cols + c] for c in range(cols)] for r in range(rows)]
         return block([[transpose(grid[r][c]) for r in range(rows)] for c in range(cols)])
     return make(Op.TRANSPOSE, (x,), None, (s[1], s[0]))
-
-
-# The functions' builders live in ir/functions.py; re-exported so callers keep using
-# `build.tr`, `build.inv`, ... (imported here, at the end, because they use the above).

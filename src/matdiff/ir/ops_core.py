@@ -23,6 +23,7 @@ from .core import (
     commutation,
     const,
     const_value,
+    dvar,
     eye,
     fill,
     hadamard,
@@ -30,6 +31,7 @@ from .core import (
     mul,
     power,
     sub,
+    var,
     zeros,
 )
 from .dims import Dim, dim_add, dim_mul, format_shape, is_column, is_row, is_scalar
@@ -66,13 +68,15 @@ Sizes = Mapping[str, int]
 # ------------------------------------------------------------------------------ leaves
 # var and dvar take their values from those given to the evaluator, not from a rule.
 
-define(OpRecord(Op.VAR, "leaf", 0, doc="a variable; arg: its VarInfo"))
-define(OpRecord(Op.DVAR, "leaf", 0, doc="the differential dX; arg: (name, order)"))
-define(OpRecord(Op.CONST, "leaf", 0, doc="a number; arg: its value",
+define(OpRecord(Op.VAR, "leaf", 0, doc="a variable; arg: its VarInfo", build=var))
+define(OpRecord(Op.DVAR, "leaf", 0, doc="the differential dX; arg: (name, order)",
+                build=dvar))
+define(OpRecord(Op.CONST, "leaf", 0, doc="a number; arg: its value", build=const,
                 numpy=lambda n, k, s: scalar(n.arg)))
-define(OpRecord(Op.EYE, "leaf", 0, doc="the identity",
+define(OpRecord(Op.EYE, "leaf", 0, doc="the identity", build=eye,
                 numpy=lambda n, k, s: np.eye(out_shape(n, s)[0])))
 define(OpRecord(Op.COMMUTATION, "leaf", 0, doc="K(m,n): K*vec(X) = vec(X') for X m×n",
+                build=commutation,
                 numpy=lambda n, k, s: commutation_matrix(*concrete_shape(n.arg, s))))
 
 
