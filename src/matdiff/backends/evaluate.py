@@ -160,9 +160,9 @@ def leaves(roots: Iterable[Node]) -> dict[str, Node]:
     """Variables and differentials by value key (name, or "d:X:1")."""
     out: dict[str, Node] = {}
     for n in walk(roots):
-        if n.op == "var":
+        if n.op == Op.VAR:
             out.setdefault(n.arg.name, n)
-        elif n.op == "dvar":
+        elif n.op == Op.DVAR:
             out.setdefault(dvar_key(n.arg), n)
     return out
 
@@ -255,9 +255,9 @@ def _meeting_point(roots: list[Node], a: str, b: str) -> str:
     best: tuple[int, Node] | None = None
     size: dict[int, int] = {}
     for n in walk(roots):
-        if n.op == "var":
+        if n.op == Op.VAR:
             u = {n.arg.name} & keys
-        elif n.op == "dvar":
+        elif n.op == Op.DVAR:
             u = {_label(dvar_key(n.arg))} & keys
         else:
             u = set().union(*(uses[id(c)] for c in n.children)) if n.children else set()
@@ -458,4 +458,4 @@ def _first(props: set[str]) -> str:
 
 def has_rule(op: str) -> bool:
     """Whether the evaluator knows `op` (leaves included); tests loop over the op table."""
-    return op in ("var", "dvar") or (op in RECORDS and RECORDS[op].numpy is not None)
+    return op in (Op.VAR, Op.DVAR) or (op in RECORDS and RECORDS[op].numpy is not None)

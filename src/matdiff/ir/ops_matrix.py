@@ -181,7 +181,7 @@ def _tr_expm(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
 
 # Rules for an op applied directly to another, used instead of the inner op's own rule.
 FUSED: dict[tuple[str, str], Differential] = {
-    (Op.TR, Op.EXPM): Differential("tr", "d(tr(expm(X))) = tr(expm(X)*dX)", _tr_expm,
+    (Op.TR, Op.EXPM): differential(Op.TR, "d(tr(expm(X))) = tr(expm(X)*dX)", _tr_expm,
                                    "Cookbook (2.5)"),
 }
 

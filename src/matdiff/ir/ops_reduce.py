@@ -205,7 +205,7 @@ def mean(x: Node, dim: int | None = None) -> Node:
     return div(sum_dim(x, dim), count((along(x.shape, dim), 1)))
 
 
-DIM_BUILDERS = {"sumdim": sum_dim, "softmaxdim": softmax_dim, "logsumexpdim": logsumexp_dim}
+DIM_BUILDERS = {Op.SUMDIM: sum_dim, Op.SOFTMAXDIM: softmax_dim, Op.LOGSUMEXPDIM: logsumexp_dim}
 BY_FUNCTION = {"sum": sum_dim, "softmax": softmax_dim, "logsumexp": logsumexp_dim,
                "mean": mean}
 
