@@ -458,4 +458,4 @@ def _first(props: set[str]) -> str:
 
 def has_rule(op: str) -> bool:
     """Whether the evaluator knows `op` (leaves included); tests loop over the op table."""
-    return op in (Op.VAR, Op.DVAR) or (op in RECORDS and RECORDS[op].numpy is not None)
+    return op in (Op.VAR, Op.DVAR) or (op in RECORDS and RECORDS[Op(op)].numpy is not None)

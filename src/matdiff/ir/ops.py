@@ -121,8 +121,9 @@ DiffFn = Callable[["Node", Sequence["Node"], Diffs], "Node | None"]
 # node, the cotangent of the node, the indices of the children that hold dX ->
 # the cotangents of those children (the adjoint of the linear map, reverse mode)
 TransposeFn = Callable[["Node", "Node", Sequence[int]], Sequence["Node"]]
-# node, the index of the child holding dX, that child's Kronecker form -> the node's
-VecJacobianFn = Callable[["Node", int, "Node"], "Node"]
+# node, the indices of the children holding dX, the Kronecker form of any subexpression
+# (the walk, to recurse with) -> the node's Kronecker form, None where it has none
+VecJacobianFn = Callable[["Node", Sequence[int], Callable[["Node"], "Node"]], "Node | None"]
 # node, the children's values, the bound sizes -> the node's value (2-D float array)
 NumpyFn = Callable[["Node", list["np.ndarray"], Mapping[str, int]], "np.ndarray"]
 
