@@ -284,7 +284,8 @@ def make(op: Op | str, children: tuple[Node, ...], arg: Any, shape: Shape) -> No
     """The interning factory. Callers are the builders; they have checked the shapes.
     `op` is an `Op` (a string that names one is converted while callers move to the
     enum); anything else is an InternalError, so a misspelt op fails here."""
-    op = as_op(op)
+    if type(op) is not Op:
+        op = as_op(op)
     ident = (op, tuple(id(c) for c in children), arg, shape)
     node = _interned.get(ident)
     if node is not None:
