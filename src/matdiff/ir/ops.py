@@ -218,10 +218,13 @@ def as_op(op: Any) -> Op:
     """`op` as a member of Op; an InternalError for a name that is no op."""
     if type(op) is Op:
         return op
-    try:
-        return Op(op)
-    except ValueError:
-        raise InternalError(f"{op!r} is not an op (see ir.ops.Op)") from None
+    member = _BY_NAME.get(op) if isinstance(op, str) else None
+    if member is None:
+        raise InternalError(f"{op!r} is not an op (see ir.ops.Op)")
+    return member
+
+
+_BY_NAME: dict[str, Op] = {op.value: op for op in Op}  # a dict: Op(name) is slow
 
 
 def seal() -> None:

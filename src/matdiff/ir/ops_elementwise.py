@@ -18,7 +18,7 @@ from .chains import transpose
 from .core import ONE, add, const, const_value, fill, hadamard, mul, neg, power, sub
 from .node import Node, make
 from .numeric import Array, elementwise, sigmoid
-from .ops import ELEMENTWISE_FUNCTIONS, Diffs, Op, OpRecord, define, differential, same
+from .ops import ELEMENTWISE_FUNCTIONS, Diffs, Op, OpRecord, as_op, define, differential, same
 
 Slope = Callable[[Node, Node], Node | None]  # (X, y = f(X)) -> f'(X), None for 0
 
@@ -43,7 +43,7 @@ def func(name: str, x: Node) -> Node:
         return x.children[0]
     if name == "exp" and x.op is Op.LOG:
         return x.children[0]
-    return make(name, (x,), None, x.shape)
+    return make(as_op(name), (x,), None, x.shape)
 
 
 def _rule(name: str) -> Callable[[Node, Sequence[Node], Diffs], Node | None]:
