@@ -85,7 +85,7 @@ GREEK = {
 # Functions LaTeX has a macro for; the rest are \operatorname{...} (OPERATORNAMES) or
 # typeset by their form (TYPESET). Keyed by the op enum; tests/ir/test_op_table.py checks
 # that every function has one of the three.
-MACROS: dict[Op, str] = {
+MACROS: dict[str, str] = {  # keys: Op members (StrEnum)
     Op.EXP: r"\exp",
     Op.LOG: r"\log",
     Op.SIN: r"\sin",
@@ -99,7 +99,7 @@ MACROS: dict[Op, str] = {
     Op.LOGDET: r"\log\det",
 }
 
-OPERATORNAMES: dict[Op, str] = {
+OPERATORNAMES: dict[str, str] = {  # keys: Op members
     Op.TR: "tr",
     Op.SUM: "sum",
     Op.DIAG: "diag",

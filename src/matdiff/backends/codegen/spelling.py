@@ -34,7 +34,7 @@ class Backend:
     name: str
     module: str  # the alias used in code: np, jnp, torch
     imports: tuple[str, ...]
-    unary: dict[Op, str]  # op -> template over the children ({0}, {1})
+    unary: dict[str, str]  # Op member -> template over the children ({0}, {1})
     transpose: str  # template for a matrix transpose
     outer: str
     permute: str  # template: {0} array, {1} axes "1, 0, 3, 2"
@@ -59,7 +59,7 @@ class Backend:
     def __post_init__(self) -> None:
         # The templates are written by op name; keyed by the Op enum (a misspelt name
         # fails here, at import).
-        keyed = {as_op(op): template for op, template in self.unary.items()}
+        keyed: dict[str, str] = {as_op(op): t for op, t in self.unary.items()}
         self.unary.clear()
         self.unary.update(keyed)
 
@@ -68,9 +68,9 @@ _ELEMENTWISE = (Op.EXP, Op.LOG, Op.SIN, Op.COS, Op.TAN, Op.ARCSIN, Op.ARCCOS, Op
                 Op.TANH, Op.SQRT, Op.ABS, Op.SIGN)
 
 
-def _common(m: str) -> dict[Op, str]:
-    out = {op: f"{m}.{op.value}({{0}})" for op in _ELEMENTWISE}
-    out.update({
+def _common(m: str) -> dict[str, str]:
+    out: dict[str, str] = {op: f"{m}.{op.value}({{0}})" for op in _ELEMENTWISE}
+    functions: dict[str, str] = {
         Op.TR: f"{m}.trace({{0}})",
         Op.SUM: f"{m}.sum({{0}})",
         Op.DET: f"{m}.linalg.det({{0}})",
@@ -83,7 +83,8 @@ def _common(m: str) -> dict[Op, str]:
         Op.DIAG: f"{m}.diag({{0}})",
         Op.KRON: f"{m}.kron({{0}}, {{1}})",
         Op.MPOW: f"{m}.linalg.matrix_power({{0}}, {{1}})",
-    })
+    }
+    out.update(functions)
     return out
 
 

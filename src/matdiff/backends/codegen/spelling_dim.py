@@ -34,13 +34,13 @@ def _logsumexp_dim(z, axis):
 '''
 
 
-def _spellings(be: Backend) -> tuple[dict[Op, str], dict[str, str]]:
+def _spellings(be: Backend) -> tuple[dict[str, str], dict[str, str]]:
     m = be.module
     array_api = be.name == "array_api"
     # the array API helpers find their namespace from the array, as its others do
     ns = "xp = array_namespace(z)\n    " if array_api else ""
     fields = {"m": m, "ns": ns, "max": "max" if array_api else "amax"}
-    unary = {
+    unary: dict[str, str] = {
         Op.SUMDIM: f"{m}.sum({{0}}, axis={{1}})",
         Op.SOFTMAXDIM: "_softmax_dim({0}, {1})",
         Op.LOGSUMEXPDIM: "_logsumexp_dim({0}, {1})",
