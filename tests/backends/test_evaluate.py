@@ -8,6 +8,7 @@ NumPy reference over the same values, sampled from the op's input domain.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,7 @@ from matdiff.backends.evaluate import (
 from matdiff.errors import InputValueError, MatdiffError
 from matdiff.ir import build as b
 from matdiff.ir.node import Node, dvar_key, make
-from matdiff.ir.ops import ELEMENTWISE_FUNCTIONS, OPS
+from matdiff.ir.ops import ELEMENTWISE_FUNCTIONS, OPS, RECORDS, Op
 from matdiff.verify.sample import sample_values
 
 # Shared variables: n×n square, n×m and m×n rectangles, vectors, scalars.
@@ -216,16 +217,16 @@ def test_column_and_row_vector_values_accepted_for_vectors() -> None:
 
 
 def test_shared_subexpressions_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import matdiff.backends.evaluate as ev
-
     calls = []
-    original = ev._RULES["inv"]
+    record = RECORDS[Op.INV]
+    original = record.numpy
+    assert original is not None
 
     def counting(n, k, s):  # type: ignore[no-untyped-def]
         calls.append(n)
         return original(n, k, s)
 
-    monkeypatch.setitem(ev._RULES, "inv", counting)
+    monkeypatch.setitem(RECORDS, Op.INV, dataclasses.replace(record, numpy=counting))
     iA = b.inv(A)
     e = b.add(b.matmul(iA, B), b.matmul(B, iA), b.tr(iA))
     evaluate(e, {"A": 3 * np.eye(2) + 0.1, "B": np.ones((2, 2))})

@@ -1,4 +1,4 @@
-"""Random well-typed expressions generated from the op table (`matdiff.ir.ops.OPS`).
+"""Random well-typed expressions generated from the op table (`matdiff.ir.ops.RECORDS`).
 
 Contract:
 
@@ -7,9 +7,9 @@ Contract:
   "S" (scalar), "V" (vector n) or "M" (matrix n×n) and `build(*args)` uses only the
   public builder functions. `dvar` (the differential dX) is never user input: the
   strategy `differentials` makes it, as d(f) of a random f. The tests check that
-  `set(BUILDERS) | {"dvar"} == set(OPS)`, so an op added to the table without a way
+  `set(BUILDERS) | {"dvar"} == set(RECORDS)`, so an op added to the table without a way
   to generate it fails, and that each builder really produces its op (no fold hides it).
-- Each op's arguments are passed through `GUARDS[OPS[op].domain]` first, an expression
+- Each op's arguments are passed through `GUARDS[RECORDS[op].domain]` first, an expression
   whose values lie in the op's domain for every real input (`log` gets softplus(tanh(e)),
   `logdet` gets T*T' + I with T = tanh(E), `inv` gets 3*I + tanh(E)/2, ...): any input
   values are then in the domain of every op of the expression, at any depth.
@@ -33,9 +33,8 @@ from matdiff.backends.evaluate import walk
 from matdiff.diff.differential import differential
 from matdiff.errors import NoMatrixForm
 from matdiff.ir import build as b
-from matdiff.ir import functions as F
 from matdiff.ir.node import Node, dvar_key
-from matdiff.ir.ops import ELEMENTWISE_FUNCTIONS, OPS
+from matdiff.ir.ops import ELEMENTWISE_FUNCTIONS, RECORDS
 
 N = "n"
 SIZE = 3  # the value of n in every evaluation
@@ -51,12 +50,12 @@ CONSTANTS = [b.const(2), b.const(0.5), b.const(-1.5)]
 
 
 def _bounded(e: Node) -> Node:
-    return F.func("tanh", e)
+    return b.func("tanh", e)
 
 
 def _positive(e: Node) -> Node:
     # softplus(tanh(e)) is in [0.31, 1.32]; not exp(...), which log(exp(u)) = u would fold
-    return F.func("softplus", _bounded(e))
+    return b.func("softplus", _bounded(e))
 
 
 def _eye_like(e: Node) -> Node:
@@ -85,18 +84,18 @@ def _odd(e: Node) -> bool:
 
 
 def _guarded(op: str, build: Callable[..., Node]) -> Callable[..., Node]:
-    guard = GUARDS[OPS[op].domain]
+    guard = GUARDS[RECORDS[op].domain]
     return lambda *args: build(*(guard(x) for x in args))
 
 
 def _kron_matrix(p: Node, q: Node) -> Node:
     """kron(p, q) of two n-vectors laid out as an n×n matrix (q*p')."""
-    return F.reshape(F.kron(p, q), SHAPES["M"])
+    return b.reshape(b.kron(p, q), SHAPES["M"])
 
 
 def _transposed_by_commutation(m: Node) -> Node:
     """reshape(K(n,n)*vec(M), n, n) = M'."""
-    return F.reshape(b.matmul(b.commutation(N, N), F.vec(m)), SHAPES["M"])
+    return b.reshape(b.matmul(b.commutation(N, N), b.vec(m)), SHAPES["M"])
 
 
 Builder = tuple[str, tuple[str, ...], Callable[..., Node]]
@@ -122,8 +121,8 @@ BUILDERS: dict[str, list[Builder]] = {
     ],
     "fill": [("V", ("S",), lambda s: b.fill(s, SHAPES["V"])),
              ("M", ("S",), lambda s: b.fill(s, SHAPES["M"]))],
-    "block": [("S", ("M", "V"), lambda m, v: F.sum_(F.block([[m, v]]))),
-              ("S", ("V", "V"), lambda p, q: F.sum_(F.block([[p], [q]])))],
+    "block": [("S", ("M", "V"), lambda m, v: b.sum_(b.block([[m, v]]))),
+              ("S", ("V", "V"), lambda p, q: b.sum_(b.block([[p], [q]])))],
     "reshape": [("M", ("V", "V"), _kron_matrix)],
     "transpose": [("M", ("M",), b.transpose),
                   ("S", ("V", "M"), lambda v, m: b.matmul_chain([b.transpose(v), m, v]))],
@@ -131,20 +130,20 @@ BUILDERS: dict[str, list[Builder]] = {
              ("M", ("M",), lambda m: b.mpower(_bounded(m), 3)),
              ("M", ("M",), lambda m: b.mpower(GUARDS["invertible"](m), -2))],
     "kron": [("M", ("V", "V"), _kron_matrix),
-             ("S", ("M", "V"), lambda m, v: F.sum_(F.kron(m, v)))],
-    "tr": [("S", ("M",), F.tr)],
-    "sum": [("S", ("V",), F.sum_), ("S", ("M",), F.sum_)],
-    "diag": [("M", ("V",), F.diag), ("V", ("M",), F.diag)],
-    "vec": [("S", ("M",), lambda m: F.logsumexp(F.vec(m)))],
-    "det": [("S", ("M",), _guarded("det", F.det))],
-    "logdet": [("S", ("M",), _guarded("logdet", F.logdet))],
-    "inv": [("M", ("M",), _guarded("inv", F.inv))],
-    "norm1": [("S", ("V",), _guarded("norm1", F.norm1))],
+             ("S", ("M", "V"), lambda m, v: b.sum_(b.kron(m, v)))],
+    "tr": [("S", ("M",), b.tr)],
+    "sum": [("S", ("V",), b.sum_), ("S", ("M",), b.sum_)],
+    "diag": [("M", ("V",), b.diag), ("V", ("M",), b.diag)],
+    "vec": [("S", ("M",), lambda m: b.logsumexp(b.vec(m)))],
+    "det": [("S", ("M",), _guarded("det", b.det))],
+    "logdet": [("S", ("M",), _guarded("logdet", b.logdet))],
+    "inv": [("M", ("M",), _guarded("inv", b.inv))],
+    "norm1": [("S", ("V",), _guarded("norm1", b.norm1))],
     # norm2 is defined everywhere but has no derivative at 0 (relu(-u) is 0): keep away
-    "norm2": [("S", ("V",), lambda v: F.norm2(GUARDS["nonzero"](v))),
-              ("S", ("M",), lambda m: F.norm2(GUARDS["nonzero"](m)))],
-    "softmax": [("V", ("V",), F.softmax)],
-    "logsumexp": [("S", ("V",), F.logsumexp)],
+    "norm2": [("S", ("V",), lambda v: b.norm2(GUARDS["nonzero"](v))),
+              ("S", ("M",), lambda m: b.norm2(GUARDS["nonzero"](m)))],
+    "softmax": [("V", ("V",), b.softmax)],
+    "logsumexp": [("S", ("V",), b.logsumexp)],
     # the batched forms (MATLAB's dim): along the rows, a column; along the columns, a
     # matrix of the same shape
     "sumdim": [("V", ("M",), lambda m: b.sum_dim(m, 2))],
@@ -153,13 +152,13 @@ BUILDERS: dict[str, list[Builder]] = {
     "logsumexpdim": [("V", ("M",), lambda m: b.logsumexp_dim(m, 2))],
     # d expm(X) has a matrix form only for X = s*A with A constant (MATH.md): the second
     # builder makes that shape, so a derivative by a variable of s exists
-    "expm": [("M", ("M",), _guarded("expm", F.expm)),
-             ("M", ("S", "M"), lambda s, m: F.expm(b.mul(GUARDS["small"](s), _bounded(m))))],
+    "expm": [("M", ("M",), _guarded("expm", b.expm)),
+             ("M", ("S", "M"), lambda s, m: b.expm(b.mul(GUARDS["small"](s), _bounded(m))))],
 }
 for _name in ELEMENTWISE_FUNCTIONS:
     # exp grows fast: its argument is bounded too, so depth-6 values stay finite
-    _fn = (lambda name: lambda e: F.func(name, e))(_name)
-    _build = _guarded(_name, _fn) if _name != "exp" else (lambda e: F.func("exp", _bounded(e)))
+    _fn = (lambda name: lambda e: b.func(name, e))(_name)
+    _build = _guarded(_name, _fn) if _name != "exp" else (lambda e: b.func("exp", _bounded(e)))
     BUILDERS[_name] = [(k, (k,), _build) for k in "SVM"]
 
 

@@ -1,6 +1,6 @@
 """Random well-typed expressions built from the op table (Hypothesis), up to 6 deep.
 
-Every op of `matdiff.ir.ops.OPS` is generated, det, inv, logdet, kron, block, expm
+Every op of `matdiff.ir.ops.RECORDS` is generated, det, inv, logdet, kron, block, expm
 included, with its arguments guarded into its domain (tests/diff/op_strategy.py). The
 properties, each run for the active Hypothesis profile's examples (tests/conftest.py:
 `ci` by default, `HYPOTHESIS_PROFILE=deep` for a long local run):
@@ -33,7 +33,7 @@ from matdiff.backends.text import to_text
 from matdiff.diff.derivative import take_derivative
 from matdiff.errors import NoMatrixForm
 from matdiff.ir.node import dvar_key
-from matdiff.ir.ops import OPS
+from matdiff.ir.ops import RECORDS
 from matdiff.parse import parse
 from matdiff.rewrite.driver import simplify
 
@@ -102,9 +102,9 @@ def at(values, name, z):
 
 
 def test_every_op_of_the_table_is_generated():
-    """An op added to OPS without a builder here fails (dvar comes from differentials)."""
-    assert set(S.BUILDERS) | {"dvar"} == set(OPS)
-    assert {op.domain for op in OPS.values()} <= set(S.GUARDS)
+    """An op added to RECORDS without a builder here fails (dvar comes from differentials)."""
+    assert set(S.BUILDERS) | {"dvar"} == set(RECORDS)
+    assert {op.domain for op in RECORDS.values()} <= set(S.GUARDS)
 
 
 @pytest.mark.parametrize("op", sorted(S.BUILDERS))

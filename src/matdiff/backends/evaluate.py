@@ -17,9 +17,12 @@ Contract:
   diagonal, orthogonal, positive, onehot, simplex) are checked with a tolerance unless
   `check_props=False` (finite differences perturb entries one at a time).
 - Each distinct node is computed once per call, by an explicit stack (deep trees do
-  not hit the recursion limit). Formulas are the careful ones: slogdet for logdet,
-  max-shifted softmax and logsumexp, a stable sigmoid and softplus, solve-based inverse
-  with a conditioning check, Padé scaling-and-squaring for expm.
+  not hit the recursion limit) with its op's value function, `RECORDS[op].numpy`
+  (written beside the op's other mathematics in ir/ops_*.py). Formulas are the careful
+  ones: slogdet for logdet, max-shifted softmax and logsumexp, a stable sigmoid and
+  softplus, solve-based inverse with a conditioning check, Padé scaling-and-squaring
+  for expm (ir/numeric.py). A value outside an op's domain (`OutsideDomain`) becomes an
+  InputValueError naming the op and the subexpression.
 
 This is the reference every other backend and every derivative rule is checked
 against, so it favours clarity and accuracy over speed.
@@ -28,7 +31,7 @@ against, so it favours clarity and accuracy over speed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -40,13 +43,12 @@ from ..ir.dims import (
     dim_names,
     dim_terms,
     format_shape,
-    is_column,
-    is_row,
-    is_square,
     kind_of,
     resolve_dim,
 )
 from ..ir.node import Node, dvar_key
+from ..ir.numeric import OutsideDomain, commutation_matrix, concrete_shape, expm  # noqa: F401
+from ..ir.ops import RECORDS, Op
 from ..ir.walk import topological
 from .text import to_text
 
@@ -147,16 +149,6 @@ _terms = dim_terms
 resolve = resolve_dim
 
 
-def concrete_shape(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, int]:
-    try:
-        return (resolve(shape[0], sizes), resolve(shape[1], sizes))
-    except KeyError as exc:
-        raise InputValueError(
-            f"the size {exc.args[0]} cannot be told from the values given",
-            hint="pass sizes={...} or give a value for a variable of that size",
-        ) from None
-
-
 def walk(roots: Iterable[Node]) -> list[Node]:
     """Every distinct node under the roots, children before parents (no recursion):
     ir.walk's topological order, the last root visited first, as callers have relied on
@@ -168,9 +160,9 @@ def leaves(roots: Iterable[Node]) -> dict[str, Node]:
     """Variables and differentials by value key (name, or "d:X:1")."""
     out: dict[str, Node] = {}
     for n in walk(roots):
-        if n.op == "var":
+        if n.op == Op.VAR:
             out.setdefault(n.arg.name, n)
-        elif n.op == "dvar":
+        elif n.op == Op.DVAR:
             out.setdefault(dvar_key(n.arg), n)
     return out
 
@@ -263,9 +255,9 @@ def _meeting_point(roots: list[Node], a: str, b: str) -> str:
     best: tuple[int, Node] | None = None
     size: dict[int, int] = {}
     for n in walk(roots):
-        if n.op == "var":
+        if n.op == Op.VAR:
             u = {n.arg.name} & keys
-        elif n.op == "dvar":
+        elif n.op == Op.DVAR:
             u = {_label(dvar_key(n.arg))} & keys
         else:
             u = set().union(*(uses[id(c)] for c in n.children)) if n.children else set()
@@ -325,8 +317,6 @@ def _text(node: Node, limit: int = 80) -> str:
     return t if len(t) <= limit else t[: limit - 3] + "..."
 
 
-def _domain_error(node: Node, what: str) -> InputValueError:
-    return InputValueError(f"{node.op} of {what} in {_text(node)}")
 
 
 def evaluate(
@@ -374,8 +364,8 @@ def _eval_node(
     check_props: bool,
 ) -> Array:
     op = n.op
-    if op in ("var", "dvar"):
-        key = n.arg.name if op == "var" else dvar_key(n.arg)
+    if op in (Op.VAR, Op.DVAR):
+        key = n.arg.name if op is Op.VAR else dvar_key(n.arg)
         if key not in leaf_cache:
             arr = to_internal(values[key], n.shape, _label(key))
             shape = concrete_shape(n.shape, sizes)
@@ -384,15 +374,18 @@ def _eval_node(
                     f"{_label(key)} has shape {arr.shape[0]}×{arr.shape[1]} but"
                     f" {describe(n.shape)} is {shape[0]}×{shape[1]} here"
                 )
-            if op == "var" and check_props:
+            if op is Op.VAR and check_props:
                 check_properties(n.arg.name, arr, n.arg.props)
             leaf_cache[key] = arr
         return leaf_cache[key]
-    rule = _RULES.get(op)
+    rule = RECORDS[op].numpy
     if rule is None:
         raise NotImplementedError(f"no evaluation rule for op {op!r}")
-    with np.errstate(all="ignore"):
-        out = rule(n, kids, sizes)
+    try:
+        with np.errstate(all="ignore"):
+            out = rule(n, kids, sizes)
+    except OutsideDomain as exc:
+        raise InputValueError(f"{op} of {exc.what} in {_text(n)}") from None
     out = np.asarray(out, dtype=float)
     shape = concrete_shape(n.shape, sizes)
     if out.shape != shape:
@@ -460,242 +453,9 @@ def _first(props: set[str]) -> str:
     return sorted(props)[0]
 
 
-# ------------------------------------------------------------------------------- rules
-
-Rule = Callable[[Node, list[Array], Mapping[str, int]], Array]
-_RULES: dict[str, Rule] = {}
-
-
-def rule(*names: str) -> Callable[[Rule], Rule]:
-    def register(fn: Rule) -> Rule:
-        for name in names:
-            _RULES[name] = fn
-        return fn
-
-    return register
+# ------------------------------------------------------------------------------- values
 
 
 def has_rule(op: str) -> bool:
     """Whether the evaluator knows `op` (leaves included); tests loop over the op table."""
-    return op in _RULES or op in ("var", "dvar")
-
-
-def _scalar(v: Any) -> Array:
-    return np.full((1, 1), float(v))
-
-
-def _shape(n: Node, s: Mapping[str, int]) -> tuple[int, int]:
-    return concrete_shape(n.shape, s)
-
-
-def _chain_product(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return k[0] @ k[1] if len(k) == 2 else np.linalg.multi_dot(k)
-
-
-def _elementwise_product(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    out = k[0]
-    for x in k[1:]:
-        out = out * x  # scalars (1×1) broadcast
-    return out
-
-
-# The one-line rules: op -> (node, children's values, sizes) -> value.
-_RULES.update({
-    "const": lambda n, k, s: _scalar(n.arg),
-    "eye": lambda n, k, s: np.eye(_shape(n, s)[0]),
-    "commutation": lambda n, k, s: commutation_matrix(
-        *concrete_shape((n.arg[0], n.arg[1]), s)
-    ),
-    "add": lambda n, k, s: sum(k, np.zeros(_shape(n, s))),
-    "mul": _elementwise_product,
-    "hadamard": _elementwise_product,
-    "matmul": _chain_product,
-    "fill": lambda n, k, s: np.full(_shape(n, s), float(k[0][0, 0])),
-    "reshape": lambda n, k, s: k[0].reshape(_shape(n, s), order="F"),
-    "vec": lambda n, k, s: k[0].reshape((-1, 1), order="F"),
-    "transpose": lambda n, k, s: k[0].T,
-    "kron": lambda n, k, s: np.kron(k[0], k[1]),
-    "tr": lambda n, k, s: _scalar(np.trace(k[0])),
-    "sum": lambda n, k, s: _scalar(k[0].sum()),
-    "det": lambda n, k, s: _scalar(np.linalg.det(k[0])),
-    "inv": lambda n, k, s: _inverse(n, k[0]),
-    "norm1": lambda n, k, s: _scalar(np.abs(k[0]).sum()),
-    "norm2": lambda n, k, s: _scalar(np.linalg.norm(k[0].ravel())),
-    "expm": lambda n, k, s: expm(k[0]),
-})
-
-
-def commutation_matrix(m: int, n: int) -> Array:
-    """K(m,n) with K @ vec(X) = vec(X.T) for X m×n (vec column-major)."""
-    k = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            k[j + i * n, i + j * m] = 1.0
-    return k
-
-
-@rule("pow")
-def _pow(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    base, e = k
-    e_full = np.broadcast_to(e, base.shape)
-    if np.any((base < 0) & (e_full != np.round(e_full))):
-        raise _domain_error(n, "a negative base to a non-integer power")
-    if np.any((base == 0) & (e_full < 0)):
-        raise _domain_error(n, "zero to a negative power")
-    return np.power(base, e)
-
-
-@rule("block")
-def _block(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    rows, cols = n.arg
-    return np.block([[k[r * cols + c] for c in range(cols)] for r in range(rows)])
-
-
-@rule("mpow")
-def _mpow(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    x = _inverse(n, k[0]) if n.arg < 0 else k[0]
-    return np.linalg.matrix_power(x, abs(int(n.arg)))
-
-
-@rule("diag")
-def _diag(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    child = n.children[0].shape
-    if is_square(child) and not (is_column(child) or is_row(child)):
-        return np.diag(k[0]).reshape(-1, 1).copy()  # the diagonal of a matrix
-    return np.diag(k[0].ravel())  # a vector made a diagonal matrix
-
-
-@rule("logdet")
-def _logdet(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    sign, logabs = np.linalg.slogdet(k[0])
-    if sign <= 0:
-        what = "a singular matrix" if sign == 0 else "a matrix with negative determinant"
-        raise _domain_error(n, what)
-    return _scalar(logabs)
-
-
-def _inverse(n: Node, x: Array) -> Array:
-    try:
-        inv = np.linalg.solve(x, np.eye(x.shape[0]))
-    except np.linalg.LinAlgError:
-        raise _domain_error(n, "a singular matrix") from None
-    cond = np.linalg.norm(x, 1) * np.linalg.norm(inv, 1)
-    if not np.isfinite(cond) or cond > 1e14:
-        raise _domain_error(n, f"a singular matrix (condition number {cond:.2g})")
-    return inv
-
-
-@rule("softmax")
-def _softmax(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    e = np.exp(k[0] - k[0].max())  # shifted: no overflow
-    return e / e.sum()
-
-
-@rule("logsumexp")
-def _logsumexp(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    m = k[0].max()
-    return _scalar(m + np.log(np.exp(k[0] - m).sum()))
-
-
-# The batched forms: numpy's axis is MATLAB's dim - 1 (dim 1 = down each column).
-
-
-@rule("sumdim")
-def _sumdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    return k[0].sum(axis=n.arg - 1, keepdims=True)
-
-
-@rule("softmaxdim")
-def _softmaxdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    e = np.exp(k[0] - k[0].max(axis=n.arg - 1, keepdims=True))  # shifted per column/row
-    return e / e.sum(axis=n.arg - 1, keepdims=True)
-
-
-@rule("logsumexpdim")
-def _logsumexpdim(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-    m = k[0].max(axis=n.arg - 1, keepdims=True)
-    return m + np.log(np.exp(k[0] - m).sum(axis=n.arg - 1, keepdims=True))
-
-
-# Padé [13/13] coefficients for the matrix exponential (Higham 2005).
-_PADE13 = (
-    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-    129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-    40840800.0, 960960.0, 16380.0, 182.0, 1.0,
-)
-_THETA13 = 5.371920351148152
-
-
-def expm(a: Array) -> Array:
-    """Matrix exponential by scaling and squaring with a [13/13] Padé approximant."""
-    n = a.shape[0]
-    norm = np.linalg.norm(a, 1)
-    s = max(0, int(math.ceil(math.log2(norm / _THETA13)))) if norm > _THETA13 else 0
-    a = a / (2.0**s)
-    b = _PADE13
-    ident = np.eye(n)
-    a2 = a @ a
-    a4 = a2 @ a2
-    a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2)
-             + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
-    v = (a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2)
-         + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident)
-    r = np.linalg.solve(v - u, v + u)
-    for _ in range(s):
-        r = r @ r
-    return r
-
-
-# Elementwise functions: (domain check or None, function).
-
-
-def _sigmoid(x: Array) -> Array:
-    out = np.empty_like(x)
-    pos = x >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    ex = np.exp(x[~pos])
-    out[~pos] = ex / (1.0 + ex)
-    return out
-
-
-_ELEMENTWISE: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Any] | None, str]] = {
-    "exp": (np.exp, None, ""),
-    "log": (np.log, lambda x: x <= 0, "a non-positive value"),
-    "sin": (np.sin, None, ""),
-    "cos": (np.cos, None, ""),
-    "tan": (np.tan, None, ""),
-    "arcsin": (np.arcsin, lambda x: np.abs(x) > 1, "a value outside [-1, 1]"),
-    "arccos": (np.arccos, lambda x: np.abs(x) > 1, "a value outside [-1, 1]"),
-    "arctan": (np.arctan, None, ""),
-    "tanh": (np.tanh, None, ""),
-    "sqrt": (np.sqrt, lambda x: x < 0, "a negative value"),
-    "abs": (np.abs, None, ""),
-    "sign": (np.sign, None, ""),
-    "sigmoid": (_sigmoid, None, ""),
-    "relu": (lambda x: np.maximum(x, 0.0), None, ""),
-    "softplus": (lambda x: np.logaddexp(0.0, x), None, ""),
-    "step": (lambda x: (x > 0).astype(float), None, ""),
-}
-
-
-def _make_elementwise(name: str) -> Rule:
-    fn, bad, what = _ELEMENTWISE[name]
-
-    def apply(n: Node, k: list[Array], s: Mapping[str, int]) -> Array:
-        x = k[0]
-        if bad is not None:
-            mask = bad(x)
-            if np.any(mask):
-                i, j = (int(v) for v in np.argwhere(mask)[0])
-                raise InputValueError(
-                    f"{name} of {what} ({x[i, j]:.4g} at entry ({i + 1},{j + 1}))"
-                    f" in {_text(n)}"
-                )
-        return fn(x)
-
-    return apply
-
-
-for _name in _ELEMENTWISE:
-    _RULES[_name] = _make_elementwise(_name)
+    return op in (Op.VAR, Op.DVAR) or (op in RECORDS and RECORDS[Op(op)].numpy is not None)

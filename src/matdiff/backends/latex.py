@@ -22,6 +22,7 @@ import re
 from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import PRINTERS, Node
+from ..ir.ops import Op
 from ..ir.walk import PRINT_DEPTH, check_depth
 from .counts import ones_count
 from .layout import (
@@ -83,35 +84,40 @@ GREEK = {
     "Omega",
 }
 
-# Elementwise functions LaTeX has a macro for; the rest are \operatorname{...}.
-MACROS = {
-    "exp": r"\exp",
-    "log": r"\log",
-    "sin": r"\sin",
-    "cos": r"\cos",
-    "tan": r"\tan",
-    "tanh": r"\tanh",
-    "arcsin": r"\arcsin",
-    "arccos": r"\arccos",
-    "arctan": r"\arctan",
-    "det": r"\det",
-    "logdet": r"\log\det",
+# Functions LaTeX has a macro for; the rest are \operatorname{...} (OPERATORNAMES) or
+# typeset by their form (TYPESET). Keyed by the op enum; tests/ir/test_op_table.py checks
+# that every function has one of the three.
+MACROS: dict[str, str] = {  # keys: Op members (StrEnum)
+    Op.EXP: r"\exp",
+    Op.LOG: r"\log",
+    Op.SIN: r"\sin",
+    Op.COS: r"\cos",
+    Op.TAN: r"\tan",
+    Op.TANH: r"\tanh",
+    Op.ARCSIN: r"\arcsin",
+    Op.ARCCOS: r"\arccos",
+    Op.ARCTAN: r"\arctan",
+    Op.DET: r"\det",
+    Op.LOGDET: r"\log\det",
 }
 
-OPERATORNAMES = {
-    "tr": "tr",
-    "sum": "sum",
-    "diag": "diag",
-    "vec": "vec",
-    "sign": "sign",
-    "sigmoid": "sigmoid",
-    "relu": "relu",
-    "softplus": "softplus",
-    "step": "step",
-    "softmax": "softmax",
-    "logsumexp": "logsumexp",
-    "expm": "expm",
+OPERATORNAMES: dict[str, str] = {  # keys: Op members
+    Op.TR: "tr",
+    Op.SUM: "sum",
+    Op.DIAG: "diag",
+    Op.VEC: "vec",
+    Op.SIGN: "sign",
+    Op.SIGMOID: "sigmoid",
+    Op.RELU: "relu",
+    Op.SOFTPLUS: "softplus",
+    Op.STEP: "step",
+    Op.SOFTMAX: "softmax",
+    Op.LOGSUMEXP: "logsumexp",
+    Op.EXPM: "expm",
 }
+
+# Functions typeset by their form: A \otimes B, X^{-1}, \|x\|_1, \|x\|_2, \sqrt{x}, |x|.
+TYPESET: frozenset[Op] = frozenset({Op.KRON, Op.INV, Op.NORM1, Op.NORM2, Op.SQRT, Op.ABS})
 
 # (text, level, ends with a superscript)
 Printed = tuple[str, int, bool]

@@ -25,9 +25,10 @@ from ..errors import DiffError, LimitError, MatdiffError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key, variables_in
+from ..ir.ops import Op
 from ..ir.walk import substitute
 from ..rewrite.driver import simplify
-from .adjoint import adjoint, vec_jacobian
+from .adjoint import adjoint, vec_jacobian, vec_size
 from .differential import Step, differential
 
 LAYOUTS = ("numerator", "denominator")
@@ -122,15 +123,13 @@ def _zero_form(f: Node, X: Node) -> tuple[str, Node]:
         return "gradient", b.zeros(X.shape)
     if is_scalar(X.shape):
         return "by_scalar", b.zeros(f.shape)
-    from .adjoint import vec_size
-
     vector_f = is_column(f.shape) or is_row(f.shape)
     form = "jacobian" if vector_f and is_column(X.shape) else "kronecker"
     return form, b.zeros((vec_size(f), vec_size(X)))
 
 
 def _substitute(expr: Node, target: Node, value: Node) -> Node:
-    if target.op == "dvar":
+    if target.op == Op.DVAR:
         key = dvar_key(target.arg)
         return substitute(expr, {target: value}, b.rebuild, keep=lambda n: key not in n.free)
     return substitute(expr, {target: value}, b.rebuild)
@@ -151,7 +150,7 @@ def unconstrained_twins(nodes: Sequence[Node]) -> dict[Node, Node]:
         if id(n) in seen:
             continue
         seen.add(id(n))
-        if n.op == "var" and n.arg.props & STRUCTURE_PROPS:
+        if n.op == Op.VAR and n.arg.props & STRUCTURE_PROPS:
             found[n] = b.var(n.arg.name, n.shape, n.arg.props - STRUCTURE_PROPS)
         stack.extend(n.children)
     return found
@@ -375,7 +374,7 @@ def _columns_to_block(cols: list[Node]) -> Node:
     # f = [f1; f2]: each column is a vector; split stacked blocks into a grid of entries.
     split = []
     for c in cols:
-        if c.op == "block" and c.arg[1] == 1:
+        if c.op == Op.BLOCK and c.arg[1] == 1:
             split.append(list(c.children))
         else:
             split.append([c])

@@ -1,6 +1,7 @@
 """Differentials: d(f) as an expression linear in the differential `dX` of a variable.
 
-`differential(f, var, dvar)` applies the rule table bottom-up over the expression DAG
+`differential(f, var, dvar)` applies each op's differential rule
+(`RECORDS[op].differential`, ir/ops_*.py) bottom-up over the expression DAG
 (each shared subexpression once) and returns d(f), or `None` when f does not depend on
 the variable. When a `trace` list is given, every rule application that contributes is
 recorded as a `Step`, in the order a person would write them, for step-by-step
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from ..errors import DiffError
 from ..ir import build as b
 from ..ir.node import Node
-from .rules import FUSED, RULES
+from ..ir.ops import RECORDS, Op
+from ..ir.ops_matrix import FUSED
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Step:
 def differential(
     f: Node, var: Node, dvar: Node, trace: list[Step] | None = None
 ) -> Node | None:
-    if var.op != "var":
+    if var.op is not Op.VAR:
         raise DiffError("can only differentiate with respect to a variable")
     name = var.arg.name
     memo: dict[Node, Node | None] = {}
@@ -42,7 +44,7 @@ def differential(
         if name not in node.free:
             memo[node] = None
             continue
-        if node.op == "var":
+        if node.op is Op.VAR:
             memo[node] = dvar
             continue
         fused = FUSED.get((node.op, node.children[0].op)) if node.children else None
@@ -54,7 +56,7 @@ def differential(
             stack.extend((c, False) for c in kids if c not in memo)
             continue
         ds = [memo[c] for c in kids]
-        rule = fused or RULES.get(node.op)
+        rule = fused or RECORDS[node.op].differential
         if rule is None:
             raise DiffError(f"no derivative rule for {node.op}")
         result = rule.fn(node, kids, ds)

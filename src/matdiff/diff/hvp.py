@@ -32,6 +32,7 @@ from ..errors import DiffError
 from ..ir import build as b
 from ..ir.dims import format_shape, is_scalar
 from ..ir.node import Node, variables_in
+from ..ir.ops import Op
 from ..rewrite.driver import simplify
 from .derivative import replace_vars, take_derivative, unconstrained_twins
 from .rules import inner
@@ -100,7 +101,7 @@ def take_hvp(f: Node, X: Node, as_typed: Node | None = None,
             f"{format_shape(f.shape)}",
             hint="use matdiff.jacobian or matdiff.derivative for vector and matrix functions",
         )
-    if X.op != "var":
+    if X.op != Op.VAR:
         raise DiffError("can only differentiate with respect to a variable")
     if structured:
         raise DiffError(

@@ -3,8 +3,8 @@
 A `Node` is immutable and interned: `make` returns the existing node when an equal one
 (same op, same children, same arg, same shape) is alive, so structural equality is
 identity, hashing is O(1) and shared subexpressions are shared objects. Nodes are built
-by the builders in ir/build.py, which fold constants and keep canonical forms; `make`
-itself only interns.
+by the builders (ir/build.py re-exports them), which fold constants and keep
+canonical forms; `make` itself only interns, and checks that the op is an `Op`.
 
 `arg` carries what is not a child: a variable's `VarInfo`, a constant's value, a matrix
 power's exponent, a block's grid layout.
@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import InputValueError, MatdiffError
 from .dims import Shape
+from .ops import Op, as_op
 from .walk import topological
 
 _KEY_LIMIT = 256
@@ -31,6 +32,11 @@ PROPERTIES = ("symmetric", "spd", "diagonal", "orthogonal", "positive", "onehot"
 # themselves when imported (matdiff/__init__.py imports them), so a node prints without
 # this lowest layer importing the printers above it.
 PRINTERS: dict[str, Callable[[Node], str]] = {}
+
+# The builders behind the Python operators (`+`, `@`, `*`, `.T`, ...), by name: the
+# ir/build.py facade fills this when imported (ir/__init__.py imports it), so the node
+# does not import the builders, which import the node.
+OPERATORS: dict[str, Callable[..., Node]] = {}
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class Node:
         "__weakref__",
     )
 
-    op: str
+    op: Op
     children: tuple[Node, ...]
     arg: Any
     shape: Shape
@@ -102,7 +108,7 @@ class Node:
         t = self._tsize
         if t is None:
             for n in topological([self], lambda n: n._tsize is not None):
-                n._tsize = (n.children[0].size if n.op == "transpose" else
+                n._tsize = (n.children[0].size if n.op is Op.TRANSPOSE else
                             sum(c._tsize for c in n.children))  # type: ignore[misc]
             t = self._tsize
         return t  # type: ignore[return-value]
@@ -133,7 +139,7 @@ class Node:
 
     # Operators for the Python API, with NumPy's meanings: `@` matrix product, `*`
     # scaling or elementwise product, `/` elementwise division, `**` elementwise power,
-    # `.T` transpose. The builders are imported when used: build.py imports this module.
+    # `.T` transpose. The builders come from OPERATORS (filled by ir/build.py).
 
     def __add__(self, other: object) -> Node:
         return _arith("add", self, other)
@@ -177,9 +183,7 @@ class Node:
     @property
     def T(self) -> Node:  # noqa: N802 - NumPy's name
         """The transpose, `x'` in the language."""
-        from . import build
-
-        return build.transpose(self)
+        return OPERATORS["transpose"](self)
 
     def _repr_latex_(self) -> str:
         return f"${PRINTERS['latex'](self)}$"
@@ -192,8 +196,6 @@ class OperandError(MatdiffError, TypeError):
 
 def as_node(x: object) -> Node:
     """A node, or a Python number as a constant; anything else is an OperandError."""
-    from . import build
-
     if isinstance(x, Node):
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
@@ -201,7 +203,7 @@ def as_node(x: object) -> Node:
             value = float(x)
         except OverflowError:
             raise OperandError("a number above 1e308 is too large for a constant") from None
-        return build.const(value)
+        return OPERATORS["const"](value)
     if hasattr(x, "shape"):
         raise OperandError(
             f"cannot mix an array of shape {x.shape} into a matdiff expression: declare a "  # type: ignore[attr-defined]
@@ -226,9 +228,9 @@ def _key_of(n: Node) -> str:
 
 def _free_of(n: Node) -> frozenset[str]:
     """n's free names from its children's (already computed) ones."""
-    if n.op == "var":
+    if n.op is Op.VAR:
         return frozenset((n.arg.name,))
-    if n.op == "dvar":
+    if n.op is Op.DVAR:
         return frozenset((dvar_key(n.arg),))
     if len(n.children) == 1:
         return n.children[0]._free  # type: ignore[return-value]
@@ -239,19 +241,17 @@ def _arith(builder: str, *operands: object) -> Node:
     """An operator of the Python API: the builder `builder` over the operands as nodes.
     `*` scales by a scalar and is elementwise otherwise, as in NumPy. Constant folding
     that overflows is a user error, as it is in parsed text."""
-    from . import build
-
     nodes = [as_node(x) for x in operands]
     try:
         if builder == "times":
             a, c = nodes
             if a.shape == (1, 1) or c.shape == (1, 1):
-                return build.mul(a, c)
-            return build.hadamard(a, c)
+                return OPERATORS["mul"](a, c)
+            return OPERATORS["hadamard"](a, c)
         if builder == "power" and nodes[0].shape == (1, 1) and nodes[1].shape != (1, 1):
             # 2 ** x is 2 .^ x elementwise, as the language reads `2.^x`
-            nodes[0] = build.fill(nodes[0], nodes[1].shape)
-        return getattr(build, builder)(*nodes)  # type: ignore[no-any-return]
+            nodes[0] = OPERATORS["fill"](nodes[0], nodes[1].shape)
+        return OPERATORS[builder](*nodes)
     except (OverflowError, ZeroDivisionError):
         raise InputValueError("a constant is too large to compute",
                               hint="rescale the constants of the expression") from None
@@ -267,7 +267,7 @@ def variables_in(nodes: Iterable[Node]) -> dict[str, Node]:
         if id(n) in seen:
             continue
         seen.add(id(n))
-        if n.op == "var":
+        if n.op is Op.VAR:
             found.setdefault(n.arg.name, n)
         stack.extend(n.children)
     return found
@@ -280,8 +280,12 @@ def dvar_key(arg: tuple[str, int]) -> str:
 _interned: weakref.WeakValueDictionary[tuple[Any, ...], Node] = weakref.WeakValueDictionary()
 
 
-def make(op: str, children: tuple[Node, ...], arg: Any, shape: Shape) -> Node:
-    """The interning factory. Callers are the builders; they have checked the shapes."""
+def make(op: Op | str, children: tuple[Node, ...], arg: Any, shape: Shape) -> Node:
+    """The interning factory. Callers are the builders; they have checked the shapes.
+    `op` is an `Op` (a string that names one is converted while callers move to the
+    enum); anything else is an InternalError, so a misspelt op fails here."""
+    if type(op) is not Op:
+        op = as_op(op)
     ident = (op, tuple(id(c) for c in children), arg, shape)
     node = _interned.get(ident)
     if node is not None:

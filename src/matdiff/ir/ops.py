@@ -1,184 +1,243 @@
-"""The op table: one entry per operation of the expression language.
+"""The op table: the `Op` enum and ONE record per op holding its mathematics.
 
-An entry says everything the rest of matdiff needs to know about an op apart from how to
-differentiate it (diff/rules.py, keyed by the same names) and how to evaluate it
-(backends/evaluate.py, ditto): its arity, how it is written in the language, its
-category, whether it is linear, its shape rule, and the domain its inputs are sampled
-from when tests check it. Tests assert that every op here has a derivative rule, an
-evaluator and a printer entry, so no op can be added half-way.
+Contract:
+
+- `Op` names every operation of the expression language. It is a `StrEnum`, so
+  `node.op == "add"` still holds during the move to `node.op is Op.ADD`; `ir.node.make`
+  stores the member and refuses a name that is not an op (an InternalError), so a typo
+  fails loudly instead of never matching.
+- `RECORDS[op]` is the op's `OpRecord`: category, arity, shape rule (written once over
+  the dims algebra of ir/shapes.py, shared by the builders and the parser), input domain, doc,
+  and its behaviour, registered beside each other the way JAX's lax.py registers a
+  primitive with its JVP and transpose: `build` (the builder, with its canonical
+  folds), `differential` (the matrix differential, its printed formula and the Matrix
+  Cookbook equation it follows), `transpose` (the adjoint of a linear op, reverse
+  mode), `vec_jacobian` (its Kronecker form, for identification) and `numpy` (its
+  value, for the reference evaluator). An op is `linear` exactly when it has a
+  transpose rule.
+- The records are written by op family in `ir/ops_core.py` (leaves and the n-ary
+  products), `ir/ops_elementwise.py` (one line per function), `ir/ops_linear.py`,
+  `ir/ops_matrix.py` and `ir/ops_reduce.py`; each calls `define` when imported, and
+  `ir/__init__.py` imports them all (through the `ir/build.py` facade), so the table is
+  complete whenever any module of `ir` has been imported.
+- The lookup tables the language needs (`ELEMENTWISE_FUNCTIONS`, `FUNCTION_ARITY`) are
+  filled by `define` from the records, not written again by hand.
 
 Categories:
   leaf         var, dvar, const, eye, commutation
-  nary         add, mul, matmul, hadamard (canonical n-ary nodes built in ir/build.py)
+  nary         add, mul, matmul, hadamard (canonical n-ary nodes)
   elementwise  unary functions applied entry by entry
   function     other functions written `name(args)`
-  special      pow, fill, block, reshape, transpose, mpow (own syntax or internal)
+  special      pow, fill, block, reshape, transpose, mpow, and the batched forms (own
+               syntax or internal)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import enum
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from ..errors import ShapeError
-from .dims import SCALAR, Shape, dim_mul, format_shape, is_column, is_scalar, is_square
+from ..errors import InternalError
+from .dims import Shape
+from .shapes import (  # noqa: F401 - the rules, re-exported for the families
+    CONCRETE,
+    ShapeRule,
+    diag_shape,
+    kron_shape,
+    pow_shape,
+    same,
+    square,
+    square_to_scalar,
+    to_scalar,
+    transposed,
+    vec_shape,
+    vector_only,
+)
 
-ShapeRule = Callable[..., Shape]
+if TYPE_CHECKING:  # types only: node.py imports this module
+    import numpy as np
+
+    from .node import Node
+
+
+class Op(enum.StrEnum):
+    """Every operation of the expression language (the value is the name ops print as
+    in keys and messages)."""
+
+    VAR = "var"
+    DVAR = "dvar"
+    CONST = "const"
+    EYE = "eye"
+    COMMUTATION = "commutation"
+    ADD = "add"
+    MUL = "mul"
+    MATMUL = "matmul"
+    HADAMARD = "hadamard"
+    POW = "pow"
+    FILL = "fill"
+    BLOCK = "block"
+    RESHAPE = "reshape"
+    TRANSPOSE = "transpose"
+    MPOW = "mpow"
+    KRON = "kron"
+    TR = "tr"
+    SUM = "sum"
+    DIAG = "diag"
+    VEC = "vec"
+    DET = "det"
+    LOGDET = "logdet"
+    INV = "inv"
+    NORM1 = "norm1"
+    NORM2 = "norm2"
+    SOFTMAX = "softmax"
+    LOGSUMEXP = "logsumexp"
+    EXPM = "expm"
+    EXP = "exp"
+    LOG = "log"
+    SIN = "sin"
+    COS = "cos"
+    TAN = "tan"
+    ARCSIN = "arcsin"
+    ARCCOS = "arccos"
+    ARCTAN = "arctan"
+    TANH = "tanh"
+    SQRT = "sqrt"
+    ABS = "abs"
+    SIGN = "sign"
+    SIGMOID = "sigmoid"
+    RELU = "relu"
+    SOFTPLUS = "softplus"
+    STEP = "step"
+    SUMDIM = "sumdim"
+    SOFTMAXDIM = "softmaxdim"
+    LOGSUMEXPDIM = "logsumexpdim"
+
+
+Diffs = Sequence["Node | None"]
+# node, its children, the children's differentials (None: does not depend) -> d(node)
+DiffFn = Callable[["Node", Sequence["Node"], Diffs], "Node | None"]
+# node, the cotangent of the node, the indices of the children that hold dX ->
+# the cotangents of those children (the adjoint of the linear map, reverse mode)
+TransposeFn = Callable[["Node", "Node", Sequence[int]], Sequence["Node"]]
+# node, the indices of the children holding dX, the Kronecker form of any subexpression
+# (the walk, to recurse with) -> the node's Kronecker form, None where it has none
+VecJacobianFn = Callable[["Node", Sequence[int], Callable[["Node"], "Node"]], "Node | None"]
+# node, the children's values, the bound sizes -> the node's value (2-D float array)
+NumpyFn = Callable[["Node", list["np.ndarray"], Mapping[str, int]], "np.ndarray"]
 
 
 @dataclass(frozen=True)
-class Op:
-    name: str
+class Differential:
+    """A differential rule: `fn` builds d(node); `formula` is what the step-by-step
+    derivation shows; `cite` the Matrix Cookbook equation where there is one."""
+
+    op: str
+    formula: str
+    fn: DiffFn
+    cite: str = ""
+
+
+@dataclass(frozen=True)
+class OpRecord:
+    """Everything about one op, in one place (see the module docstring)."""
+
+    op: Op
     category: str
     arity: int | None  # None: any number of children
-    shape: ShapeRule | None = None  # shapes of the children -> shape of the result
-    linear: bool = False  # linear in every child (so it has an adjoint)
-    domain: str = "real"  # where inputs are sampled for numerical checks
+    shape: ShapeRule | None = None  # (dims, *children's shapes) -> shape (ir/shapes.py)
+    domain: str = "real"  # where the tests sample the op's inputs
     doc: str = ""
+    build: Callable[..., Node] | None = None
+    differential: Differential | None = None
+    transpose: TransposeFn | None = None
+    vec_jacobian: VecJacobianFn | None = None
+    numpy: NumpyFn | None = None
+
+    @property
+    def name(self) -> str:
+        return self.op.value
+
+    @property
+    def linear(self) -> bool:
+        """Linear in each child that holds the differential: it has a transpose rule."""
+        return self.transpose is not None
 
 
-def _same(*shapes: Shape) -> Shape:
-    return shapes[0]
+RECORDS: dict[Op, OpRecord] = {}
+OPS = RECORDS  # the former name, keyed by the same (string-equal) members
+
+# Filled by `define` from the records.
+ELEMENTWISE_FUNCTIONS: dict[str, str] = {}  # name -> input domain
+FUNCTION_ARITY: dict[str, int] = {}  # names a user may call, with their arity
 
 
-def _to_scalar(*shapes: Shape) -> Shape:
-    return SCALAR
+def define(record: OpRecord) -> OpRecord:
+    """Register one op's record; each op is defined once."""
+    if record.op in RECORDS:
+        raise InternalError(f"op {record.op} is defined twice")
+    RECORDS[record.op] = record
+    if record.category == "elementwise":
+        ELEMENTWISE_FUNCTIONS[record.op.value] = record.domain
+    if record.category in ("function", "elementwise"):
+        FUNCTION_ARITY[record.op.value] = record.arity or 1
+    return record
 
 
-def _square(name: str) -> ShapeRule:
-    def rule(s: Shape) -> Shape:
-        if not is_square(s):
-            raise ShapeError(f"{name} needs a square matrix, got {format_shape(s)}")
-        return s
-
-    return rule
+def differential(op: Op, formula: str, fn: DiffFn, cite: str = "") -> Differential:
+    return Differential(op.value, formula, fn, cite)
 
 
-def _square_to_scalar(name: str) -> ShapeRule:
-    def rule(s: Shape) -> Shape:
-        _square(name)(s)
-        return SCALAR
-
-    return rule
-
-
-def _diag(s: Shape) -> Shape:
-    if is_scalar(s):
-        return s
-    if is_column(s):
-        return (s[0], s[0])
-    if s[0] == 1:
-        return (s[1], s[1])
-    if is_square(s):
-        return (s[0], 1)
-    raise ShapeError(
-        f"diag needs a vector or a square matrix, got {format_shape(s)}",
-        hint="diag(v) makes a diagonal matrix from a vector; diag(X) takes X's diagonal",
-    )
+def builder(op: Op) -> Callable[..., Node]:
+    """The builder of `op`, for builders that need an op defined in a family module
+    that imports theirs (the core's `transpose` builds `kron`, `inv`, `block`)."""
+    fn = RECORDS[op].build
+    if fn is None:
+        raise InternalError(f"op {op} has no builder")
+    return fn
 
 
-def _vec(s: Shape) -> Shape:
-    return (dim_mul(s[0], s[1]), 1)
+def shape_of(op: Op, *shapes: Shape) -> Shape:
+    """The shape of `op` over children of these shapes, by the op's one shape rule;
+    a ShapeError naming the shapes when they do not fit."""
+    rule = RECORDS[op].shape
+    if rule is None:
+        raise InternalError(f"op {op} has no shape rule")
+    return rule(CONCRETE, *shapes)  # type: ignore[no-any-return]
 
 
-def _vector_only(name: str) -> ShapeRule:
-    def rule(s: Shape) -> Shape:
-        if not (is_column(s) or is_scalar(s)):
-            raise ShapeError(f"{name} needs a (column) vector, got {format_shape(s)}")
-        return s
-
-    return rule
-
-
-def _kron(a: Shape, b: Shape) -> Shape:
-    return (dim_mul(a[0], b[0]), dim_mul(a[1], b[1]))
-
-
-def _transpose(s: Shape) -> Shape:
-    return (s[1], s[0])
-
-
-def _pow(base: Shape, exponent: Shape) -> Shape:
-    if not is_scalar(exponent) and exponent != base:
-        raise ShapeError(
-            f"cannot raise {format_shape(base)} elementwise to a {format_shape(exponent)} power"
-        )
-    return base
-
-
-ELEMENTWISE_FUNCTIONS: dict[str, str] = {
-    # name -> domain the tests sample inputs from
-    "exp": "real",
-    "log": "positive",
-    "sin": "real",
-    "cos": "real",
-    "tan": "small",
-    "arcsin": "unit",
-    "arccos": "unit",
-    "arctan": "real",
-    "tanh": "real",
-    "sqrt": "positive",
-    "abs": "nonzero",
-    "sign": "nonzero",
-    "sigmoid": "real",
-    "relu": "nonzero",
-    "softplus": "real",
-    "step": "nonzero",
-}
-
-OPS: dict[str, Op] = {}
-
-
-def _add(op: Op) -> None:
-    OPS[op.name] = op
-
-
-for _name in ("var", "dvar", "const", "eye", "commutation"):
-    _add(Op(_name, "leaf", 0, linear=_name == "dvar"))
-
-_add(Op("add", "nary", None, _same, linear=True, doc="sum of same-shape terms"))
-_add(Op("mul", "nary", None, doc="product of scalars, times at most one non-scalar"))
-_add(Op("matmul", "nary", None, doc="matrix product chain, no scalar factors"))
-_add(Op("hadamard", "nary", None, _same, doc="elementwise product of same-shape factors"))
-_add(Op("pow", "special", 2, _pow, domain="positive", doc="elementwise power"))
-_add(Op("fill", "special", 1, doc="every entry equal to a scalar (vector(c), matrix(c))"))
-_add(Op("block", "special", None, doc="block matrix [a, b; c, d]"))
-_add(Op("reshape", "special", 1, linear=True, doc="column-major reshape (inverse of vec)"))
-_add(Op("transpose", "special", 1, _transpose, linear=True))
-_add(Op("mpow", "special", 1, _square("^"), domain="square", doc="integer matrix power"))
-_add(Op("kron", "function", 2, _kron))
-_add(Op("tr", "function", 1, _square_to_scalar("tr"), linear=True))
-_add(Op("sum", "function", 1, _to_scalar, linear=True))
-_add(Op("diag", "function", 1, _diag, linear=True))
-_add(Op("vec", "function", 1, _vec, linear=True))
-_add(Op("det", "function", 1, _square_to_scalar("det"), domain="invertible"))
-_add(Op("logdet", "function", 1, _square_to_scalar("logdet"), domain="spd"))
-_add(Op("inv", "function", 1, _square("inv"), domain="invertible"))
-_add(Op("norm1", "function", 1, _to_scalar, domain="nonzero"))
-_add(Op("norm2", "function", 1, _to_scalar, domain="real"))
-_add(Op("softmax", "function", 1, _vector_only("softmax")))
-_add(Op("logsumexp", "function", 1, _to_scalar))
-_add(Op("expm", "function", 1, _square("expm"), domain="small"))
-for _name, _domain in ELEMENTWISE_FUNCTIONS.items():
-    _add(Op(_name, "elementwise", 1, _same, domain=_domain))
-
-# Batched forms with MATLAB's dim argument (issue 11, item 6): `arg` is the dim, 1 (down
-# each column) or 2 (along each row). Written `sum(X, 1)` etc.; "special" because the
-# user calls them by the names sum/softmax/logsumexp (see DIM_FUNCTIONS), and their
-# shape depends on the arg, so the builders in ir/batched.py compute it.
-_add(Op("sumdim", "special", 1, linear=True, doc="sum(X, dim): column sums (1) or row sums (2)"))
-_add(Op("softmaxdim", "special", 1, doc="softmax(Z, dim): softmax of each column (1) or row (2)"))
-_add(Op("logsumexpdim", "special", 1, doc="logsumexp(Z, dim): per column (1) or row (2)"))
-
-# The dim-taking ops by the function name the language writes (`sum(X, 2)`).
+# The batched ops by the function name the language writes (`sum(X, 2)`).
 DIM_OPS: dict[str, str] = {"sumdim": "sum", "softmaxdim": "softmax",
                            "logsumexpdim": "logsumexp"}
 # Functions that take an optional dim argument; `mean` is lowered to a scaled sum.
 DIM_FUNCTIONS = ("sum", "softmax", "logsumexp", "mean")
 
-# Names a user may call as functions, with their number of arguments.
-FUNCTION_ARITY: dict[str, int] = {
-    name: (op.arity or 1)
-    for name, op in OPS.items()
-    if op.category in ("function", "elementwise")
-}
+
+def as_op(op: Any) -> Op:
+    """`op` as a member of Op; an InternalError for a name that is no op."""
+    if type(op) is Op:
+        return op
+    member = _BY_NAME.get(op) if isinstance(op, str) else None
+    if member is None:
+        raise InternalError(f"{op!r} is not an op (see ir.ops.Op)")
+    return member
+
+
+_BY_NAME: dict[str, Op] = {op.value: op for op in Op}  # a dict: Op(name) is slow
+
+
+def seal() -> None:
+    """Check that every op has its record, and put the tables in `Op`'s order (the
+    order the language's lists and messages show). Called once, by ir/build.py, after
+    every family module has defined its ops."""
+    missing = [op.value for op in Op if op not in RECORDS]
+    if missing:
+        raise InternalError(f"ops without a record: {', '.join(missing)}")
+    for table in (RECORDS, ELEMENTWISE_FUNCTIONS, FUNCTION_ARITY):
+        items = sorted(table.items(), key=lambda kv: _ORDER[kv[0]])
+        table.clear()
+        table.update(items)  # type: ignore[arg-type]
+
+
+_ORDER = {op: i for i, op in enumerate(Op)}

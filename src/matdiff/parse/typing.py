@@ -19,9 +19,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from ..errors import MatdiffError, NameError_, ShapeError
+from ..errors import InternalError, MatdiffError, NameError_, ShapeError
 from ..ir.dims import Shape, format_shape
-from ..ir.ops import DIM_FUNCTIONS, FUNCTION_ARITY
+from ..ir.ops import DIM_FUNCTIONS, FUNCTION_ARITY, RECORDS, as_op
 from . import syntax as s
 from .declarations import Declaration
 from .sized import SIZED, SIZED_FILLS, SizedConstants
@@ -354,47 +354,12 @@ class _Typer(SizedConstants):
             self.unknown_function(node)
         self.arity(node, FUNCTION_ARITY[n])
         args = [self.visit(a) for a in node.args]
-        x = args[0]
-        arg = node.args[0]
-        if n == "kron":
-            y = args[1]
-            if is_scalar(x):
-                return y
-            if is_scalar(y):
-                return x
-            return (Prod(x[0], y[0]), Prod(x[1], y[1]))
-        if n in ("sum", "norm1", "norm2", "logsumexp"):
-            return SCALAR_T
-        if n in ("tr", "det", "logdet", "inv", "expm"):
-            if not is_scalar(x):
-                self.square(node, arg, x)
-            return SCALAR_T if n in ("tr", "det", "logdet") else x
-        if n == "diag":
-            if is_scalar(x):
-                return x
-            if is_column(x):
-                return (x[0], x[0])
-            if is_row(x):
-                return (x[1], x[1])
-            self.square(node, arg, x, hint="diag(v) makes a diagonal matrix from a vector; "
-                                           "diag(X) takes the diagonal of a square X")
-            return (x[0], ONE)
-        if n == "vec":
-            if is_scalar(x) or is_column(x):
-                return x
-            if is_row(x):
-                return (x[1], ONE)
-            return (Prod(x[0], x[1]), ONE)
-        if n == "softmax":
-            if not (is_scalar(x) or is_column(x)):
-                a = self.src(arg)
-                hint = (f"softmax({self.transposed_text(arg)})' works on the column"
-                        if is_row(x) else f"for a batch write softmax({a}, 1) (per column) "
-                        f"or softmax({a}, 2) (per row)")
-                raise self.error(f"softmax needs a column vector, but "
-                                 f"{self.describe(arg, x)} is not one", node.span, hint=hint)
-            return x
-        return x  # elementwise
+        # The op's one shape rule (ir/shapes.py), run over this parser's terms: sizes
+        # that must be equal are unified, errors point at the call.
+        rule = RECORDS[as_op(n)].shape
+        if rule is None:
+            raise InternalError(f"{n} has no shape rule")
+        return rule(_CallDims(self, node), *args)  # type: ignore[no-any-return]
 
     def dim_call(self, node: s.Call) -> TShape:
         """`sum(X, dim)`, `softmax(Z, dim)`, `logsumexp(Z, dim)`, `mean(X)`, `mean(X, dim)`:
@@ -515,3 +480,35 @@ def dim_literal(node: s.Ast) -> int | None:
     if isinstance(node, s.Num) and node.value in (1, 2):
         return int(node.value)
     return None
+
+
+class _CallDims:
+    """The dims algebra (ir/shapes.py) of a function call being typed: sizes are this
+    parser's terms, `square` unifies rows with columns, errors carry the call's span."""
+
+    one = ONE
+
+    def __init__(self, typer: _Typer, node: s.Call) -> None:
+        self.typer = typer
+        self.node = node
+
+    def mul(self, a: Term, b: Term) -> Term:
+        return b if is_one(a) else a if is_one(b) else Prod(a, b)
+
+    def is_one(self, d: Term) -> bool:
+        return is_one(d)
+
+    def square(self, x: TShape, name: str, message: str | None = None,
+               hint: str | None = None) -> None:
+        self.typer.square(self.node, self.node.args[0], x, hint=hint)
+
+    def column(self, x: TShape, name: str) -> None:
+        if is_one(x[1]):
+            return
+        t, node, arg = self.typer, self.node, self.node.args[0]
+        a = t.src(arg)
+        hint = (f"{name}({t.transposed_text(arg)})' works on the column"
+                if is_row(x) else f"for a batch write {name}({a}, 1) (per column) "
+                f"or {name}({a}, 2) (per row)")
+        raise t.error(f"{name} needs a column vector, but {t.describe(arg, x)} is not one",
+                      node.span, hint=hint)

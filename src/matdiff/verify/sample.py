@@ -8,7 +8,7 @@ Contract:
 - `sample_value(var_node, sizes, rng, domain)` draws one value in user form (float,
   1-D vector, 2-D matrix) that satisfies the variable's declared properties (symmetric,
   spd, diagonal, orthogonal, positive, onehot, simplex) and, as far as they allow, the
-  domain an op needs of its input (`OPS[op].domain`: real, positive, unit, nonzero,
+  domain an op needs of its input (`RECORDS[op].domain`: real, positive, unit, nonzero,
   small, invertible, spd, square).
 - `sample_values(nodes, rng, domains)` draws every variable (and differential) of the
   expressions; a variable's domain is the one given in `domains`, else the strictest
@@ -34,7 +34,7 @@ from ..backends.evaluate import (
 )
 from ..ir.dims import Dim, is_scalar
 from ..ir.node import Node
-from ..ir.ops import OPS
+from ..ir.ops import RECORDS, Op
 
 DOMAINS = ("real", "positive", "unit", "nonzero", "small", "invertible", "spd", "square")
 
@@ -139,7 +139,7 @@ def sample_value(
 ) -> float | np.ndarray:
     """One value in user form for a `var` (or `dvar`) node."""
     shape = concrete_shape(var_node.shape, sizes)
-    props = var_node.arg.props if var_node.op == "var" else frozenset()
+    props = var_node.arg.props if var_node.op == Op.VAR else frozenset()
     return to_user(sample_array(props, shape, rng, domain), var_node.shape)
 
 
@@ -148,7 +148,7 @@ def input_domains(nodes: Iterable[Node]) -> dict[str, str]:
     found: dict[str, str] = {}
     for n in walk(nodes):
         for i, c in enumerate(n.children):
-            if c.op != "var":
+            if c.op != Op.VAR:
                 continue
             domain = _child_domain(n, i)
             name = c.arg.name
@@ -163,12 +163,12 @@ def _child_domain(parent: Node, index: int) -> str:
         if index == 1:
             return "real"
         e = parent.children[1]
-        if e.op == "const" and float(e.arg).is_integer():
+        if e.op == Op.CONST and float(e.arg).is_integer():
             return "nonzero" if e.arg < 0 else "real"
         return "positive"
     if op == "mpow":
         return "invertible" if parent.arg < 0 else "real"
-    domain = OPS[op].domain
+    domain = RECORDS[op].domain
     return "real" if domain == "square" else domain
 
 

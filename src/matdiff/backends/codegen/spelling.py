@@ -17,7 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...ir.ops import Op, as_op
 from . import array_api
+
+# The ops the emitter (emit.py) writes from their structure, not from a template:
+# leaves, the operators, fills, blocks, reshapes. Every other op has a template in each
+# backend's `unary` table (tests/ir/test_op_table.py checks both).
+STRUCTURAL: frozenset[Op] = frozenset({
+    Op.VAR, Op.DVAR, Op.CONST, Op.EYE, Op.COMMUTATION, Op.ADD, Op.MUL, Op.MATMUL,
+    Op.HADAMARD, Op.POW, Op.FILL, Op.BLOCK, Op.RESHAPE, Op.TRANSPOSE, Op.VEC,
+})
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,7 @@ class Backend:
     name: str
     module: str  # the alias used in code: np, jnp, torch
     imports: tuple[str, ...]
-    unary: dict[str, str]  # op -> template of one child
+    unary: dict[str, str]  # Op member -> template over the children ({0}, {1})
     transpose: str  # template for a matrix transpose
     outer: str
     permute: str  # template: {0} array, {1} axes "1, 0, 3, 2"
@@ -47,27 +56,35 @@ class Backend:
     # A' * v spelled v @ A (JAX: XLA on CPU copies A to run A.T @ v)
     vector_matrix: bool = False
 
+    def __post_init__(self) -> None:
+        # The templates are written by op name; keyed by the Op enum (a misspelt name
+        # fails here, at import).
+        keyed: dict[str, str] = {as_op(op): t for op, t in self.unary.items()}
+        self.unary.clear()
+        self.unary.update(keyed)
 
-_ELEMENTWISE = ("exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "tanh",
-                "sqrt", "abs", "sign")
+
+_ELEMENTWISE = (Op.EXP, Op.LOG, Op.SIN, Op.COS, Op.TAN, Op.ARCSIN, Op.ARCCOS, Op.ARCTAN,
+                Op.TANH, Op.SQRT, Op.ABS, Op.SIGN)
 
 
 def _common(m: str) -> dict[str, str]:
-    out = {name: f"{m}.{name}({{0}})" for name in _ELEMENTWISE}
-    out.update({
-        "tr": f"{m}.trace({{0}})",
-        "sum": f"{m}.sum({{0}})",
-        "det": f"{m}.linalg.det({{0}})",
-        "logdet": f"{m}.linalg.slogdet({{0}})[1]",
-        "inv": f"{m}.linalg.inv({{0}})",
-        "norm1": f"{m}.sum({m}.abs({{0}}))",
-        "norm2": f"{m}.linalg.norm({{0}})",
-        "softmax": "_softmax({0})",
-        "logsumexp": "_logsumexp({0})",
-        "diag": f"{m}.diag({{0}})",
-        "kron": f"{m}.kron({{0}}, {{1}})",
-        "mpow": f"{m}.linalg.matrix_power({{0}}, {{1}})",
-    })
+    out: dict[str, str] = {op: f"{m}.{op.value}({{0}})" for op in _ELEMENTWISE}
+    functions: dict[str, str] = {
+        Op.TR: f"{m}.trace({{0}})",
+        Op.SUM: f"{m}.sum({{0}})",
+        Op.DET: f"{m}.linalg.det({{0}})",
+        Op.LOGDET: f"{m}.linalg.slogdet({{0}})[1]",
+        Op.INV: f"{m}.linalg.inv({{0}})",
+        Op.NORM1: f"{m}.sum({m}.abs({{0}}))",
+        Op.NORM2: f"{m}.linalg.norm({{0}})",
+        Op.SOFTMAX: "_softmax({0})",
+        Op.LOGSUMEXP: "_logsumexp({0})",
+        Op.DIAG: f"{m}.diag({{0}})",
+        Op.KRON: f"{m}.kron({{0}}, {{1}})",
+        Op.MPOW: f"{m}.linalg.matrix_power({{0}}, {{1}})",
+    }
+    out.update(functions)
     return out
 
 
@@ -178,11 +195,11 @@ def _numpy() -> Backend:
     m = "np"
     unary = _common(m)
     unary.update({
-        "sigmoid": "np.exp(-np.logaddexp(0.0, -{0}))",
-        "relu": "np.maximum({0}, 0.0)",
-        "softplus": "np.logaddexp(0.0, {0})",
-        "step": "np.heaviside({0}, 0.0)",
-        "expm": "_expm({0})",
+        Op.SIGMOID: "np.exp(-np.logaddexp(0.0, -{0}))",
+        Op.RELU: "np.maximum({0}, 0.0)",
+        Op.SOFTPLUS: "np.logaddexp(0.0, {0})",
+        Op.STEP: "np.heaviside({0}, 0.0)",
+        Op.EXPM: "_expm({0})",
     })
     asarray = "np.asarray(value, dtype=float)"
     eye = "np.eye({0})"
@@ -197,11 +214,11 @@ def _jax() -> Backend:
     m = "jnp"
     unary = _common(m)
     unary.update({
-        "sigmoid": "jnp.exp(-jnp.logaddexp(0.0, -{0}))",
-        "relu": "jnp.maximum({0}, 0.0)",
-        "softplus": "jnp.logaddexp(0.0, {0})",
-        "step": "jnp.heaviside({0}, 0.0)",
-        "expm": "jax.scipy.linalg.expm({0})",
+        Op.SIGMOID: "jnp.exp(-jnp.logaddexp(0.0, -{0}))",
+        Op.RELU: "jnp.maximum({0}, 0.0)",
+        Op.SOFTPLUS: "jnp.logaddexp(0.0, {0})",
+        Op.STEP: "jnp.heaviside({0}, 0.0)",
+        Op.EXPM: "jax.scipy.linalg.expm({0})",
     })
     asarray = "jnp.asarray(value, dtype=jnp.result_type(float))"
     eye = "jnp.eye({0})"
@@ -217,14 +234,14 @@ def _torch() -> Backend:
     m = "torch"
     unary = _common(m)
     unary.update({
-        "sigmoid": "torch.special.expit({0})",
-        "relu": "torch.relu({0})",
-        "softplus": "torch.nn.functional.softplus({0})",
-        "step": "({0} > 0).to({0}.dtype)",
-        "expm": "torch.linalg.matrix_exp({0})",
-        "diag": "torch.diag({0})",
+        Op.SIGMOID: "torch.special.expit({0})",
+        Op.RELU: "torch.relu({0})",
+        Op.SOFTPLUS: "torch.nn.functional.softplus({0})",
+        Op.STEP: "({0} > 0).to({0}.dtype)",
+        Op.EXPM: "torch.linalg.matrix_exp({0})",
+        Op.DIAG: "torch.diag({0})",
         # torch.kron of a transposed view fails (torch 2.13): make both contiguous
-        "kron": "torch.kron({0}.contiguous(), {1}.contiguous())",
+        Op.KRON: "torch.kron({0}.contiguous(), {1}.contiguous())",
     })
     asarray = "torch.as_tensor(value, dtype=torch.float64)"
     eye = "torch.eye({0}, dtype=torch.float64)"

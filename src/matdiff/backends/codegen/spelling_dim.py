@@ -16,6 +16,7 @@ hence `amax` there.
 
 from __future__ import annotations
 
+from ...ir.ops import Op
 from .spelling import BACKENDS, Backend
 
 _SOFTMAX_DIM = '''
@@ -39,10 +40,10 @@ def _spellings(be: Backend) -> tuple[dict[str, str], dict[str, str]]:
     # the array API helpers find their namespace from the array, as its others do
     ns = "xp = array_namespace(z)\n    " if array_api else ""
     fields = {"m": m, "ns": ns, "max": "max" if array_api else "amax"}
-    unary = {
-        "sumdim": f"{m}.sum({{0}}, axis={{1}})",
-        "softmaxdim": "_softmax_dim({0}, {1})",
-        "logsumexpdim": "_logsumexp_dim({0}, {1})",
+    unary: dict[str, str] = {
+        Op.SUMDIM: f"{m}.sum({{0}}, axis={{1}})",
+        Op.SOFTMAXDIM: "_softmax_dim({0}, {1})",
+        Op.LOGSUMEXPDIM: "_logsumexp_dim({0}, {1})",
     }
     helpers = {"_softmax_dim": _SOFTMAX_DIM.format(**fields),
                "_logsumexp_dim": _LOGSUMEXP_DIM.format(**fields)}
