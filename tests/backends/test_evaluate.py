@@ -398,7 +398,7 @@ def test_deep_nested_additions() -> None:
     xv, yv = np.array([0.1, -0.2]), np.array([0.3, 0.1])
     e = x
     for _ in range(depth):
-        e = make("add", (y, make("tanh", (e,), None, e.shape)), None, e.shape)
+        e = make(Op.ADD, (y, make(Op.TANH, (e,), None, e.shape)), None, e.shape)
     out = evaluate(e, {"x": xv, "y": yv})
     z = xv
     for _ in range(depth):
@@ -419,7 +419,7 @@ def test_error_message_on_deep_tree_does_not_fail() -> None:
     e = x
     for _ in range(3000):
         e = b.func("sin", b.mul(b.const(0.5), e))
-    shifted = make("add", (e, b.fill(b.const(-10.0), e.shape)), None, e.shape)
+    shifted = make(Op.ADD, (e, b.fill(b.const(-10.0), e.shape)), None, e.shape)
     e = b.func("log", shifted)
     with pytest.raises(InputValueError, match="log"):
         evaluate(e, {"x": [0.1]})

@@ -24,6 +24,7 @@ from matdiff.backends.evaluate import evaluate
 from matdiff.ir import build as b
 from matdiff.ir.dims import concrete
 from matdiff.ir.node import make
+from matdiff.ir.ops import Op
 
 SIZES = {"n": 3, "m": 2}
 
@@ -172,7 +173,7 @@ def test_evaluator_does_not_broadcast_a_scalar_to_the_node_shape():
     """Consistency check of the evaluator's contract: a node whose rule gives another
     shape (here a malformed `sum` claiming n×1) is an error, never broadcast."""
     x = b.var("x", ("n", 1))
-    bad = make("sum", (x,), None, ("n", 1))
+    bad = make(Op.SUM, (x,), None, ("n", 1))
     with pytest.raises(AssertionError, match="its node is 3×1"):
         evaluate(bad, {"x": np.ones(3)})
 

@@ -8,8 +8,12 @@ for the transposes and Kronecker forms, tests/backends/test_evaluate.py for the 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+import matdiff
 from matdiff.backends.codegen.spelling import BACKENDS, STRUCTURAL
 from matdiff.backends.evaluate import has_rule
 from matdiff.backends.latex import MACROS, OPERATORNAMES, TYPESET
@@ -85,8 +89,14 @@ def test_every_function_has_a_latex_form():
 
 
 def test_make_refuses_a_name_that_is_no_op():
-    with pytest.raises(InternalError, match="not an op"):
+    with pytest.raises(InternalError, match="needs an Op member"):
         make("addd", (b.ONE, b.ONE), None, (1, 1))
+
+
+def test_make_refuses_even_a_string_that_names_an_op():
+    """Callers write Op.ADD, never "add": a string is refused whatever it says."""
+    with pytest.raises(InternalError, match="needs an Op member"):
+        make("add", (b.ONE, b.ONE), None, (1, 1))
 
 
 def test_nodes_hold_the_enum_member():
@@ -95,3 +105,37 @@ def test_nodes_hold_the_enum_member():
     assert e.op is Op.ADD and type(e.op) is Op
     assert e.op == "add"  # StrEnum: string comparisons keep working during the move
     assert {c.op for c in e.children} == {Op.EXP, Op.VAR}
+
+
+# An op compared as a string ("add") instead of a member (Op.ADD): a typo there would
+# silently never match. fuzz/ and parse/ have their own trees with their own op names.
+_STRING_OP = re.compile(
+    r"""\bop\s*(?:==|!=)\s*["'](\w+)["']|\bop\s+(?:not\s+)?in\s+[(\[{]\s*["'](\w+)["']""")
+_OP_NAMES = {op.value for op in Op}
+
+
+def _string_op(line: str) -> bool:
+    """Whether the line compares an op with a string that names an Op (parse trees'
+    own ops, "+" or "call", are not Ops)."""
+    return any(m.group(1) in _OP_NAMES or m.group(2) in _OP_NAMES
+               for m in _STRING_OP.finditer(line))
+_SRC = Path(matdiff.__file__).parent
+
+
+def test_no_op_is_written_as_a_string():
+    found = []
+    for path in sorted(_SRC.rglob("*.py")):
+        rel = path.relative_to(_SRC)
+        if rel.parts[0] in ("fuzz", "parse"):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if _string_op(line) and not line.lstrip().startswith("#"):
+                found.append(f"{rel}:{number}: {line.strip()}")
+    assert found == []
+
+
+def test_the_string_scan_catches_a_string_op():
+    assert _string_op('if n.op == "add":')
+    assert _string_op('if node.op in ("tr", "sum"):')
+    assert not _string_op("if n.op == Op.ADD:")
+    assert not _string_op('if op in ("+", "-"):')

@@ -21,6 +21,7 @@ from typing import Any
 from ..diff.derivative import STRUCTURE_PROPS
 from ..errors import DiffError, MatdiffError
 from ..ir.node import Node, variables_in
+from ..ir.ops import Op
 from ..parse import parse_with_env
 
 Expr = str | Node
@@ -122,7 +123,7 @@ def resolve(expr: Expr, wrt: str | Node | Sequence[str | Node], variables: Varia
     out = []
     for w in names:
         if isinstance(w, Node):
-            if w.op != "var":
+            if w.op != Op.VAR:
                 raise DiffError("can only differentiate with respect to a variable")
             out.append(w)
             continue

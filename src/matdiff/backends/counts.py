@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from ..ir.build import is_one
 from ..ir.node import Node
+from ..ir.ops import Op
 from .layout import writable_dim
 
 
 def ones_count(e: Node) -> list[str] | None:
     """The factors of the count `sum(ones(...))` stands for (see the contract)."""
-    if e.op != "sum" or len(e.children) != 1:
+    if e.op != Op.SUM or len(e.children) != 1:
         return None
     f = e.children[0]
-    if f.op != "fill" or not is_one(f.children[0]):
+    if f.op != Op.FILL or not is_one(f.children[0]):
         return None
     factors: list[str] = []
     for d in f.shape:

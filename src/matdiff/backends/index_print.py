@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..ir import build as b
 from ..ir.node import Node
-from ..ir.ops import OPS
+from ..ir.ops import OPS, Op
 from .index_terms import Factor, Slot, Term
 from .text import ATOM, _p, format_number
 
@@ -33,7 +33,7 @@ def _slot_text(s: Slot) -> str:
 
 def _atom_name(n: Node) -> str:
     text, level = _p(n)
-    plain = n.op == "var" or (
+    plain = n.op == Op.VAR or (
         level == ATOM and n.op in OPS and OPS[n.op].category in ("function", "elementwise")
     )
     return text if plain else f"({text})"
@@ -53,7 +53,7 @@ def term_text(t: Term) -> str:
     den: list[str] = []
     for f in t.factors:
         node = f.node
-        ex = b.const_value(node.children[1]) if node is not None and node.op == "pow" else None
+        ex = b.const_value(node.children[1]) if node is not None and node.op == Op.POW else None
         if f.kind == "atom" and not f.slots and node is not None and ex is not None and ex < 0:
             e = -ex
             base = _atom_name(node.children[0])

@@ -19,6 +19,7 @@ from ..errors import MatdiffError
 from ..ir import build as b
 from ..ir.dims import Dim
 from ..ir.node import Node
+from ..ir.ops import Op
 
 # ------------------------------------------------------------------------ the model
 
@@ -108,23 +109,23 @@ class Expander:
         if not self.has_dvar(n):
             return self.atom(n, r, c)
         op = n.op
-        if op == "dvar":
+        if op == Op.DVAR:
             return [Term(1.0, [Factor("dvar", slots_of(r, c), n)])]
-        if op == "add":
+        if op == Op.ADD:
             return [t for ch in n.children for t in self.expand(ch, r, c)]
-        if op in ("mul", "matmul", "hadamard", "pow"):
+        if op in (Op.MUL, Op.MATMUL, Op.HADAMARD, Op.POW):
             return self._product(n, r, c)
-        if op in ("transpose", "fill", "tr", "sum", "sumdim"):
+        if op in (Op.TRANSPOSE, Op.FILL, Op.TR, Op.SUM, Op.SUMDIM):
             return self._contraction(n, r, c)
-        if op == "diag":
+        if op == Op.DIAG:
             return self._diag(n, r, c, self.expand)
-        if op == "vec":
+        if op == Op.VEC:
             return self._vec(n, r, self.expand)
-        if op == "reshape":
+        if op == Op.RESHAPE:
             return self.expand(n.children[0], join(r, c), None)
-        if op == "kron":
+        if op == Op.KRON:
             return self._kron(n, r, c, self.expand)
-        if op == "block":
+        if op == Op.BLOCK:
             raise MatdiffError(
                 "index form: a block matrix containing a differential has no Einstein "
                 "notation here",
@@ -136,12 +137,12 @@ class Expander:
         """Products: a scaling, a matrix product (a summation index between neighbours),
         a Hadamard product (shared indices), a whole power (repeated factors)."""
         op = n.op
-        if op == "mul":
+        if op == Op.MUL:
             groups = [self.expand(ch, None, None) for ch in n.children[:-1]]
             last = n.children[-1]
             lr, lc = (r, c) if last.shape == n.shape else (None, None)
             return products([*groups, self.expand(last, lr, lc)])
-        if op == "matmul":
+        if op == Op.MATMUL:
             groups = []
             left = r
             for i, ch in enumerate(n.children):
@@ -149,7 +150,7 @@ class Expander:
                 groups.append(self.expand(ch, left, right))
                 left = right
             return products(groups)
-        if op == "hadamard":
+        if op == Op.HADAMARD:
             return products([self.expand(ch, r, c) for ch in n.children])
         base, ex = n.children  # pow
         k = b.const_value(ex) if ex.shape == (1, 1) else None
@@ -161,14 +162,14 @@ class Expander:
         """Ops that rename or sum indices: transpose, a broadcast scalar, tr, sum."""
         op = n.op
         ch = n.children[0]
-        if op == "transpose":
+        if op == Op.TRANSPOSE:
             return self.expand(ch, c, r)
-        if op == "fill":
+        if op == Op.FILL:
             return self.expand(ch, None, None)
-        if op == "tr":
+        if op == Op.TR:
             a = self.fresh(ch.shape[0])
             return self.expand(ch, a, a)
-        if op == "sum":
+        if op == Op.SUM:
             return self.expand(ch, self.fresh(ch.shape[0]), self.fresh(ch.shape[1]))
         # sumdim: sum(X, 1) sums the row index; sum(X, 2) the column index
         if n.arg == 1:
@@ -178,20 +179,20 @@ class Expander:
     # Constant subexpressions: atoms, after peeling what reads better as indices.
     def atom(self, n: Node, r: Slot | None, c: Slot | None) -> list[Term]:
         op = n.op
-        if op == "const":
+        if op == Op.CONST:
             return [Term(n.arg)]
-        if op == "eye":
+        if op == Op.EYE:
             return [Term(1.0, [delta(r, c)])]
-        if op == "fill":
+        if op == Op.FILL:
             return self.atom(n.children[0], None, None)
-        if op == "transpose":
+        if op == Op.TRANSPOSE:
             return self.atom(n.children[0], c, r)
-        if op == "mul":
+        if op == Op.MUL:
             groups = [self.atom(ch, None, None) for ch in n.children[:-1]]
             last = n.children[-1]
             lr, lc = (r, c) if last.shape == n.shape else (None, None)
             return products([*groups, self.atom(last, lr, lc)])
-        if op == "diag" and n.shape[0] == n.shape[1] and n.shape != (1, 1):
+        if op == Op.DIAG and n.shape[0] == n.shape[1] and n.shape != (1, 1):
             return self._diag(n, r, c, self.atom)
         return [Term(1.0, [Factor("atom", slots_of(r, c), n)])]
 

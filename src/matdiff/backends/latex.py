@@ -169,36 +169,36 @@ def _call(name: str, args: str) -> Printed:
 
 def _p(e: Node) -> Printed:
     op = e.op
-    if op == "const":
+    if op == Op.CONST:
         return _number(e.arg)
-    if op == "sum" and (count := ones_count(e)) is not None:  # sum(ones(n, 1)) is n
+    if op == Op.SUM and (count := ones_count(e)) is not None:  # sum(ones(n, 1)) is n
         return " ".join(count), (ATOM if len(count) == 1 else MUL), False
-    if op == "var":
+    if op == Op.VAR:
         return latex_name(e.arg.name), ATOM, False
-    if op == "dvar":
+    if op == Op.DVAR:
         name, k = e.arg
         d = r"\mathrm{d}" if k == 1 else f"\\mathrm{{d}}_{{{k}}}"
         return f"{d}{latex_name(name)}", ATOM, False
-    if op == "eye":
+    if op == Op.EYE:
         return "I", ATOM, False
-    if op == "commutation":
+    if op == Op.COMMUTATION:
         m, n = e.arg
         return f"K_{{{m},{n}}}", ATOM, False
-    if op == "fill":
+    if op == Op.FILL:
         return _fill(e)
-    if op == "add":
+    if op == Op.ADD:
         return _add(e)
-    if op == "mul":
+    if op == Op.MUL:
         return _mul(e)
-    if op == "matmul":
+    if op == Op.MATMUL:
         parts = [_wrap(_p(c), MUL) for c in e.children]
         return _juxtapose(parts), MUL, False
-    if op == "hadamard":
+    if op == Op.HADAMARD:
         return _hadamard(e)
-    if op == "kron":
+    if op == Op.KRON:
         a, c = (_wrap(_p(x), NEG) for x in e.children)
         return f"{a} \\otimes {c}", CIRC, False
-    if op == "pow":
+    if op == Op.POW:
         base, ex = e.children
         v = const_value(ex) if is_scalar(ex.shape) else None
         exp_text = _exponent_number(v) if v is not None else _p(ex)[0]
@@ -207,38 +207,38 @@ def _p(e: Node) -> Printed:
         if v == 0.5 and is_scalar(base.shape):
             return f"\\sqrt{{{_p(base)[0]}}}", ATOM, False
         return f"{_base(_p(base))}^{{{exp_text}}}", POW, True
-    if op == "mpow":
+    if op == Op.MPOW:
         return f"{_base(_p(e.children[0]))}^{{{e.arg}}}", POW, True
-    if op == "inv":
+    if op == Op.INV:
         return f"{_base(_p(e.children[0]))}^{{-1}}", POW, True
-    if op == "transpose":
+    if op == Op.TRANSPOSE:
         child = e.children[0]
-        if child.op == "inv":
+        if child.op == Op.INV:
             return f"{_base(_p(child.children[0]))}^{{-\\top}}", ATOM, True
         return f"{_base(_p(child))}^{{\\top}}", ATOM, True
-    if op == "block":
+    if op == Op.BLOCK:
         lines = [" & ".join(_p(c)[0] for c in row) for row in block_cells(e)]
         return "\\begin{bmatrix} " + " \\\\ ".join(lines) + " \\end{bmatrix}", ATOM, False
-    if op in ("sumdim", "softmaxdim", "logsumexpdim"):  # softmax(Z, 1): MATLAB's dim
+    if op in (Op.SUMDIM, Op.SOFTMAXDIM, Op.LOGSUMEXPDIM):  # softmax(Z, 1): MATLAB's dim
         args = f"{_p(e.children[0])[0]}, {e.arg}"
         return f"\\operatorname{{{op[:-3]}}}{_paren(args)}", ATOM, False
-    if op == "reshape":
+    if op == Op.RESHAPE:
         nr, nc = e.shape
         args = f"{_p(e.children[0])[0]}, {nr}, {nc}"
         return f"\\operatorname{{reshape}}{_paren(args)}", ATOM, False
-    if op == "norm2":
+    if op == Op.NORM2:
         x = e.children[0]
         sub = "2" if (is_column(x.shape) or is_row(x.shape)) else "F"
         return f"\\left\\|{_p(x)[0]}\\right\\|_{sub}", ATOM, False
-    if op == "norm1":
+    if op == Op.NORM1:
         x = e.children[0]
         inner = _p(x)[0]
         if not (is_column(x.shape) or is_row(x.shape)):
             inner = f"\\operatorname{{vec}}{_paren(inner)}"
         return f"\\left\\|{inner}\\right\\|_1", ATOM, False
-    if op == "sqrt":
+    if op == Op.SQRT:
         return f"\\sqrt{{{_p(e.children[0])[0]}}}", ATOM, False
-    if op == "abs":
+    if op == Op.ABS:
         return f"\\left|{_p(e.children[0])[0]}\\right|", ATOM, False
     if e.children:
         return _call(op, ", ".join(_p(c)[0] for c in e.children))

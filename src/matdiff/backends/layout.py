@@ -38,6 +38,7 @@ from contextvars import ContextVar
 from ..ir.build import const, const_value, neg, power
 from ..ir.dims import Dim, is_column, is_row, is_scalar, is_square
 from ..ir.node import Node
+from ..ir.ops import Op
 
 ADD, CIRC, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5, 6
 
@@ -62,11 +63,11 @@ def superscript_base(printed: Sequence, left: str = "(", right: str = ")") -> st
 
 def negative_coefficient(e: Node) -> bool:
     """Whether `e` prints with a leading minus (as a subtraction, inside a sum)."""
-    if e.op == "const":
+    if e.op == Op.CONST:
         return e.arg < 0
-    if e.op == "mul" and e.children[0].op == "const":
+    if e.op == Op.MUL and e.children[0].op == Op.CONST:
         return e.children[0].arg < 0
-    if e.op == "fill":
+    if e.op == Op.FILL:
         return negative_coefficient(e.children[0])
     return False
 
@@ -84,10 +85,10 @@ def spell_sum(e: Node, show: Callable[[Node, int], str], later: int) -> tuple[st
     scalar in a matrix sum that the other terms size is written as the scalar: `1 - y`."""
     terms: list[Node] = []
     for t in e.children:
-        if t.op == "fill" and not is_scalar(e.shape) and sized_by_context(t):
+        if t.op == Op.FILL and not is_scalar(e.shape) and sized_by_context(t):
             # broadcast scalars, one term each: `a + 2*x - 1`
             value = t.children[0]
-            terms += list(value.children) if value.op == "add" else [value]
+            terms += list(value.children) if value.op == Op.ADD else [value]
         else:
             terms.append(t)
     order = [t for t in terms if not negative_coefficient(t)]
@@ -106,13 +107,13 @@ def spell_sum(e: Node, show: Callable[[Node, int], str], later: int) -> tuple[st
 def split_coefficient(e: Node) -> tuple[float, list[Node]]:
     """A `mul`'s constant coefficient (1 when it has none) and its other factors."""
     children = list(e.children)
-    if children[0].op == "const":
+    if children[0].op == Op.CONST:
         return children[0].arg, children[1:]
     return 1.0, children
 
 
 def negative_power(c: Node) -> bool:
-    if c.op != "pow":
+    if c.op != Op.POW:
         return False
     v = const_value(c.children[1])
     return v is not None and is_scalar(c.children[1].shape) and v < 0
@@ -217,37 +218,37 @@ def _post_order(root: Node) -> list[Node]:
 def _own_known(n: Node, kids: list[Known]) -> Known:
     """Which sizes of `n` its own printed text tells (a fill: only its 1s)."""
     op = n.op
-    if op in ("var", "dvar", "const", "commutation") or is_scalar(n.shape):
+    if op in (Op.VAR, Op.DVAR, Op.CONST, Op.COMMUTATION) or is_scalar(n.shape):
         r, c = True, True
-    elif op == "eye":
+    elif op == Op.EYE:
         r = c = writable_dim(n.shape[0]) is not None
-    elif op == "fill":
+    elif op == Op.FILL:
         r, c = False, False
-    elif op in ("add", "hadamard"):
+    elif op in (Op.ADD, Op.HADAMARD):
         r, c = any(k[0] for k in kids), any(k[1] for k in kids)
-    elif op in ("mul",):
+    elif op in (Op.MUL,):
         r, c = kids[-1]
-    elif op == "matmul":
+    elif op == Op.MATMUL:
         r, c = kids[0][0], kids[-1][1]
-    elif op == "transpose":
+    elif op == Op.TRANSPOSE:
         c, r = kids[0]
-    elif op in ("inv", "expm", "mpow"):
+    elif op in (Op.INV, Op.EXPM, Op.MPOW):
         r = c = kids[0][0] or kids[0][1]
-    elif op == "diag" and is_square(n.shape):  # diag(v): n×n from the column v
+    elif op == Op.DIAG and is_square(n.shape):  # diag(v): n×n from the column v
         r = c = kids[0][0]
-    elif op == "diag":  # the diagonal of a square matrix
+    elif op == Op.DIAG:  # the diagonal of a square matrix
         r, c = kids[0][0] or kids[0][1], True
-    elif op == "vec":
+    elif op == Op.VEC:
         r, c = kids[0][0] and kids[0][1], True
-    elif op == "kron":
+    elif op == Op.KRON:
         r, c = kids[0][0] and kids[1][0], kids[0][1] and kids[1][1]
-    elif op == "block":
+    elif op == Op.BLOCK:
         r, c = _block_known(n, kids)
-    elif op == "reshape":
+    elif op == Op.RESHAPE:
         r, c = True, True
-    elif op in ("sumdim", "logsumexpdim"):  # sum(X, 1) is 1×n: X's columns; (X, 2): m×1
+    elif op in (Op.SUMDIM, Op.LOGSUMEXPDIM):  # sum(X, 1) is 1×n: X's columns; (X, 2): m×1
         r, c = (True, kids[0][1]) if n.arg == 1 else (kids[0][0], True)
-    elif op == "pow" and not is_scalar(n.children[1].shape):  # an exponent of one shape
+    elif op == Op.POW and not is_scalar(n.children[1].shape):  # an exponent of one shape
         r, c = kids[0][0] or kids[1][0], kids[0][1] or kids[1][1]
     else:  # elementwise functions, softmax: the argument's shape
         r, c = kids[0] if kids else (False, False)
@@ -265,39 +266,39 @@ def _child_contexts(n: Node, ctx: Known, known: dict[int, Known]) -> list[Known]
     """What the surroundings tell each child of `n` about its sizes, given `ctx`."""
     ks = [known[id(c)] for c in n.children]
     op = n.op
-    if op in ("add", "hadamard"):
+    if op in (Op.ADD, Op.HADAMARD):
         out = []
         for i in range(len(ks)):
             others = ks[:i] + ks[i + 1:]
             out.append((ctx[0] or any(k[0] for k in others),
                         ctx[1] or any(k[1] for k in others)))
         return out
-    if op == "mul":
+    if op == Op.MUL:
         return [(True, True)] * (len(ks) - 1) + [ctx]
-    if op == "matmul":
+    if op == Op.MATMUL:
         last = len(ks) - 1
         return [(ctx[0] if i == 0 else ks[i - 1][1], ctx[1] if i == last else ks[i + 1][0])
                 for i in range(len(ks))]
-    if op == "transpose":
+    if op == Op.TRANSPOSE:
         return [(ctx[1], ctx[0])]
-    if op in ("inv", "expm", "mpow"):
+    if op in (Op.INV, Op.EXPM, Op.MPOW):
         return [(ctx[0] or ctx[1],) * 2]
-    if op == "diag":
+    if op == Op.DIAG:
         if is_square(n.shape):  # diag(v): v's size is the matrix's
             return [(ctx[0] or ctx[1], True)]
         return [(ctx[0], ctx[0])]
-    if op == "pow" and not is_scalar(n.children[1].shape):
+    if op == Op.POW and not is_scalar(n.children[1].shape):
         return [(ctx[0] or ks[1][0], ctx[1] or ks[1][1]),
                 (ctx[0] or ks[0][0], ctx[1] or ks[0][1])]
-    if op in ("sumdim", "logsumexpdim"):  # the summed dimension is told by nothing outside
+    if op in (Op.SUMDIM, Op.LOGSUMEXPDIM):  # the summed dimension is told by nothing outside
         return [(False, ctx[1]) if n.arg == 1 else (ctx[0], False)]
-    if op == "block":
+    if op == Op.BLOCK:
         rows, cols = n.arg
         grid = [ks[i * cols:(i + 1) * cols] for i in range(rows)]
         return [(any(k[0] for k in grid[i]), any(grid[x][j][1] for x in range(rows)))
                 for i in range(rows) for j in range(cols)]
-    if op in ("vec", "kron", "reshape", "fill") or is_scalar(n.shape) or op == "softmax":
-        return [(False, False)] * len(ks) if op != "softmax" else [ctx]
+    if op in (Op.VEC, Op.KRON, Op.RESHAPE, Op.FILL) or is_scalar(n.shape) or op == Op.SOFTMAX:
+        return [(False, False)] * len(ks) if op != Op.SOFTMAX else [ctx]
     return [ctx] * len(ks)  # elementwise functions keep the shape
 
 
@@ -316,7 +317,7 @@ def _has_fill(root: Node) -> bool:
         if node in _HAS_FILL:
             continue
         if expanded:
-            _HAS_FILL[node] = node.op == "fill" or any(_HAS_FILL[c] for c in node.children)
+            _HAS_FILL[node] = node.op == Op.FILL or any(_HAS_FILL[c] for c in node.children)
         else:
             stack.append((node, True))
             stack.extend((c, False) for c in node.children if c not in _HAS_FILL)
@@ -340,7 +341,7 @@ def unsized_fills(root: Node) -> frozenset[Node]:
         if (id(n), ctx) in seen:
             continue
         seen.add((id(n), ctx))
-        if n.op == "fill":
+        if n.op == Op.FILL:
             (ok if ctx == (True, True) else bad).add(n)
         stack.extend(zip(n.children, _child_contexts(n, ctx, known), strict=True))
     return frozenset(ok - bad)

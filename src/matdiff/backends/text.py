@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import PRINTERS, Node
-from ..ir.ops import DIM_OPS, ELEMENTWISE_FUNCTIONS
+from ..ir.ops import DIM_OPS, ELEMENTWISE_FUNCTIONS, Op
 from ..ir.walk import PRINT_DEPTH, check_depth
 from .layout import (
     ATOM,
@@ -43,54 +43,54 @@ def to_text(e: Node) -> str:
 
 
 def b_const(e: Node) -> float | None:
-    return e.arg if e.op == "const" else None
+    return e.arg if e.op == Op.CONST else None
 
 
 def _p(e: Node) -> tuple[str, int]:
     op = e.op
-    if op == "const":
+    if op == Op.CONST:
         return _number(e.arg)
-    if op == "var":
+    if op == Op.VAR:
         return e.arg.name, ATOM
-    if op == "dvar":
+    if op == Op.DVAR:
         name, k = e.arg
         return (f"d{name}" if k == 1 else f"d{name}_{k}"), ATOM
-    if op == "eye":
+    if op == Op.EYE:
         return _sized_eye(e), ATOM
-    if op == "commutation":
+    if op == Op.COMMUTATION:
         m, n = e.arg
         return f"commutation({m}, {n})", ATOM
-    if op == "fill":
+    if op == Op.FILL:
         return _fill(e)
-    if op == "add":
+    if op == Op.ADD:
         return _add(e)
-    if op == "mul":
+    if op == Op.MUL:
         return _mul(e)
-    if op == "matmul":
+    if op == Op.MATMUL:
         # An elementwise product inside a matrix product gets parentheses for the
         # reader, though precedence would not need them: ((a .* b))*x'.
-        parts = [_wrap(_p(c), NEG if (i > 0 or c.op == "hadamard") else MUL)
+        parts = [_wrap(_p(c), NEG if (i > 0 or c.op == Op.HADAMARD) else MUL)
                  for i, c in enumerate(e.children)]
         return "*".join(parts), MUL
-    if op == "hadamard":
+    if op == Op.HADAMARD:
         return _hadamard(e)
-    if op == "pow" and not is_scalar(e.shape) and b_const(e.children[1]) == -1.0:
+    if op == Op.POW and not is_scalar(e.shape) and b_const(e.children[1]) == -1.0:
         return f"1 ./ {_wrap(_p(e.children[0]), NEG)}", MUL
-    if op == "pow":
+    if op == Op.POW:
         base, ex = e.children
         sym = "^" if is_scalar(base.shape) else ".^"
         return f"{_wrap(_p(base), ATOM)}{sym}{_exponent(ex)}", POW
-    if op == "mpow":
+    if op == Op.MPOW:
         return f"{_wrap(_p(e.children[0]), ATOM)}^{e.arg}", POW
-    if op == "transpose":
+    if op == Op.TRANSPOSE:
         return f"{_wrap(_p(e.children[0]), ATOM)}'", ATOM
-    if op == "block":
+    if op == Op.BLOCK:
         lines = [", ".join(_p(c)[0] for c in row) for row in block_cells(e)]
         return "[" + "; ".join(lines) + "]", ATOM
-    if op == "reshape":
+    if op == Op.RESHAPE:
         r, c = e.shape
         return f"reshape({_p(e.children[0])[0]}, {r}, {c})", ATOM
-    if op == "kron":
+    if op == Op.KRON:
         return f"kron({_p(e.children[0])[0]}, {_p(e.children[1])[0]})", ATOM
     if op in DIM_OPS:  # sum(X, 1), softmax(Z, 2): the dim is the node's arg
         return f"{DIM_OPS[op]}({_p(e.children[0])[0]}, {e.arg})", ATOM
@@ -123,7 +123,7 @@ def _fill(e: Node) -> tuple[str, int]:
             return f"vector({inner})'", ATOM
         return f"matrix({inner})", ATOM
     shape = f"({sizes[0]}, {sizes[1]})"
-    if value.op == "const" and value.arg == 0.0:
+    if value.op == Op.CONST and value.arg == 0.0:
         return f"zeros{shape}", ATOM
     minus, shown = signed(value)
     body = f"ones{shape}"
@@ -131,7 +131,7 @@ def _fill(e: Node) -> tuple[str, int]:
     if den:  # the mean's gradient: ones(n, 1)/sum(ones(n, 1)), not sum(...)^-1*ones(n, 1)
         body = (f"{_wrap(_p(num[0]), MUL)}*{body}" if num else body) + "/" + _wrap(
             _p(den[0]), ATOM)
-    elif not (shown.op == "const" and shown.arg == 1.0):
+    elif not (shown.op == Op.CONST and shown.arg == 1.0):
         body = f"{_wrap(_p(shown), MUL)}*{body}"
     if minus:
         return f"-{body}", NEG
@@ -146,7 +146,7 @@ def _sized_eye(e: Node) -> str:
 
 
 def _exponent(ex: Node) -> str:
-    if ex.op == "const":
+    if ex.op == Op.CONST:
         text, level = _number(ex.arg)
         return text if level != MUL else f"({text})"  # x^(-1/3), not (x^-1)/3
     text = _wrap(_p(ex), ATOM)
@@ -168,7 +168,7 @@ def _mul(e: Node) -> tuple[str, int]:
     factors, den = split_fraction(children, elementwise=False)
     num: list[str] = []
     for c in factors:
-        if c.op == "matmul" and c is children[-1]:
+        if c.op == Op.MATMUL and c is children[-1]:
             # scalars commute, so `s*w*w'` reads back as the same product: no parentheses
             num.append(_wrap(_p(c), MUL))
         else:

@@ -20,6 +20,7 @@ from ..errors import MatdiffError
 from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
+from ..ir.ops import Op
 from ..ir.walk import PRINT_DEPTH, check_depth
 from .counts import ones_count
 from .index_form import index_form
@@ -131,36 +132,36 @@ def juxtapose(parts: list[str]) -> str:
 
 def _p(e: Node) -> Printed:
     op = e.op
-    if op == "const":
+    if op == Op.CONST:
         return number(e.arg)
-    if op == "sum" and (count := ones_count(e)) is not None:  # sum(𝟙ₙ) is n
+    if op == Op.SUM and (count := ones_count(e)) is not None:  # sum(𝟙ₙ) is n
         return "·".join(count), (ATOM if len(count) == 1 else MUL), False
-    if op == "var":
+    if op == Op.VAR:
         return e.arg.name, ATOM, False
-    if op == "dvar":
+    if op == Op.DVAR:
         name, k = e.arg
         return (f"d{name}" if k == 1 else f"d{name}{subscript(str(k))}"), ATOM, False
-    if op == "eye":
+    if op == Op.EYE:
         return "I", ATOM, False
-    if op == "commutation":
+    if op == Op.COMMUTATION:
         m, n = e.arg
         return f"K({m},{n})", ATOM, False
-    if op == "fill":
+    if op == Op.FILL:
         return _fill(e)
-    if op == "add":
+    if op == Op.ADD:
         return _add(e)
-    if op == "mul":
+    if op == Op.MUL:
         return _mul(e)
-    if op == "matmul":
+    if op == Op.MATMUL:
         return juxtapose([_wrap(_p(c), MUL) for c in e.children]), MUL, False
-    if op == "hadamard":
+    if op == Op.HADAMARD:
         num, den = split_fraction(e.children, elementwise=True)
         num_text, den_text = [_show(c, NEG) for c in num], [_show(d, NEG) for d in den]
         return spell_quotient(num_text, den_text, " ⊙ ", " ⊘ ", "𝟙"), CIRC, False
-    if op == "kron":
+    if op == Op.KRON:
         a, c = (_wrap(_p(x), NEG) for x in e.children)
         return f"{a} ⊗ {c}", CIRC, False
-    if op == "pow":
+    if op == Op.POW:
         base, ex = e.children
         v = const_value(ex) if is_scalar(ex.shape) else None
         exp_text = _exponent_text(v) if v is not None else _p(ex)[0]
@@ -170,38 +171,38 @@ def _p(e: Node) -> Printed:
             s = superscript(exp_text)
             return f"{_base(_p(base))}∘{s if s else '^(' + exp_text + ')'}", POW, True
         return _sup(_p(base), exp_text), POW, True
-    if op == "mpow":
+    if op == Op.MPOW:
         return _sup(_p(e.children[0]), str(e.arg)), POW, True
-    if op == "inv":
+    if op == Op.INV:
         return f"{_base(_p(e.children[0]))}⁻¹", POW, True
-    if op == "transpose":
+    if op == Op.TRANSPOSE:
         child = e.children[0]
-        if child.op == "inv":
+        if child.op == Op.INV:
             return f"{_base(_p(child.children[0]))}⁻ᵀ", ATOM, True
         return f"{_base(_p(child))}ᵀ", ATOM, True
-    if op == "block":
+    if op == Op.BLOCK:
         lines = [", ".join(_p(c)[0] for c in row) for row in block_cells(e)]
         return "[" + "; ".join(lines) + "]", ATOM, False
-    if op in ("sumdim", "softmaxdim", "logsumexpdim"):  # softmax(Z, 1): MATLAB's dim
+    if op in (Op.SUMDIM, Op.SOFTMAXDIM, Op.LOGSUMEXPDIM):  # softmax(Z, 1): MATLAB's dim
         return f"{op[:-3]}({_p(e.children[0])[0]}, {e.arg})", ATOM, False
-    if op == "reshape":
+    if op == Op.RESHAPE:
         nr, nc = e.shape
         return f"reshape({_p(e.children[0])[0]}, {nr}, {nc})", ATOM, False
-    if op == "norm2":
+    if op == Op.NORM2:
         x = e.children[0]
         sub = "₂" if (is_column(x.shape) or is_row(x.shape)) else "_F"
         return f"‖{_p(x)[0]}‖{sub}", ATOM, False
-    if op == "norm1":
+    if op == Op.NORM1:
         x = e.children[0]
         inner = _p(x)[0]
         if not (is_column(x.shape) or is_row(x.shape)):
             inner = f"vec({inner})"
         return f"‖{inner}‖₁", ATOM, False
-    if op == "sqrt":
+    if op == Op.SQRT:
         return f"√{_base(_p(e.children[0]))}", ATOM, False
-    if op == "abs":
+    if op == Op.ABS:
         return f"|{_p(e.children[0])[0]}|", ATOM, False
-    if op == "logdet":
+    if op == Op.LOGDET:
         return f"log det({_p(e.children[0])[0]})", ATOM, False
     if e.children:
         return f"{op}({', '.join(_p(c)[0] for c in e.children)})", ATOM, False

@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputValueError, MatdiffError
+from ..errors import InputValueError, InternalError, MatdiffError
 from .dims import Shape
-from .ops import Op, as_op
+from .ops import Op
 from .walk import topological
 
 _KEY_LIMIT = 256
@@ -280,12 +280,12 @@ def dvar_key(arg: tuple[str, int]) -> str:
 _interned: weakref.WeakValueDictionary[tuple[Any, ...], Node] = weakref.WeakValueDictionary()
 
 
-def make(op: Op | str, children: tuple[Node, ...], arg: Any, shape: Shape) -> Node:
+def make(op: Op, children: tuple[Node, ...], arg: Any, shape: Shape) -> Node:
     """The interning factory. Callers are the builders; they have checked the shapes.
-    `op` is an `Op` (a string that names one is converted while callers move to the
-    enum); anything else is an InternalError, so a misspelt op fails here."""
+    `op` is an `Op` member; anything else (a string, even one naming an op) is an
+    InternalError, so an op cannot be misspelt."""
     if type(op) is not Op:
-        op = as_op(op)
+        raise InternalError(f"make needs an Op member, got {op!r} (see ir.ops.as_op)")
     ident = (op, tuple(id(c) for c in children), arg, shape)
     node = _interned.get(ident)
     if node is not None:

@@ -2,10 +2,11 @@
 
 Contract:
 
-- `Op` names every operation of the expression language. It is a `StrEnum`, so
-  `node.op == "add"` still holds during the move to `node.op is Op.ADD`; `ir.node.make`
-  stores the member and refuses a name that is not an op (an InternalError), so a typo
-  fails loudly instead of never matching.
+- `Op` names every operation of the expression language. The code writes `Op.ADD`,
+  never the string "add" (tests/ir/test_op_table.py scans the source for op names
+  written as strings); `ir.node.make` refuses anything but a member (an InternalError),
+  so a typo fails loudly instead of never matching. It is a `StrEnum` so that a member
+  prints, sorts and keys tables like its name.
 - `RECORDS[op]` is the op's `OpRecord`: category, arity, shape rule (written once over
   the dims algebra of ir/shapes.py, shared by the builders and the parser), input domain, doc,
   and its behaviour, registered beside each other the way JAX's lax.py registers a

@@ -20,6 +20,7 @@ import weakref
 
 from ..ir.dims import Dim, Shape, dim_terms
 from ..ir.node import PRINTERS, Node
+from ..ir.ops import Op
 from ..ir.walk import topological
 
 NOMINAL = 100  # what a size name stands for when operations are counted
@@ -53,10 +54,10 @@ def printed_length(e: Node) -> int:
 
 def _own_flops(n: Node) -> int:
     """Operations n performs on its children's values."""
-    if not n.children or n.op == "transpose":  # leaves; a transpose is a view
+    if not n.children or n.op == Op.TRANSPOSE:  # leaves; a transpose is a view
         return 0
     out = entries(n.shape)
-    if n.op == "matmul":
+    if n.op == Op.MATMUL:
         rows, total = size_of(n.children[0].shape[0]), 0
         inner = size_of(n.children[0].shape[1])
         for f in n.children[1:]:
@@ -64,7 +65,7 @@ def _own_flops(n: Node) -> int:
             total += rows * inner * cols
             inner = cols
         return total
-    if n.op in ("add", "mul", "hadamard"):
+    if n.op in (Op.ADD, Op.MUL, Op.HADAMARD):
         return (len(n.children) - 1) * out
     if n.op in CUBIC:
         side = size_of(n.children[0].shape[0])

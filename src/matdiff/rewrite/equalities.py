@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from ..ir import build as b
 from ..ir.dims import is_column, is_scalar
 from ..ir.node import Node
+from ..ir.ops import Op
 
 Example = tuple[str, dict[str, str]]
 
@@ -75,15 +76,15 @@ def equality(name: str, op: str, doc: str, *examples: Example, final: bool = Tru
 def _scalar_parts(t: Node) -> tuple[list[Node], Node]:
     """t = (product of scalar factors) * core; for a scalar t the core is 1."""
     if is_scalar(t.shape):
-        return (list(t.children) if t.op == "mul" else [t]), b.ONE
-    if t.op == "mul":
+        return (list(t.children) if t.op == Op.MUL else [t]), b.ONE
+    if t.op == Op.MUL:
         return list(t.children[:-1]), t.children[-1]
     return [], t
 
 
 def _power(f: Node) -> tuple[Node, float]:
     """f as base^k with a constant k (k = 1 when f is not a power)."""
-    if f.op == "pow" and f.children[1].op == "const" and is_scalar(f.shape):
+    if f.op == Op.POW and f.children[1].op == Op.CONST and is_scalar(f.shape):
         return f.children[0], f.children[1].arg
     return f, 1.0
 
@@ -93,7 +94,7 @@ def _common_powers(parts: list[tuple[list[Node], Node]]) -> dict[Node, list[tupl
     found: dict[Node, list[tuple[int, float]]] = {}
     for i, (scalars, _) in enumerate(parts):
         for f in scalars:
-            if f.op == "const":
+            if f.op == Op.CONST:
                 continue
             base, k = _power(f)
             found.setdefault(base, []).append((i, k))
@@ -103,8 +104,8 @@ def _common_powers(parts: list[tuple[list[Node], Node]]) -> dict[Node, list[tupl
 def _sum_folding_numbers(terms: list[Node]) -> Node:
     """The sum of terms, its numbers added up (the add builder keeps `1 - 1` apart when
     both arrive as constants: (s^2)^-1/2 - s^2/(s^2)^3/2 has the factor 1 - 1 = 0)."""
-    total = sum(t.arg for t in terms if t.op == "const")
-    others = [t for t in terms if t.op != "const"]
+    total = sum(t.arg for t in terms if t.op == Op.CONST)
+    others = [t for t in terms if t.op != Op.CONST]
     if total != 0.0:
         others.append(b.const(total))
     return b.add(*others) if others else b.ZERO
@@ -113,8 +114,8 @@ def _sum_folding_numbers(terms: list[Node]) -> Node:
 def _nested(base: Node, bases: Iterable[Node]) -> bool:
     """base is a power of another base present, or one is a power of it (s and s^2):
     the builders would not cancel s^2 against (s^2)^-1, so such a factor is left alone."""
-    return any((o.op == "pow" and o.children[0] is base)
-               or (base.op == "pow" and base.children[0] is o) for o in bases)
+    return any((o.op == Op.POW and o.children[0] is base)
+               or (base.op == Op.POW and base.children[0] is o) for o in bases)
 
 
 @equality(
@@ -151,10 +152,10 @@ def _distributed(n: Node, numeric: bool) -> Iterator[Node]:
     into one sum factor."""
     kids = list(n.children)
     for j, s in enumerate(kids):
-        if s.op != "add":
+        if s.op != Op.ADD:
             continue
         for i, f in enumerate(kids):
-            if i == j or not is_scalar(f.shape) or (f.op == "const") != numeric:
+            if i == j or not is_scalar(f.shape) or (f.op == Op.CONST) != numeric:
                 continue
             others = [k for m, k in enumerate(kids) if m not in (i, j)]
             yield b.mul(*others, b.add(*(b.mul(f, t) for t in s.children)))
@@ -191,7 +192,7 @@ def distribute_scalar(n: Node) -> Iterator[Node]:
 def _hadamard_parts(t: Node) -> tuple[list[Node], list[Node]]:
     """t = (scalar factors) * (f1 .* f2 .* ...)."""
     scalars, core = _scalar_parts(t) if not is_scalar(t.shape) else ([], t)
-    return scalars, (list(core.children) if core.op == "hadamard" else [core])
+    return scalars, (list(core.children) if core.op == Op.HADAMARD else [core])
 
 
 @equality(
@@ -234,7 +235,7 @@ def factor_elementwise(n: Node) -> Iterator[Node]:
 def distribute_elementwise(n: Node) -> Iterator[Node]:
     kids = list(n.children)
     for j, s in enumerate(kids):
-        if s.op == "add":
+        if s.op == Op.ADD:
             others = kids[:j] + kids[j + 1:]
             yield b.add(*(b.hadamard(*others, t) for t in s.children))
 
@@ -245,7 +246,7 @@ def distribute_elementwise(n: Node) -> Iterator[Node]:
 def _chain_parts(t: Node) -> tuple[list[Node], list[Node]]:
     """t = (scalar factors) * F1*F2*...*Fk."""
     scalars, core = _scalar_parts(t) if not is_scalar(t.shape) else ([], t)
-    return scalars, (list(core.children) if core.op == "matmul" else [core])
+    return scalars, (list(core.children) if core.op == Op.MATMUL else [core])
 
 
 @equality(
@@ -287,7 +288,7 @@ def factor_product(n: Node) -> Iterator[Node]:
 def distribute_product(n: Node) -> Iterator[Node]:
     kids = list(n.children)
     for j, s in enumerate(kids):
-        if s.op == "add":
+        if s.op == Op.ADD:
             yield b.add(*(b.matmul_chain(kids[:j] + [t] + kids[j + 1:]) for t in s.children))
 
 
@@ -303,7 +304,7 @@ def distribute_product(n: Node) -> Iterator[Node]:
 )
 def trace_cycle(n: Node) -> Iterator[Node]:
     x = n.children[0]
-    if x.op != "matmul":
+    if x.op != Op.MATMUL:
         return
     f = list(x.children)
     for r in range(1, len(f)):
@@ -318,7 +319,7 @@ def trace_cycle(n: Node) -> Iterator[Node]:
 )
 def trace_sum(n: Node) -> Iterator[Node]:
     x = n.children[0]
-    if x.op == "add":
+    if x.op == Op.ADD:
         yield b.add(*(b.tr(t) for t in x.children))
 
 
@@ -332,7 +333,7 @@ def trace_sum(n: Node) -> Iterator[Node]:
 def trace_join(n: Node) -> Iterator[Node]:
     traces: dict[object, list[int]] = {}
     for i, t in enumerate(n.children):
-        if t.op == "tr":
+        if t.op == Op.TR:
             traces.setdefault(t.children[0].shape, []).append(i)
     for idx in traces.values():
         if len(idx) >= 2:
@@ -353,7 +354,7 @@ def trace_join(n: Node) -> Iterator[Node]:
 )
 def norm_squared(n: Node) -> Iterator[Node]:
     base, k = n.children
-    if base.op == "norm2" and k.op == "const" and is_column(base.children[0].shape):
+    if base.op == Op.NORM2 and k.op == Op.CONST and is_column(base.children[0].shape):
         x = base.children[0]
         yield b.power(b.matmul(b.transpose(x), x), b.const(k.arg / 2))
 
@@ -366,7 +367,7 @@ def norm_squared(n: Node) -> Iterator[Node]:
     ("A*x/(x'*x)", {}),
 )
 def inner_product_as_norm(n: Node) -> Iterator[Node]:
-    if len(n.children) == 2 and n.children[0].op == "transpose":
+    if len(n.children) == 2 and n.children[0].op == Op.TRANSPOSE:
         x = n.children[1]
         if n.children[0].children[0] is x and is_column(x.shape):
             yield b.power(b.norm2(x), b.const(2.0))

@@ -52,9 +52,11 @@ import functools
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
+from ..errors import InternalError
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
+from ..ir.ops import Op
 
 Bound = Node | tuple[Node, ...]
 Bindings = dict[str, Bound]
@@ -87,7 +89,7 @@ def has_props(*props: str) -> Predicate:
     wanted = frozenset(props)
 
     def test(n: Node) -> bool:
-        return n.op == "var" and bool(n.arg.props & wanted)
+        return n.op == Op.VAR and bool(n.arg.props & wanted)
 
     return test
 
@@ -141,8 +143,14 @@ def _bind(env: Bindings, name: str | None, value: Bound) -> Bindings | None:
     return env if same else None
 
 
-def _ops(ops: OpNames) -> frozenset[str]:
-    return frozenset((ops,) if isinstance(ops, str) else ops)
+def _ops(ops: OpNames) -> frozenset[Op]:
+    """The Op members a pattern names; a name that is no op fails when the rule module
+    loads (a misspelt op would otherwise make a rule that never fires)."""
+    names = (ops,) if isinstance(ops, str) else ops
+    try:
+        return frozenset(Op(name) for name in names)
+    except ValueError:
+        raise InternalError(f"a rewrite pattern names an unknown op among {names!r}") from None
 
 
 # --------------------------------------------------------------------- patterns
@@ -361,7 +369,7 @@ class _Const(Pattern):
         self.ops = frozenset({"const"}) if exact_node else frozenset({"const", "fill"})
 
     def accepts(self, node: Node) -> bool:
-        if self.exact_node and node.op != "const":
+        if self.exact_node and node.op != Op.CONST:
             return False
         v = b.const_value(node)
         if v is None or (self.value is not None and v != self.value):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..ir import build as b
 from ..ir.node import Node
+from ..ir.ops import Op
 from .pattern import Pattern, any_, column, const, op, same, scalar, some
 from .rule import CaseSpec, rule
 from .rules_factor import expand_elementwise
@@ -35,7 +36,7 @@ def _sigmoid_cases(product: str) -> tuple[CaseSpec, CaseSpec]:
 
 def _complement_sigmoid(x: Node, present: set[Node]) -> Node | None:
     """1 - sigmoid(u) for x = sigmoid(-u) when sigmoid(u) is in `present`; else None."""
-    if x.op != "sigmoid":
+    if x.op != Op.SIGMOID:
         return None
     c, base = split_coefficient(x.children[0])
     positive = b.func("sigmoid", b.scale(-c, base))
@@ -48,7 +49,7 @@ def _with_sigmoids_complemented(t: Node, present: set[Node]) -> Node:
     """The term t with each sigmoid(-u) factor (whole term or elementwise factor) written
     as 1 - sigmoid(u), where sigmoid(u) is in `present`."""
     c, base = split_coefficient(t)
-    if base.op == "hadamard":
+    if base.op == Op.HADAMARD:
         kids = [_complement_sigmoid(f, present) or f for f in base.children]
         return b.scale(c, b.hadamard(*kids))
     swapped = _complement_sigmoid(base, present)
@@ -56,12 +57,12 @@ def _with_sigmoids_complemented(t: Node, present: set[Node]) -> Node:
 
 
 def sigmoid_of_negative_in_sum(n: Node) -> Node | None:
-    present = {f for t in n.children for f in elementwise_factors(t) if f.op == "sigmoid"}
+    present = {f for t in n.children for f in elementwise_factors(t) if f.op == Op.SIGMOID}
     swapped = [_with_sigmoids_complemented(t, present) for t in n.children]
     if all(u is t for u, t in zip(swapped, n.children, strict=True)):
         return None
     out = b.add(*swapped)
-    if out.op == "add":
+    if out.op == Op.ADD:
         out = expand_elementwise(out) or out
     return out if out.size < n.size else None
 
@@ -73,14 +74,14 @@ def _softmax_once(f: Node, z: Node) -> Node | None:
     e = b.func("exp", z)
     if f is e:
         return b.softmax(z)
-    if f.op == "diag" and f.children[0] is e:  # diag(exp(z))/sum(exp(z)) = diag(softmax(z))
+    if f.op == Op.DIAG and f.children[0] is e:  # diag(exp(z))/sum(exp(z)) = diag(softmax(z))
         return b.diag(b.softmax(z))
-    if f.op in ("hadamard", "matmul"):
+    if f.op in (Op.HADAMARD, Op.MATMUL):
         for i, g in enumerate(f.children):
-            if g is e or (g.op == "transpose" and g.children[0] is e):
+            if g is e or (g.op == Op.TRANSPOSE and g.children[0] is e):
                 s = b.softmax(z) if g is e else b.transpose(b.softmax(z))
                 kids = [*f.children[:i], s, *f.children[i + 1 :]]
-                return b.hadamard(*kids) if f.op == "hadamard" else b.matmul_chain(kids)
+                return b.hadamard(*kids) if f.op == Op.HADAMARD else b.matmul_chain(kids)
     return None
 
 

@@ -15,6 +15,7 @@ import math
 from ..ir import build as b
 from ..ir.dims import is_column, is_scalar
 from ..ir.node import Node
+from ..ir.ops import Op
 from .pattern import op, scalar
 from .rule import rule
 from .terms import coefficient, scalars_and_chain, split_coefficient
@@ -54,7 +55,7 @@ def diag_of_sum(n: Node) -> Node | None:
     others: list[Node] = []
     for t in n.children:
         scalars, fs = scalars_and_chain(t)
-        if len(fs) == 1 and fs[0].op == "diag" and is_column(fs[0].children[0].shape):
+        if len(fs) == 1 and fs[0].op == Op.DIAG and is_column(fs[0].children[0].shape):
             picked.append(b.mul(*scalars, fs[0].children[0]))
         else:
             others.append(t)
@@ -79,10 +80,10 @@ def common_numeric_factor(n: Node) -> Node | None:
 
 def common_scalar_factor(n: Node) -> Node | None:
     def scalar_factors(t: Node) -> list[Node]:
-        if t.op != "mul":
+        if t.op != Op.MUL:
             return []
         fs = t.children if is_scalar(t.shape) else t.children[:-1]
-        return [f for f in fs if f.op != "const"]
+        return [f for f in fs if f.op != Op.CONST]
 
     common = scalar_factors(n.children[0])
     for t in n.children[1:]:
@@ -105,13 +106,13 @@ def _expand(t: Node, depth: int = 0) -> list[Node]:
     if depth > _EXPANSION_DEPTH:
         return [t]
     c, base = split_coefficient(t)
-    if base.op == "add":
+    if base.op == Op.ADD:
         return [b.scale(c, u) for child in base.children for u in _expand(child, depth + 1)]
-    if base.op != "hadamard":
+    if base.op != Op.HADAMARD:
         return [t]
     products: list[list[Node]] = [[]]
     for f in base.children:
-        options = _expand(f, depth + 1) if f.op == "add" else [f]
+        options = _expand(f, depth + 1) if f.op == Op.ADD else [f]
         products = [p + [o] for p in products for o in options]
         if len(products) > _EXPANSION_LIMIT:
             return [t]
@@ -119,7 +120,7 @@ def _expand(t: Node, depth: int = 0) -> list[Node]:
 
 
 def expand_elementwise(n: Node) -> Node | None:
-    if not any(split_coefficient(t)[1].op == "hadamard" for t in n.children):
+    if not any(split_coefficient(t)[1].op == Op.HADAMARD for t in n.children):
         return None
     expanded = b.add(*(u for t in n.children for u in _expand(t)))
     return expanded if expanded.size < n.size else None
@@ -129,7 +130,7 @@ def collect_common_elementwise_factor(n: Node) -> Node | None:
     split = [split_coefficient(t) for t in n.children]
     counts: dict[Node, list[int]] = {}
     for i, (_, base) in enumerate(split):
-        for f in set(base.children if base.op == "hadamard" else ()):
+        for f in set(base.children if base.op == Op.HADAMARD else ()):
             counts.setdefault(f, []).append(i)
     best = max(counts.items(), key=lambda kv: (len(kv[1]), kv[0].size), default=None)
     if best is None or len(best[1]) < 2:
@@ -158,16 +159,16 @@ def common_fraction_factor(n: Node) -> Node | None:
 def _base_and_exponent(f: Node) -> tuple[Node, float]:
     """f = base^p with sqrt read as the power 1/2: sqrt(u)^-3 is (u, -1.5)."""
     p = 1.0
-    if f.op == "pow" and f.children[1].op == "const":
+    if f.op == Op.POW and f.children[1].op == Op.CONST:
         f, p = f.children[0], float(f.children[1].arg)
-    if f.op == "sqrt":
+    if f.op == Op.SQRT:
         f, p = f.children[0], p / 2
     return f, p
 
 
 def _scalar_factors(t: Node) -> tuple[float, list[Node]]:
     c, base = split_coefficient(t)
-    return c, list(base.children) if base.op == "mul" else [base]
+    return c, list(base.children) if base.op == Op.MUL else [base]
 
 
 def factor_lowest_power(n: Node) -> Node | None:
@@ -177,7 +178,7 @@ def factor_lowest_power(n: Node) -> Node | None:
         seen: dict[Node, float] = {}
         for f in fs:
             base, p = _base_and_exponent(f)
-            if base.op == "add":
+            if base.op == Op.ADD:
                 seen[base] = seen.get(base, 0.0) + p
         for base, p in seen.items():
             exponents.setdefault(base, []).append(p)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..ir import build as b
 from ..ir.node import Node
+from ..ir.ops import Op
 from .pattern import any_, column, not_op, op, row, run, run_any, scalar
 from .rule import rule
 from .terms import split_coefficient
@@ -20,7 +21,7 @@ def kron_common_argument(n: Node) -> Node | None:
     for side in (0, 1):
         groups: dict[Node, list[int]] = {}
         for i, (_, base) in enumerate(split):
-            if base.op == "kron":
+            if base.op == Op.KRON:
                 groups.setdefault(base.children[side], []).append(i)
         for common, idx in groups.items():
             if len(idx) < 2:

@@ -26,6 +26,7 @@ from typing import NamedTuple
 from ..ir import build as b
 from ..ir.dims import Shape, is_scalar
 from ..ir.node import Node
+from ..ir.ops import Op
 from .pattern import op
 from .rule import rule
 from .terms import split_coefficient
@@ -92,15 +93,15 @@ def _read(x: Node, s: Node, complement: Node, reflect: Poly) -> Poly | None:
     if c != 1.0:
         inner = _read(base, s, complement, reflect)
         return None if inner is None else _trim([c * a for a in inner])
-    if x.op in ("add", "hadamard") or (x.op == "mul" and is_scalar(x.shape)):
+    if x.op in (Op.ADD, Op.HADAMARD) or (x.op == Op.MUL and is_scalar(x.shape)):
         parts = [_read(k, s, complement, reflect) for k in x.children]
         if any(q is None for q in parts):
             return None
-        out = [0.0] if x.op == "add" else [1.0]
+        out = [0.0] if x.op == Op.ADD else [1.0]
         for q in parts:
-            out = _add(out, q) if x.op == "add" else _times(out, q)  # type: ignore[arg-type]
+            out = _add(out, q) if x.op == Op.ADD else _times(out, q)  # type: ignore[arg-type]
         return out if len(out) <= _MAX_DEGREE + 1 else None
-    if x.op == "pow":
+    if x.op == Op.POW:
         k = b.const_value(x.children[1])
         if k is None or k < 0 or not k.is_integer() or k > _MAX_DEGREE:
             return None
@@ -186,7 +187,7 @@ def _candidates(n: Node, name: str) -> list[Node]:
         if x.op == name:
             if x not in found:
                 found.append(x)
-        elif x.op in ("add", "mul", "hadamard", "pow"):
+        elif x.op in (Op.ADD, Op.MUL, Op.HADAMARD, Op.POW):
             stack.extend(x.children)
     positive = [x for x in found if split_coefficient(x.children[0])[0] > 0]
     return positive or found
@@ -200,7 +201,7 @@ def _with_cofactor(n: Node, s: Node, complement: Node,
     common: list[Node] | None = None
     for t in n.children:
         c, base = split_coefficient(t)
-        product = base.op == "hadamard" or (base.op == "mul" and is_scalar(base.shape))
+        product = base.op == Op.HADAMARD or (base.op == Op.MUL and is_scalar(base.shape))
         poly, others = [c], []
         for f in base.children if product else (base,):
             q = _read(f, s, complement, reflect)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from ..ir import build as b
 from ..ir.node import Node
+from ..ir.ops import Op
 from .pattern import any_, column, exactly_one, has_props, leaf, op, run, scalar
 from .rule import rule
 
 
 def inner_product_cancel(a: Node, h: Node) -> Node | None:
     merged = b.hadamard(a, h)
-    count = len(merged.children) if merged.op == "hadamard" else 1
+    count = len(merged.children) if merged.op == Op.HADAMARD else 1
     if count >= len(h.children) + 1:
         return None  # nothing cancelled: a'*h is shorter than sum(a .* h)
     return b.sum_(merged)

@@ -31,6 +31,7 @@ from ..errors import MatdiffError, ShapeError
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
+from ..ir.ops import Op
 from ..parse import parse_with_env
 from ..rewrite.driver import simplify
 from .differs import Fix, ratio, term_combination, transpose_fix, where_it_differs
@@ -95,7 +96,7 @@ def _env_of(expr: str | Node, variables: Mapping[str, str] | None) -> tuple[Node
         stack = [expr]
         while stack:
             n = stack.pop()
-            if n.op == "var":
+            if n.op == Op.VAR:
                 env[n.arg.name] = n
             stack.extend(n.children)
         return expr, env
@@ -195,7 +196,7 @@ def _square_matrices(env: Mapping[str, Node]) -> list[Node]:
 
 def _occurrences(f: Node, name: str) -> int:
     """How many times the variable is used (shared subtrees counted each time)."""
-    if f.op == "var":
+    if f.op == Op.VAR:
         return int(f.arg.name == name)
     if name not in f.free:
         return 0

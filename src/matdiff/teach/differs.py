@@ -30,6 +30,7 @@ from ..diff.derivative import Derivative
 from ..errors import MatdiffError
 from ..ir import build as b
 from ..ir.node import Node, variables_in
+from ..ir.ops import Op
 from ..parse import parse_with_env
 from ..rewrite.driver import simplify
 from ..verify.numeric import close as close_arrays
@@ -109,9 +110,9 @@ def transpose_fix(answer: str, decls: Mapping[str, str], expected: Node,
 def _terms(e: Node, limit: int = 8) -> list[Node]:
     """The additive terms of e with products multiplied out over sums
     (2*X'*(X*w - y) -> 2*X'*X*w, -2*X'*y); e itself past `limit` terms."""
-    if e.op == "add":
+    if e.op == Op.ADD:
         out = [t for c in e.children for t in _terms(c, limit)]
-    elif e.op in ("mul", "matmul", "hadamard"):
+    elif e.op in (Op.MUL, Op.MATMUL, Op.HADAMARD):
         combos: list[list[Node]] = [[]]
         for c in e.children:
             combos = [[*k, t] for k in combos for t in _terms(c, limit)]

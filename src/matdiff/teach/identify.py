@@ -22,6 +22,7 @@ from ..errors import NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node, dvar_key, variables_in
+from ..ir.ops import Op
 from ..ir.walk import substitute as walk_substitute
 from .derivation import Derivation, DerivationStep
 from .shown import rename_placeholders, show
@@ -44,12 +45,12 @@ def split_terms(L: Node) -> tuple[list[Node], bool]:
     stack = [L]
     while stack:
         n = stack.pop(0)
-        if n.op == "add":
+        if n.op == Op.ADD:
             stack[0:0] = list(n.children)
             continue
-        if n.op in ("tr", "sum") and n.children[0].op == "add":
+        if n.op in (Op.TR, Op.SUM) and n.children[0].op == Op.ADD:
             split = True
-            build = b.tr if n.op == "tr" else b.sum_
+            build = b.tr if n.op == Op.TR else b.sum_
             stack[0:0] = [build(t) for t in n.children[0].children]
             continue
         out.append(n)
@@ -60,7 +61,7 @@ def _path_ops(term: Node, key: str) -> list[tuple[Node, int]]:
     """The nodes from the root to the differential, with the child index taken."""
     path: list[tuple[Node, int]] = []
     n = term
-    while n.op != "dvar":
+    while n.op != Op.DVAR:
         idx = [i for i, c in enumerate(n.children) if key in c.free]
         if len(idx) != 1:
             break
@@ -70,7 +71,7 @@ def _path_ops(term: Node, key: str) -> list[tuple[Node, int]]:
 
 
 def _chain_text(factors: tuple[Node, ...]) -> str:
-    return "*".join(show(f) if f.op in ("var", "dvar", "transpose", "inv") or not f.children
+    return "*".join(show(f) if f.op in (Op.VAR, Op.DVAR, Op.TRANSPOSE, Op.INV) or not f.children
                     else f"({show(f)})" for f in factors)
 
 
@@ -98,7 +99,7 @@ class _Words:
 
 
 def _core(inner: Node) -> str:
-    return show(inner) if inner.op in ("dvar", "transpose") else f"({show(inner)})"
+    return show(inner) if inner.op in (Op.DVAR, Op.TRANSPOSE) else f"({show(inner)})"
 
 
 def _vec_words(w: _Words, node: Node, i: int) -> str:
@@ -120,37 +121,37 @@ def _vec_words(w: _Words, node: Node, i: int) -> str:
 
 def _jacobian_words(w: _Words, term: Node) -> None:
     path = _path_ops(term, dvar_key(w.dX.arg))
-    if all(node.op == "mul" for node, _ in path):
+    if all(node.op == Op.MUL for node, _ in path):
         what = w.dx if is_column(w.dX.shape) else f"vec({w.dx})"
         w.say(f"{what} = I*{what}: a multiple of the differential itself gives a multiple "
               "of the identity")
     for node, i in path:
         op = node.op
-        if op == "matmul":
+        if op == Op.MATMUL:
             w.say(_vec_words(w, node, i))
-        elif op == "transpose":
+        elif op == Op.TRANSPOSE:
             if is_column(node.children[0].shape) or is_row(node.children[0].shape):
                 w.say(f"a transposed vector has the same entries: vec({w.dx}') = {w.dx}")
             else:
                 w.say(f"vec({w.dx}') = K*vec({w.dx}) with K the commutation matrix, which "
                       "reorders the entries of a matrix into those of its transpose")
-        elif op == "hadamard":
+        elif op == Op.HADAMARD:
             others = [c for j, c in enumerate(node.children) if j != i]
             v = w.letter("v")
             shown = f" with {v} = {show(others[0])}" if len(others) == 1 else ""
             w.say(f"an elementwise product is a diagonal matrix: {v} .* {w.dx} = "
                   f"diag({v})*{w.dx}{shown}, since each entry is multiplied by its own "
                   "factor" + w.g(" (for matrices vec(V .* dX) = diag(vec(V))*vec(dX))"))
-        elif op == "mul":
+        elif op == Op.MUL:
             w.say("scalar factors move out (linearity)")
-        elif op == "sum":
+        elif op == Op.SUM:
             w.say(w.g("sum(v) = ones'*v") + ": the sum is a product with a row of ones")
-        elif op == "sumdim":  # issue 11, item 6: sums along a dim are products with ones
+        elif op == Op.SUMDIM:  # issue 11, item 6: sums along a dim are products with ones
             w.say(f"sum({w.dx}, 1) = vector(1)'*{w.dx} and sum({w.dx}, 2) = {w.dx}*vector(1)"
                   ": a sum along a dim is a product with ones")
-        elif op == "diag":
+        elif op == Op.DIAG:
             w.say(f"diag({w.dx}) is the matrix with {w.dx} on its diagonal")
-        elif op == "tr":
+        elif op == Op.TR:
             w.say(f"tr({w.dx}) = vec(I)'*vec({w.dx}): the trace adds up the diagonal "
                   "entries")
 
@@ -178,7 +179,7 @@ def _trace_words(w: _Words, node: Node, transposed: bool) -> None:
     chain = node.children[0]
     key = dvar_key(w.dX.arg)
     M = ""
-    if chain.op == "matmul":
+    if chain.op == Op.MATMUL:
         ci = [j for j, c in enumerate(chain.children) if key in c.free][0]
         left, right = chain.children[:ci], chain.children[ci + 1:]
         core = _core(chain.children[ci])
@@ -187,7 +188,7 @@ def _trace_words(w: _Words, node: Node, transposed: bool) -> None:
             after = "*".join(x for x in (_chain_text(right), _chain_text(left), core) if x)
             w.say(f"cyclic property of the trace: tr({before}) = tr({after})")
         factors = (*right, *left)
-        if chain.children[ci].op == "dvar" and factors:
+        if chain.children[ci].op == Op.DVAR and factors:
             M = _chain_text(factors)
     if transposed:
         w.say(w.g("a trace equals the trace of the transpose: tr(M') = tr(M)"))
@@ -204,22 +205,22 @@ def _trace_words(w: _Words, node: Node, transposed: bool) -> None:
 def _gradient_words(w: _Words, term: Node) -> None:
     path = _path_ops(term, dvar_key(w.dX.arg))
     matrix_var = not (is_column(w.dX.shape) or is_row(w.dX.shape) or is_scalar(w.dX.shape))
-    transposed = any(n.op == "transpose" for n, _ in path)
+    transposed = any(n.op == Op.TRANSPOSE for n, _ in path)
     a, c = w.letter("a"), w.letter("c")
     for node, i in path:
         op = node.op
-        if op == "mul":
+        if op == Op.MUL:
             w.say("scalar factors move out (linearity)")
-        elif op == "tr":
+        elif op == Op.TR:
             _trace_words(w, node, transposed)
-        elif op == "matmul" and not matrix_var:
+        elif op == Op.MATMUL and not matrix_var:
             if i == 0 or transposed:
                 w.say(f"a scalar equals its transpose: {w.dx}'*{a} = {a}'*{w.dx}")
             if i > 0:
                 w.say(f"the factors in front of {w.dx} form g' in g'*{w.dx}, so g is their "
                       "transpose")
-        elif op == "matmul" and is_scalar(node.shape) and not any(
-                n.op == "tr" for n, _ in path) and node.children[i].op == "dvar":
+        elif op == Op.MATMUL and is_scalar(node.shape) and not any(
+                n.op == Op.TR for n, _ in path) and node.children[i].op == Op.DVAR:
             left, right = node.children[:i], node.children[i + 1:]
             L, R = _chain_text(left), _chain_text(right)
             written = "*".join(x for x in (L, w.dx, R) if x)
@@ -227,20 +228,20 @@ def _gradient_words(w: _Words, term: Node) -> None:
             Mt = f"({moved})'" if len(left) + len(right) > 1 else f"{moved}'"
             w.say(f"a scalar is its own trace, and the trace is cyclic: {written} = "
                   f"tr({moved}*{w.dx}), the inner product of {Mt} with {w.dx}, so G = {Mt}")
-        elif op == "matmul" and is_scalar(node.shape) and not any(
-                n.op == "tr" for n, _ in path):
+        elif op == Op.MATMUL and is_scalar(node.shape) and not any(
+                n.op == Op.TR for n, _ in path):
             w.say(f"a scalar is its own trace, and the trace is cyclic: {a}'*{w.dx}*{c} = "
                   f"tr({c}*{a}'*{w.dx}) = tr(({a}*{c}')'*{w.dx}), so G = {a}*{c}'")
-        elif op == "hadamard":
+        elif op == Op.HADAMARD:
             w.say(w.g("the elementwise product moves across the inner product: "
                       "sum(A .* (M .* dX)) = sum((A .* M) .* dX)"))
-        elif op == "sum":
+        elif op == Op.SUM:
             w.say(w.g("sum(M) = tr(ones'*M)") + ": the sum is the inner product with ones")
-        elif op == "sumdim":  # issue 11, item 6
+        elif op == Op.SUMDIM:  # issue 11, item 6
             w.say(f"the column sums sum({w.dx}, 1) pair with a row c as "
                   f"tr((vector(1)*c)'*{w.dx}): c is repeated down the rows (row sums "
                   "likewise across the columns)")
-        elif op == "diag":
+        elif op == Op.DIAG:
             w.say(f"diag moves across the inner product (diag({w.dx}) <-> diag(G))")
 
 

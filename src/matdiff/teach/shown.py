@@ -27,6 +27,7 @@ from ..diff.rules import ELEMENTWISE_SLOPES, inner
 from ..ir import build as b
 from ..ir.dims import is_scalar
 from ..ir.node import Node, make
+from ..ir.ops import Op
 
 # single-letter placeholders of the rule table, and their differentials (dX, da)
 _PLACEHOLDER = re.compile(r"\b(d?)([A-Za-z])\b")
@@ -97,14 +98,14 @@ def rename_placeholders(text: str, taken: set[str]) -> str:
 # ---------------------------------------------------------------- the applied rule
 
 
-def _raw(op: str, kids: Sequence[Node], shape) -> Node:
+def _raw(op: Op, kids: Sequence[Node], shape) -> Node:
     return kids[0] if len(kids) == 1 else make(op, tuple(kids), None, shape)
 
 
 def _raw_sum(terms: list[Node], shape) -> Node | None:
     if not terms:
         return None
-    return _raw("add", terms, shape)
+    return _raw(Op.ADD, terms, shape)
 
 
 def applied(node: Node, kids: Sequence[Node], ds: Sequence[Node | None]) -> Node | None:
@@ -113,9 +114,9 @@ def applied(node: Node, kids: Sequence[Node], ds: Sequence[Node | None]) -> Node
     live = [(i, d) for i, d in enumerate(ds) if d is not None]
     if not live:
         return None
-    if op in ("mul", "matmul", "hadamard"):
+    if op in (Op.MUL, Op.MATMUL, Op.HADAMARD):
         fixed = [kids[j] for j in range(len(kids)) if ds[j] is None]
-        if len(live) == 1 and all(k.op == "const" for k in fixed):
+        if len(live) == 1 and all(k.op == Op.CONST for k in fixed):
             return None  # c*dY: nothing to show between the rule and its result
         terms = [_raw(op, [*kids[:i], d, *kids[i + 1:]], node.shape) for i, d in live]
         return _raw_sum(terms, node.shape)
@@ -126,18 +127,18 @@ def applied(node: Node, kids: Sequence[Node], ds: Sequence[Node | None]) -> Node
         slope = ELEMENTWISE_SLOPES[op](kids[0], node)
         if slope is None:
             return None
-        kind = "mul" if is_scalar(node.shape) else "hadamard"
+        kind = Op.MUL if is_scalar(node.shape) else Op.HADAMARD
         return make(kind, (slope, d0), None, node.shape)
-    if op == "pow" and ds[1] is None:
+    if op == Op.POW and ds[1] is None:
         c = b.const_value(kids[1])
         if c is None:
             return None
         slope = b.power(kids[0], b.const(c - 1))
-        kind = "mul" if is_scalar(node.shape) else "hadamard"
+        kind = Op.MUL if is_scalar(node.shape) else Op.HADAMARD
         return make(kind, (b.const(c), slope, d0), None, node.shape)
-    if op == "norm2":
-        return make("mul", (_inner_raw(kids[0], d0),
-                            make("pow", (node, b.const(-1)), None, (1, 1))), None, (1, 1))
+    if op == Op.NORM2:
+        return make(Op.MUL, (_inner_raw(kids[0], d0),
+                            make(Op.POW, (node, b.const(-1)), None, (1, 1))), None, (1, 1))
     return None
 
 
@@ -145,11 +146,11 @@ def _inner_raw(X: Node, d: Node) -> Node:
     """tr(X'*dX) as the rule writes it, with X' kept whole: (W*x - y)'*dx."""
     if is_scalar(X.shape) or X.shape[0] == 1 or not X.children:
         return inner(X, d)
-    tx = make("transpose", (X,), None, (X.shape[1], X.shape[0]))
+    tx = make(Op.TRANSPOSE, (X,), None, (X.shape[1], X.shape[0]))
     if X.shape[1] == 1:
-        return make("matmul", (tx, d), None, (1, 1))
+        return make(Op.MATMUL, (tx, d), None, (1, 1))
     square = (X.shape[1], X.shape[1])
-    return make("tr", (make("matmul", (tx, d), None, square),), None, (1, 1))
+    return make(Op.TR, (make(Op.MATMUL, (tx, d), None, square),), None, (1, 1))
 
 
 # ---------------------------------------------------------------- display
@@ -164,12 +165,12 @@ def tidy(e: Node) -> Node:
         if got is not None:
             return got
         kids = [go(c) for c in n.children]
-        if n.op == "add" and len(kids) > 1 and not is_scalar(n.shape):
+        if n.op == Op.ADD and len(kids) > 1 and not is_scalar(n.shape):
             inner_terms = [_untransposed(k) for k in kids]
             if all(t is not None for t in inner_terms):
                 terms = [t for t in inner_terms if t is not None]
                 shape = (n.shape[1], n.shape[0])
-                got = make("transpose", (make("add", tuple(terms), None, shape),), None,
+                got = make(Op.TRANSPOSE, (make(Op.ADD, tuple(terms), None, shape),), None,
                            n.shape)
         if got is None:
             same = all(k is c for k, c in zip(kids, n.children, strict=True))
@@ -182,12 +183,12 @@ def tidy(e: Node) -> Node:
 
 def _untransposed(t: Node) -> Node | None:
     """u for u', c*u for c*u' (a coefficient times a transpose); None otherwise."""
-    if t.op == "transpose":
+    if t.op == Op.TRANSPOSE:
         return t.children[0]
-    if t.op == "mul" and len(t.children) == 2 and t.children[0].op == "const" \
-            and t.children[1].op == "transpose":
+    if t.op == Op.MUL and len(t.children) == 2 and t.children[0].op == Op.CONST \
+            and t.children[1].op == Op.TRANSPOSE:
         u = t.children[1].children[0]
-        return make("mul", (t.children[0], u), None, u.shape)
+        return make(Op.MUL, (t.children[0], u), None, u.shape)
     return None
 
 
@@ -198,4 +199,4 @@ def show(e: Node) -> str:
 
 def show_transposed(e: Node) -> str:
     """e' as typed, parenthesised only where needed: A', ((A + A')*x)'."""
-    return to_text(make("transpose", (tidy(e),), None, (e.shape[1], e.shape[0])))
+    return to_text(make(Op.TRANSPOSE, (tidy(e),), None, (e.shape[1], e.shape[0])))

@@ -42,6 +42,7 @@ from ..errors import MatdiffError, NoMatrixForm
 from ..ir import build as b
 from ..ir.dims import format_shape, is_scalar
 from ..ir.node import Node, variables_in
+from ..ir.ops import Op
 from ..report import FORM_NOTE, describe_variables, layout_note
 from ..rewrite.driver import simplify
 from ..rewrite.equalities import EQUALITIES
@@ -117,7 +118,7 @@ def _intro(d: Derivative) -> list[str]:
         f"Find {what}{order}; {layout_note(d)}.",
     ]
     X = d.wrt[0]
-    if len(d.wrt) == 1 and X.op == "var" and X.arg.props & STRUCTURE_PROPS:
+    if len(d.wrt) == 1 and X.op == Op.VAR and X.arg.props & STRUCTURE_PROPS:
         n = X.arg.name
         lines.append(
             f"{_property_phrase([X])}: f is differentiated with all entries of {n} "

@@ -50,6 +50,7 @@ from ..diff.derivative import replace_vars, take_derivative, unconstrained_twins
 from ..errors import MatdiffError
 from ..ir import build as b
 from ..ir.node import Node
+from ..ir.ops import Op
 from ..ir.walk import substitute, topological
 from .finite_diff import fd_derivative
 from .numeric import (
@@ -296,7 +297,7 @@ def _without_props(d: Any) -> Any:
     can be evaluated where a step breaks them (one entry of a symmetric X)."""
     roots = [d.function, *d.wrt, *d.differentials, *([d.expr] if d.expr is not None else [])]
     plain = {n: b.var(n.arg.name, n.shape) for n in topological(roots)
-             if n.op == "var" and n.arg.props}
+             if n.op == Op.VAR and n.arg.props}
 
     def go(n: Node) -> Node:
         return substitute(n, plain, b.rebuild)

@@ -159,14 +159,14 @@ def input_domains(nodes: Iterable[Node]) -> dict[str, str]:
 
 def _child_domain(parent: Node, index: int) -> str:
     op = parent.op
-    if op == "pow":
+    if op == Op.POW:
         if index == 1:
             return "real"
         e = parent.children[1]
         if e.op == Op.CONST and float(e.arg).is_integer():
             return "nonzero" if e.arg < 0 else "real"
         return "positive"
-    if op == "mpow":
+    if op == Op.MPOW:
         return "invertible" if parent.arg < 0 else "real"
     domain = RECORDS[op].domain
     return "real" if domain == "square" else domain

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from ...diff.derivative import Derivative
 from ...ir.dims import dim_mul
 from ...ir.node import Node, dvar_key
+from ...ir.ops import Op
 from ..evaluate import walk
 from ..text import to_text
 from .emit import Emitter, kind, user_shape
@@ -64,7 +65,7 @@ def _needed_at(L: Node, level: Callable[[Node], int]) -> dict[int, list[Node]]:
         for c in n.children:
             if levels[c] < levels[n]:
                 # diag(v) in a product runs as a scaling by v: hoist v, not diag(v)
-                if c.op == "diag" and kind(c.children[0].shape) in ("col", "row"):
+                if c.op == Op.DIAG and kind(c.children[0].shape) in ("col", "row"):
                     c = c.children[0]
                 if c not in needed_at.setdefault(levels[c], []):
                     needed_at[levels[c]].append(c)

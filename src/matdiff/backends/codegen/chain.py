@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 
 from ...ir.node import Node
+from ...ir.ops import Op
 from ..evaluate import dim_names, resolve
 from .gram import kind
 
@@ -39,7 +40,7 @@ class ChainFactor:
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        child = node.children[0] if node.op == "diag" else None
+        child = node.children[0] if node.op == Op.DIAG else None
         self.diag = child is not None and kind(child.shape) in ("col", "row")
 
 
@@ -122,5 +123,5 @@ def chain_cost(factors: list[Node], sizes: dict[str, int]) -> float:
 
 def sum_cost(f: Node, sizes: dict[str, int]) -> float:
     r, c = (resolve(d, sizes) for d in f.shape)
-    strided = sum(1 for t in f.children if t.op == "transpose")
+    strided = sum(1 for t in f.children if t.op == Op.TRANSPOSE)
     return (len(f.children) + 1 + strided) * r * c

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from ...errors import MatdiffError
 from ...ir.dims import Dim, Shape
 from ...ir.node import Node, make
+from ...ir.ops import Op
 from ..evaluate import resolve, walk
 from .chain import (
     DEFAULT_SIZE,
@@ -116,12 +117,12 @@ class Emitter:
     def _emit(self, n: Node) -> str:
         op = n.op
         self.used_ops.add(op)
-        if op == "var":
+        if op == Op.VAR:
             return self.memo[n]  # bound at entry
-        if op == "const":
+        if op == Op.CONST:
             v = float(n.arg)
             return f"({v!r})" if v < 0 else repr(v)
-        if op == "transpose":
+        if op == Op.TRANSPOSE:
             c = self.code(n.children[0])
             if kind(n.shape) != "mat":
                 return c
@@ -136,23 +137,23 @@ class Emitter:
         if self.be.name in ("numpy", "jax"):
             return kids
         ones = self.be.ones.format("()")
-        return [f"({k} * {ones})" if c.op == "const" else k
+        return [f"({k} * {ones})" if c.op == Op.CONST else k
                 for c, k in zip(children, kids, strict=True)]
 
     def _expression(self, n: Node) -> str:
         op = n.op
-        if op == "matmul":
+        if op == Op.MATMUL:
             return self._matmul(n)
-        if op == "add":
+        if op == Op.ADD:
             return self._add(n)
-        if op in ("mul", "hadamard"):
+        if op in (Op.MUL, Op.HADAMARD):
             return self._product(n)
         special = self._cheaper_form(n)
         if special is not None:
             return special
         kids = [self.code(c) for c in n.children]
-        if op in ("pow", "eye", "fill", "commutation", "mpow", "kron", "block", "vec",
-                  "reshape", "diag"):
+        if op in (Op.POW, Op.EYE, Op.FILL, Op.COMMUTATION, Op.MPOW, Op.KRON, Op.BLOCK,
+                  Op.VEC, Op.RESHAPE, Op.DIAG):
             return self._structural(n, kids)
         return self._function(n, kids)
 
@@ -160,12 +161,12 @@ class Emitter:
         """A form cheaper or safer to run than the op as written, or None."""
         op = n.op
         be = self.be
-        inner = _one_plus_exp(n.children[0]) if op == "log" else None
+        inner = _one_plus_exp(n.children[0]) if op == Op.LOG else None
         if inner is not None:
             # log(1 + exp(u)) is softplus(u): no overflow for large u
             u = self._arrays([inner], [self.code(inner)])[0]
             return be.unary["softplus"].format(u)
-        if op == "tr" and self._fresh_product(n.children[0]):
+        if op == Op.TR and self._fresh_product(n.children[0]):
             # tr(F1*...*Fk) = sum((F1*...*Fk-1) .* Fk'): O(n^2) for the last product
             factors = list(n.children[0].children)
             head = self.code_chain(factors[:-1])
@@ -184,26 +185,26 @@ class Emitter:
         """Powers, constants of a shape, and the ops that build or reshape arrays."""
         op = n.op
         be = self.be
-        if op == "pow":
+        if op == Op.POW:
             return f"{paren(kids[0])} ** {paren(kids[1])}"
-        if op == "eye":
+        if op == Op.EYE:
             return be.eye.format(self.dim_code(n.shape[0]))
-        if op == "fill":
+        if op == Op.FILL:
             shape = user_shape(n.shape)
             if not shape:
                 return kids[0]
             return f"{paren(kids[0])} * {be.ones.format(self._shape_code(shape))}"
-        if op == "commutation":
+        if op == Op.COMMUTATION:
             self.helpers.add("_commutation")
             m, k = n.arg
             return self.be.commutation.format(self.dim_code(m), self.dim_code(k))
-        if op == "mpow":
+        if op == Op.MPOW:
             return be.unary["mpow"].format(kids[0], int(n.arg))
-        if op == "kron":
+        if op == Op.KRON:
             a = self._as2d(n.children[0], kids[0])
             b = self._as2d(n.children[1], kids[1])
             return self._from2d(n, be.unary["kron"].format(a, b))
-        if op == "block":
+        if op == Op.BLOCK:
             self.helpers.add("_block")
             rows, cols = n.arg
             grid = [
@@ -218,11 +219,11 @@ class Emitter:
         """vec, reshape and diag: the child's entries in another shape."""
         be = self.be
         child = n.children[0]
-        if n.op == "vec":
+        if n.op == Op.VEC:
             if kind(child.shape) != "mat":
                 return kids[0]
             return f"{be.transpose.format(kids[0])}.reshape(-1)"
-        if n.op == "reshape":
+        if n.op == Op.RESHAPE:
             flat = kids[0]
             if kind(child.shape) == "mat":
                 flat = f"{be.transpose.format(kids[0])}.reshape(-1)"
@@ -239,23 +240,24 @@ class Emitter:
         """Functions of the language, with their forms on a scalar argument."""
         op = n.op
         be = self.be
-        if op == "norm2" and kind(n.children[0].shape) == "scalar":
+        if op == Op.NORM2 and kind(n.children[0].shape) == "scalar":
             return be.unary["abs"].format(*self._arrays(n.children, kids))
-        if op in ("tr", "sum", "det", "logdet", "inv") and kind(n.children[0].shape) == "scalar":
+        scalar_child = kind(n.children[0].shape) == "scalar"
+        if op in (Op.TR, Op.SUM, Op.DET, Op.LOGDET, Op.INV) and scalar_child:
             return {"tr": kids[0], "sum": kids[0], "det": kids[0],
                     "logdet": be.unary["log"].format(*self._arrays(n.children, kids)),
                     "inv": f"1.0 / {paren(kids[0])}"}[op]
-        if op in ("softmax", "logsumexp", "expm"):
+        if op in (Op.SOFTMAX, Op.LOGSUMEXP, Op.EXPM):
             self.helpers.add("_" + op)
-        if op in ("sumdim", "softmaxdim", "logsumexpdim"):
+        if op in (Op.SUMDIM, Op.SOFTMAXDIM, Op.LOGSUMEXPDIM):
             # the dim is the node's arg; the child is a matrix (the builders fold vectors);
             # spellings in spelling_dim.py, registered for every backend
-            if op != "sumdim":
+            if op != Op.SUMDIM:
                 self.helpers.add("_" + op[:-3] + "_dim")
             return be.unary[op].format(kids[0], int(n.arg) - 1)
         if op in be.unary:
             return be.unary[op].format(*self._arrays(n.children, kids))
-        if op == "dvar":
+        if op == Op.DVAR:
             raise MatdiffError("a differential cannot be turned into code")
         raise MatdiffError(f"code generation has no rule for the op {op!r}")
 
@@ -287,7 +289,7 @@ class Emitter:
 
     def _fresh_product(self, x: Node) -> bool:
         """A matrix product needed only here, not yet computed."""
-        return (x.op == "matmul" and x not in self.memo and x not in self.roots
+        return (x.op == Op.MATMUL and x not in self.memo and x not in self.roots
                 and self.uses[x] <= 1 and kind(x.children[-1].shape) == "mat"
                 and kind(x.children[0].shape) == "mat")
 
@@ -295,7 +297,7 @@ class Emitter:
         """Each term as (coefficient, the term itself, its non-constant factors)."""
         out: list[tuple[float, Node, list[Node]]] = []
         for t in n.children:
-            if t.op == "mul" and t.children[0].op == "const":
+            if t.op == Op.MUL and t.children[0].op == Op.CONST:
                 out.append((float(t.children[0].arg), t, list(t.children[1:])))
             else:
                 out.append((1.0, t, [t]))
@@ -305,12 +307,12 @@ class Emitter:
         parts: list[str] = []
         # a constant added to an array broadcasts, so it needs no array of its own, but
         # only when another term is that array (vector(1) + vector(c) is no scalar)
-        broadcast = kind(n.shape) != "scalar" and any(c.op != "fill" for c in n.children)
+        broadcast = kind(n.shape) != "scalar" and any(c.op != Op.FILL for c in n.children)
         for coef, term, factors in self._signed_terms(n):
             if coef < 0 and term not in self.memo and self.uses[term] <= 1:
                 body = self._scaled(-coef, factors)
                 parts.append(("- " if parts else "-") + paren_sum(body))
-            elif term.op == "fill" and broadcast:
+            elif term.op == Op.FILL and broadcast:
                 parts.append(("+ " if parts else "") + self.code(term.children[0]))
             else:
                 parts.append(("+ " if parts else "") + self.code(term))
@@ -324,7 +326,7 @@ class Emitter:
 
     def _product(self, n: Node) -> str:
         codes = [self.code(c) for c in n.children]
-        if n.op == "mul" and n.children[0].op == "const" and n.children[0].arg == -1.0:
+        if n.op == Op.MUL and n.children[0].op == Op.CONST and n.children[0].arg == -1.0:
             rest = " * ".join(paren(c) for c in codes[1:])
             return f"-{rest}" if len(codes) == 2 else f"-({rest})"
         return " * ".join(paren(c) for c in codes)
@@ -336,7 +338,7 @@ class Emitter:
         if len(factors) == 1:
             return self.code(factors[0])
         shape = (factors[0].shape[0], factors[-1].shape[1])
-        node = make("matmul", tuple(factors), None, shape)
+        node = make(Op.MATMUL, tuple(factors), None, shape)
         got = self.memo.get(node)
         if got is None:
             got = self._matmul(node, named=True)
@@ -394,7 +396,7 @@ class Emitter:
         if kind(n.shape) == "mat":
             return None
         for i, f in enumerate(factors):
-            if f.op != "add" or f in self.memo or f in self.roots or self.uses[f] > 1:
+            if f.op != Op.ADD or f in self.memo or f in self.roots or self.uses[f] > 1:
                 continue
             terms = self._signed_terms(f)
             if any(len(tf) != 1 for _, _, tf in terms):
@@ -425,7 +427,7 @@ class Emitter:
                 child = f.node.children[0] if f.diag else f.node
                 return f, self.code(child)
             (lo, hi), left, right = p
-            sub = make("matmul", tuple(f.node for f in fs[lo:hi + 1]), None,
+            sub = make(Op.MATMUL, tuple(f.node for f in fs[lo:hi + 1]), None,
                        (fs[lo].node.shape[0], fs[hi].node.shape[1]))
             if not all(f.diag for f in fs[lo:hi + 1]) and sub in self.memo:
                 return ChainFactor(sub), self.memo[sub]
@@ -456,7 +458,7 @@ class Emitter:
         if lk == "col" and rk == "row":
             return self.be.outer.format(lc, rc)
         if (self.be.vector_matrix and lk == "mat" and rk == "col"
-                and lf.node.op == "transpose"):
+                and lf.node.op == Op.TRANSPOSE):
             # M'*u as u @ M: XLA on CPU copies a transposed operand of a matrix-vector
             # product to run M.T @ u (5-50x slower for logistic regression's X'*r)
             return f"{paren(rc)} @ {paren(self.code(lf.node.children[0]))}"
@@ -480,10 +482,10 @@ class Emitter:
 
 def _squared_norm(n: Node) -> Node | None:
     """u when n is norm2(u)^2 (u a vector or matrix), else None."""
-    if n.op != "pow" or n.children[0].op != "norm2":
+    if n.op != Op.POW or n.children[0].op != Op.NORM2:
         return None
     e = n.children[1]
-    if e.op != "const" or float(e.arg) != 2.0:
+    if e.op != Op.CONST or float(e.arg) != 2.0:
         return None
     u = n.children[0].children[0]
     return None if kind(u.shape) == "scalar" else u
@@ -491,11 +493,11 @@ def _squared_norm(n: Node) -> Node | None:
 
 def _one_plus_exp(x: Node) -> Node | None:
     """u when x is 1 + exp(u) (the constant possibly a fill of 1), else None."""
-    if x.op != "add" or len(x.children) != 2:
+    if x.op != Op.ADD or len(x.children) != 2:
         return None
     one, e = x.children
-    if one.op == "fill":
+    if one.op == Op.FILL:
         one = one.children[0]
-    if one.op == "const" and one.arg == 1.0 and e.op == "exp":
+    if one.op == Op.CONST and one.arg == 1.0 and e.op == Op.EXP:
         return e.children[0]
     return None

@@ -28,6 +28,7 @@ from typing import Any
 
 from ...errors import MatdiffError
 from ...ir.node import Node
+from ...ir.ops import Op
 from ..evaluate import walk
 from .emit import Emitter, kind
 from .inputs import Sizes, backend_named, constants, entry_lines
@@ -79,10 +80,10 @@ def generate_prepared(expr: Node, args: list[Node], direction: Node, backend: st
         if key not in n.free:
             continue
         for c in n.children:
-            if key in c.free or c.op in ("var", "const"):
+            if key in c.free or c.op in (Op.VAR, Op.CONST):
                 continue
             # diag(d) in a product runs as a scaling by d: compute d, not diag(d)
-            if c.op == "diag" and kind(c.children[0].shape) in ("col", "row"):
+            if c.op == Op.DIAG and kind(c.children[0].shape) in ("col", "row"):
                 c = c.children[0]
             em.code(c)
     outer, em.lines = em.lines, []

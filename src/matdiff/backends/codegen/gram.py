@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ...ir.dims import Shape, is_column, is_row, is_scalar
 from ...ir.node import Node
+from ...ir.ops import Op
 
 
 def kind(shape: Shape) -> str:
@@ -37,34 +38,34 @@ _UNIT_UNARY = {"sigmoid", "softmax", "step"}
 def nonnegative(n: Node) -> bool:
     """Whether every entry of n is >= 0 at every input (proved from n's form)."""
     op = n.op
-    if op == "const":
+    if op == Op.CONST:
         return float(n.arg) >= 0.0
-    if op == "fill":
+    if op == Op.FILL:
         return nonnegative(n.children[0])
-    if op == "var":
+    if op == Op.VAR:
         return "positive" in n.arg.props or "simplex" in n.arg.props or (
             "onehot" in n.arg.props)
     if op in _NONNEG_UNARY:
         return True
-    if op == "pow":
+    if op == Op.POW:
         base, exponent = n.children
-        if exponent.op == "const":
+        if exponent.op == Op.CONST:
             e = float(exponent.arg)
             if e.is_integer() and int(e) % 2 == 0:
                 return True
         return nonnegative(base)
-    if op in ("hadamard", "mul"):
+    if op in (Op.HADAMARD, Op.MUL):
         kids = list(n.children)
         if all(nonnegative(c) for c in kids):
             return True
         # u .* u, a square, whatever the sign of u (each odd factor must pair up)
         rest = [c for c in kids if not nonnegative(c)]
         return all(rest.count(c) % 2 == 0 for c in rest)
-    if op == "add":
+    if op == Op.ADD:
         if all(nonnegative(c) for c in n.children):
             return True
         return _one_minus_unit(n)
-    if op == "transpose":
+    if op == Op.TRANSPOSE:
         return nonnegative(n.children[0])
     return False
 
@@ -74,19 +75,19 @@ def in_unit(n: Node) -> bool:
     op = n.op
     if op in _UNIT_UNARY:
         return True
-    if op == "const":
+    if op == Op.CONST:
         return 0.0 <= float(n.arg) <= 1.0
-    if op == "fill":
+    if op == Op.FILL:
         return in_unit(n.children[0])
-    if op == "hadamard" or op == "mul":
+    if op == Op.HADAMARD or op == Op.MUL:
         return all(in_unit(c) for c in n.children)
-    if op == "pow":  # tanh(u).^2 and the squares of unit entries
+    if op == Op.POW:  # tanh(u).^2 and the squares of unit entries
         base, exponent = n.children
-        if exponent.op == "const" and float(exponent.arg) > 0:
+        if exponent.op == Op.CONST and float(exponent.arg) > 0:
             if in_unit(base):
                 return True
-            return base.op == "tanh" and float(exponent.arg) % 2 == 0
-    if op == "transpose":
+            return base.op == Op.TANH and float(exponent.arg) % 2 == 0
+    if op == Op.TRANSPOSE:
         return in_unit(n.children[0])
     return False
 
@@ -96,27 +97,27 @@ def _one_minus_unit(n: Node) -> bool:
     if len(n.children) != 2:
         return False
     one, neg = n.children
-    if one.op == "fill":
+    if one.op == Op.FILL:
         one = one.children[0]
-    if not (one.op == "const" and float(one.arg) == 1.0):
+    if not (one.op == Op.CONST and float(one.arg) == 1.0):
         return False
-    if neg.op != "mul" or len(neg.children) != 2:
+    if neg.op != Op.MUL or len(neg.children) != 2:
         return False
     c, u = neg.children
-    return c.op == "const" and float(c.arg) == -1.0 and in_unit(u)
+    return c.op == Op.CONST and float(c.arg) == -1.0 and in_unit(u)
 
 
 def _mirror(a: Node, b: Node) -> bool:
     """a = b' (a diagonal factor is its own transpose)."""
-    if a.op == "transpose" and a.children[0] == b:
+    if a.op == Op.TRANSPOSE and a.children[0] == b:
         return True
-    if b.op == "transpose" and b.children[0] == a:
+    if b.op == Op.TRANSPOSE and b.children[0] == a:
         return True
     return a == b and (_diag_vector(a) is not None or kind(a.shape) == "scalar")
 
 
 def _diag_vector(n: Node) -> Node | None:
-    if n.op == "diag" and kind(n.children[0].shape) in ("col", "row"):
+    if n.op == Op.DIAG and kind(n.children[0].shape) in ("col", "row"):
         return n.children[0]
     return None
 

@@ -24,6 +24,7 @@ from ...diff.derivative import Derivative
 from ...errors import MatdiffError
 from ...ir.dims import Dim, dim_names, dim_terms, format_shape
 from ...ir.node import Node
+from ...ir.ops import Op
 from ..evaluate import walk
 from .emit import Emitter, kind, user_shape
 from .spelling import BACKENDS, Backend
@@ -47,7 +48,7 @@ def code_inputs(nodes: list[Node], d: Derivative) -> list[Node]:
     found: dict[str, Node] = {}
     needed: set[str] = set()
     for n in walk(nodes):
-        if n.op == "var":
+        if n.op == Op.VAR:
             found.setdefault(n.arg.name, n)
         for dim in n.shape:
             needed |= dim_names(dim)
