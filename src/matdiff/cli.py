@@ -12,7 +12,6 @@ traceback (set MATDIFF_DEBUG=1 to see it) and exit status 3.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import re
 import sys
@@ -24,14 +23,7 @@ from .backends.render import render
 from .errors import MatdiffError
 from .report import report
 from .teach.commands import check_answer_main, examples_main, practice_main, steps_main
-
-
-def _serve_main(argv: Sequence[str]) -> int:
-    # The web package is a sibling of the command line, not below it (the layers contract
-    # in pyproject.toml keeps cli and web independent), and `serve` needs the optional
-    # web extra: so it is the one command resolved by name, when it runs.
-    return int(importlib.import_module("matdiff.web.server").serve_main(argv))
-
+from .web.server import serve_main
 
 # command name -> its main, taking argv (after the command name), returning a status
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
@@ -39,7 +31,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "check-answer": check_answer_main,
     "examples": examples_main,
     "practice": practice_main,
-    "serve": _serve_main,
+    "serve": serve_main,  # the web extra (fastapi, uvicorn) is imported when it runs
 }
 
 
