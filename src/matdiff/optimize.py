@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 
 from .backends.codegen import compile_function
-from .backends.derivative_values import user_shape
 from .backends.evaluate import bind_sizes, concrete_shape, to_internal
 from .diff.derivative import Derivative
 from .diff.hvp import HessianVectorProduct, take_hvp
 from .errors import DiffError, InputValueError, MatdiffError
+from .ir.dims import user_shape
 from .ir.node import variables_in
 
 HESSP_METHODS = frozenset({"newton-cg", "trust-ncg", "trust-krylov", "trust-constr"})

@@ -17,22 +17,11 @@ import numpy as np
 
 from ..backends.evaluate import bind_sizes, concrete_shape, evaluate
 from ..errors import InputValueError, LimitError
-from ..ir.dims import dim_names, format_shape
+from ..ir.dims import dim_names, format_shape, user_shape
 from ..ir.node import dvar_key
 
 UserShape = tuple[int, ...]
 MAX_BASIS_EVALUATIONS = 200_000
-
-
-def user_shape(shape: tuple[int, int]) -> UserShape:
-    r, c = shape
-    if r == 1 and c == 1:
-        return ()
-    if c == 1:
-        return (r,)
-    if r == 1:
-        return (c,)
-    return (r, c)
 
 
 def derivative_sizes(d: Any, values: dict[str, Any]) -> dict[str, int]:

@@ -45,6 +45,7 @@ from ..ir.dims import (
     format_shape,
     kind_of,
     resolve_dim,
+    user_axes,
 )
 from ..ir.node import Node, dvar_key
 from ..ir.numeric import OutsideDomain, commutation_matrix, concrete_shape, expm  # noqa: F401
@@ -131,13 +132,10 @@ def to_user(array: Any, shape: Shape) -> float | Array:
 
 
 def user_shape(shape: tuple[int, int], symbolic: Shape) -> tuple[int, ...]:
-    """The user-facing shape of a value: () for a scalar, (n,) for vectors, (m, n)."""
-    kind = _kind(symbolic)
-    if kind == "scalar":
-        return ()
-    if kind in ("vector", "row vector"):
-        return (shape[0] * shape[1],)
-    return (shape[0], shape[1])
+    """The user-facing shape of a value of concrete `shape` whose node has the `symbolic`
+    shape: () for a scalar, (n,) for vectors, (m, n) (ir/dims.py's rule; the symbolic
+    shape decides, so a vector of n = 1 entries stays a vector)."""
+    return tuple(shape[i] for i in user_axes(symbolic))
 
 
 # ------------------------------------------------------------------------------- sizes

@@ -115,6 +115,24 @@ def kind_of(shape: Shape) -> str:
     return "matrix"
 
 
+def user_axes(shape: Shape) -> tuple[int, ...]:
+    """Which axes of a (rows, cols) shape a user's array keeps: none for a scalar, the
+    length for a vector (column or row), both for a matrix. The one rule behind every
+    user-facing shape (the evaluator's values, generated code, derivative arrays)."""
+    if is_scalar(shape):
+        return ()
+    if is_column(shape):
+        return (0,)
+    if is_row(shape):
+        return (1,)
+    return (0, 1)
+
+
+def user_shape(shape: Shape) -> tuple[Dim, ...]:
+    """The user-facing shape: () for a scalar, (n,) for a vector, (m, n) for a matrix."""
+    return tuple(shape[i] for i in user_axes(shape))
+
+
 def format_dim(d: Dim, grouped: bool = False) -> str:
     """A dimension as text; `grouped` puts a sum in parentheses (`1×(m+n)`)."""
     text = str(d)

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...diff.derivative import Derivative
-from ...ir.dims import dim_mul
+from ...ir.dims import dim_mul, user_shape
 from ...ir.node import Node, dvar_key
 from ...ir.ops import Op
 from ..evaluate import walk
 from ..text import to_text
-from .emit import Emitter, kind, user_shape
+from .emit import Emitter, kind
 from .inputs import Sizes
 from .outputs import to_denominator, tuple_code
 

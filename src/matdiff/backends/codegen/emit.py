@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from ...errors import MatdiffError
-from ...ir.dims import Dim, Shape
+from ...ir.dims import Dim, user_shape
 from ...ir.node import Node, make
 from ...ir.ops import Op
 from ..evaluate import resolve, walk
@@ -51,19 +51,7 @@ from .syntax import node_comment, paren, paren_sum
 
 register_dim_spellings()  # the batched ops' spellings, for every backend (issue 11, item 6)
 
-__all__ = ["Emitter", "kind", "user_shape"]
-
-
-def user_shape(shape: Shape) -> tuple[Dim, ...]:
-    """The shape of a node's value in generated code: (), (n,), or (m, n)."""
-    k = kind(shape)
-    if k == "scalar":
-        return ()
-    if k == "col":
-        return (shape[0],)
-    if k == "row":
-        return (shape[1],)
-    return shape
+__all__ = ["Emitter", "kind"]
 
 
 class Emitter:

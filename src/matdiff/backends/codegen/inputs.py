@@ -22,11 +22,11 @@ import keyword
 
 from ...diff.derivative import Derivative
 from ...errors import MatdiffError
-from ...ir.dims import Dim, dim_names, dim_terms, format_shape
+from ...ir.dims import Dim, dim_names, dim_terms, format_shape, user_shape
 from ...ir.node import Node
 from ...ir.ops import Op
 from ..evaluate import walk
-from .emit import Emitter, kind, user_shape
+from .emit import Emitter, kind
 from .spelling import BACKENDS, Backend
 
 # Names the array API backend's code binds or imports.

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from ...diff.derivative import DENOMINATOR_TRANSPOSED, Derivative
 from ...ir import build as b
-from ...ir.dims import Dim, dim_mul
+from ...ir.dims import Dim, dim_mul, user_shape
 from ...ir.node import Node
 from ...rewrite.driver import simplify
-from .emit import Emitter, kind, user_shape
+from .emit import Emitter, kind
 from .inputs import Sizes
 from .spelling import Backend
 
