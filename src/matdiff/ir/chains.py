@@ -110,11 +110,18 @@ def _mixed_products(factors: list[Node]) -> list[Node]:
 
 def _fold_ones(factors: list[Node], scalars: list[Node]) -> list[Node]:
     """ones(a, k)*ones(k, b) is k*ones(a, b) for a known k (an outer product of ones is
-    a fill): the factor k joins `scalars`. Factors of a chain are fills of 1 only (their
-    scalars were split off), so comparing with ONE finds them."""
+    a fill): the factor k joins `scalars`. diag(u)*vector(1) is u and vector(1)'*diag(u)
+    is u' (the row sums of a diagonal matrix are its diagonal). Factors of a chain are
+    fills of 1 only (their scalars were split off), so comparing with ONE finds them."""
     out: list[Node] = []
     for f in factors:
         prev = out[-1] if out else None
+        if prev is not None and _is_ones(f, column=True) and _is_diag_of_column(prev):
+            out[-1] = prev.children[0]  # diag(u)*vector(1) = u
+            continue
+        if prev is not None and _is_ones(prev, column=False) and _is_diag_of_column(f):
+            out[-1] = transpose(f.children[0])  # vector(1)'*diag(u) = u'
+            continue
         if (prev is not None and f.op is Op.FILL and prev.op is Op.FILL
                 and f.children[0] is ONE and prev.children[0] is ONE
                 and isinstance(f.shape[0], int)
@@ -125,6 +132,17 @@ def _fold_ones(factors: list[Node], scalars: list[Node]) -> list[Node]:
             continue
         out.append(f)
     return out
+
+
+def _is_ones(f: Node, column: bool) -> bool:
+    """A column (or row) of ones: a fill of 1 of width (height) 1, not a 1×1."""
+    if f.op is not Op.FILL or f.children[0] is not ONE or is_scalar(f.shape):
+        return False
+    return f.shape[1] == 1 if column else f.shape[0] == 1
+
+
+def _is_diag_of_column(f: Node) -> bool:
+    return f.op is Op.DIAG and f.children[0].shape[1] == 1 and not is_scalar(f.shape)
 
 
 def _power_factor(base: Node, k: int) -> Node:

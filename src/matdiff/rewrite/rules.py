@@ -62,6 +62,7 @@ ORDER = (
     "collect-common-elementwise-factor",
     "common-fraction-factor",
     "diag-times-vector",
+    "distribute-where-it-folds",
     "kron-times-vec",
     "bilinear-form-as-trace",
     "kron-absorb",

@@ -2,7 +2,9 @@
 
 Contract: `RULES`, each with a declarative left-hand side (rewrite/pattern.py): inner
 products that cancel or sum, `diag` in products, and sums of vectors declared onehot or
-simplex. The table in rewrite/rules.py fixes the order the driver tries them in.
+simplex; `distribute-where-it-folds` multiplies a factor into a sum where that makes the
+printed result shorter (a search over the chain's sums, named in its `search` field).
+The table in rewrite/rules.py fixes the order the driver tries them in.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from ..ir import build as b
 from ..ir.node import Node
 from ..ir.ops import Op
+from .cost import printed_length
 from .pattern import any_, column, exactly_one, has_props, leaf, op, run, scalar
 from .rule import rule
 
@@ -31,6 +34,33 @@ def sum_of_simplex(v: Node) -> Node | None:
 
 
 ONES = op("fill", exactly_one())
+
+
+DISTRIBUTE_MAX_SIZE = 120  # nodes (as rewrite/explore.py's search)
+
+
+def distribute_where_it_folds(n: Node) -> Node | None:
+    """The chain with one neighbour of a sum multiplied into it, A*(B + C) = A*B + A*C
+    (or (B + C)*A), when the builders fold the products (eye, ones, a diagonal times
+    ones) so that the printed result is shorter; None if no distribution pays."""
+    if n.size > DISTRIBUTE_MAX_SIZE or not any(f.op is Op.ADD for f in n.children):
+        return None  # printing both forms is the test: only for chains of a modest size
+    fs = list(n.children)
+    before = printed_length(n)
+    for i, f in enumerate(fs):
+        if f.op is not Op.ADD:
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(fs):
+                continue
+            left = j < i
+            terms = [b.matmul(fs[j], t) if left else b.matmul(t, fs[j]) for t in f.children]
+            lo, hi = (j, i) if left else (i, j)
+            out = b.matmul_chain([*fs[:lo], b.add(*terms), *fs[hi + 1:]])
+            if printed_length(out) < before:
+                return out
+    return None
+
 
 RULES = [
     rule(
@@ -68,11 +98,20 @@ RULES = [
     rule(
         "diag-times-vector",
         "diag(u)*v = u .* v for vectors u, v: an elementwise product, not a matrix one "
-        "(anywhere in a chain: diag(u)*vector(1)*w' = u*w')",
+        "(anywhere in a chain: diag(u)*v*w' = (u .* v)*w')",
         (run("matmul", op("diag", any_("u", where=column)), any_("v", where=column),
              before="pre", after="post"),
          lambda u, v, pre, post: b.matmul_chain([*pre, b.hadamard(u, v), *post])),
-        examples=(("diag(x)*y", {}), ("A*diag(x)*y", {}), ("diag(x)*vector(1)*y'", {}),
+        examples=(("diag(x)*y", {}), ("A*diag(x)*y", {}), ("diag(x)*y*v'", {}),
                   ("A*diag(x)*y*y'", {})),
+    ),
+    rule(
+        "distribute-where-it-folds",
+        "A*(B + C) = A*B + A*C, used where the products fold and the result prints shorter "
+        "(diag(s)*(eye(n) - vector(1)*s') = diag(s) - s*s')",
+        (op("matmul", name="n"), distribute_where_it_folds),
+        examples=(("diag(x)*(eye(n) - vector(1)*y')", {}), ("(eye(n) + y*vector(1)')*diag(x)", {}),
+                  ("A*(eye(n) - vector(1)*y')*diag(x)*vector(1)", {})),
+        search="tries each neighbour of each sum in the chain and keeps the first shorter form",
     ),
 ]
