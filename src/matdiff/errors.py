@@ -85,6 +85,11 @@ class LimitError(MatdiffError):
     """Input too long or too deeply nested, or work over its budget."""
 
 
+class MatdiffWarning(UserWarning):
+    """Something the user probably did not mean, though the input is valid: a name whose
+    first letter alone made the function a vector (the typing trap), say."""
+
+
 class InternalError(Exception):
     """A bug in matdiff, not in the input: an invariant of the engine did not hold. Not a
     `MatdiffError`, so that no caller mistakes it for bad input and carries on."""

@@ -7,7 +7,9 @@ differential and the index form instead.
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import re
 from collections.abc import Iterator, Mapping
 
 from .backends.evaluate import walk
@@ -54,6 +56,21 @@ def trap_notes(d: Derivative, text: str | None,
     return notes
 
 
+def unused_declaration_notes(d: Derivative, text: str | None,
+                             variables: Mapping[str, str] | None) -> list[str]:
+    """A note for each declared name that f does not use: most often a misspelling
+    (`--var "lamda: scalar"` for lambda), which otherwise leaves the name it meant
+    typed by its first letter without a word. A name in the text counts as used even
+    where the builders folded it away (`(A - A)*x`)."""
+    used = set(variables_in([d.function])) | set(re.findall(r"[A-Za-z_]\w*", text or ""))
+    notes = []
+    for name in sorted(set(variables or {}) - used):
+        close = difflib.get_close_matches(name, sorted(used), n=1, cutoff=0.6)
+        meant = f"; did you mean {close[0]}?" if close else ""
+        notes.append(f"  note: {name} is declared but f does not use it{meant}")
+    return notes
+
+
 def describe_variables(nodes: list[Node]) -> str:
     seen = variables_in(nodes)
     parts = []
@@ -91,7 +108,8 @@ def report(d: Derivative, text: str | None = None,
     shown = d.as_typed if d.as_typed is not None else d.function
     declared = describe_variables([d.function, *d.wrt, *d.variables])
     echo = as_written(text) if text is not None else to_text(shown)
-    lines = [f"f = {echo}", f"  where {declared}", *trap_notes(d, text, variables)]
+    lines = [f"f = {echo}", f"  where {declared}", *trap_notes(d, text, variables),
+             *unused_declaration_notes(d, text, variables)]
     head = d.name()
     if d.expr is not None:
         limit = max(60, SWELL_LIMIT * len(to_text(shown)))

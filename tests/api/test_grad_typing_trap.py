@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import matdiff
+from matdiff.cli import main as cli_main
 
 RIDGE = "norm2(X*w - y)^2 + lambda*norm2(w)^2"
 
@@ -32,3 +33,18 @@ def test_declared_scalar_gives_the_ridge_gradient():
     got = d.evaluate(X=X, y=y, w=w, **{"lambda": lam})
     expected = 2 * X.T @ (X @ w - y) + 2 * lam * w
     np.testing.assert_allclose(np.ravel(got), expected, rtol=1e-10)
+
+
+def test_derivative_warns_of_the_trap():
+    """The Python API says it too (the CLI and the page say it in their reports)."""
+    with pytest.warns(matdiff.MatdiffWarning, match="lambda is a vector by its first letter"):
+        d = matdiff.derivative(RIDGE, "w")
+    assert d.form == "jacobian"
+
+
+def test_no_warning_without_a_trap_or_from_the_command_line(recwarn, capsys):
+    matdiff.derivative("A*x", "x")
+    assert not [w for w in recwarn if issubclass(w.category, matdiff.MatdiffWarning)]
+    cli_main([RIDGE, "--wrt", "w"])
+    assert not [w for w in recwarn if issubclass(w.category, matdiff.MatdiffWarning)]
+    assert "lambda is a vector by its first letter" in capsys.readouterr().out

@@ -10,12 +10,13 @@ expression too deep for the Kronecker-form pass is a `LimitError`, not a Recursi
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..diff.derivative import Derivative, take_derivative
-from ..errors import DiffError, LimitError
-from ..ir.dims import format_shape, is_scalar
+from ..errors import DiffError, LimitError, MatdiffWarning
+from ..ir.dims import format_shape, is_scalar, kind_of
 from ..ir.node import Node
 from ..parse.traps import broadcast_traps
 from ..strict_layout import STRICT, strict
@@ -61,7 +62,20 @@ def derivative(
             f"the expression is too deep for this derivative ({node.depth} levels)",
             hint="gradients of scalar functions take any depth; split the expression",
         ) from None
+    if isinstance(expr, str) and not is_scalar(d.function.shape):
+        _warn_of_traps(expr, variables)
     return strict(d) if layout == STRICT else d
+
+
+def _warn_of_traps(text: str, variables: Variables) -> None:
+    """Warn when a name typed by its first letter alone made f a vector (issue 11 item
+    7): the result is then a Jacobian where the user most likely meant a gradient. The
+    command line and the page say it in their reports instead, and silence this."""
+    traps = broadcast_traps(text, variables)
+    if traps:
+        decls = ", ".join(f"'{n}': 'scalar'" for n in traps[0].names)
+        warnings.warn(f"{traps[0].message}; for a scalar f, declare variables={{{decls}}}",
+                      MatdiffWarning, stacklevel=3)
 
 
 def _fixed_order(name: str, order: int, kw: Mapping[str, Any]) -> None:
@@ -82,15 +96,19 @@ def grad(expr: Expr, wrt: Any, variables: Variables = None, **kw: Any) -> Deriva
     `structured`) are those of `derivative`.
     """
     _fixed_order("grad", 1, kw)
-    d = derivative(expr, wrt, variables, order=1, **kw)
+    with warnings.catch_warnings():  # a typing trap is said in grad's error instead
+        warnings.simplefilter("ignore", MatdiffWarning)
+        d = derivative(expr, wrt, variables, order=1, **kw)
     if not is_scalar(d.function.shape):
-        message = f"grad needs a scalar function; this one is {format_shape(d.function.shape)}"
+        shape = d.function.shape
+        message = (f"grad needs a scalar function; this one is a {kind_of(shape)} "
+                   f"({format_shape(shape)})")
         hint = "use jacobian() or derivative() for vector and matrix functions"
         # A name typed by its first letter may be what made f a vector (issue 11 item 7):
         # say which, and the declaration that makes the gradient the user meant.
         traps = broadcast_traps(expr, variables) if isinstance(expr, str) else []
         if traps:
-            message += f": {traps[0].message}"
+            message = f"grad needs a scalar function: {traps[0].message}"
             decls = ", ".join(f"'{n}': 'scalar'" for n in traps[0].names)
             hint = f"declare it: variables={{{decls}}}"
         raise DiffError(message, hint=hint)

@@ -377,8 +377,8 @@ def _d_mpow(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
     k = x.arg
     if k > MAX_EXPANDED_POWER:
         raise LimitError(
-            f"d(X^{k}) expands into {k} terms; matdiff expands powers up to "
-            f"X^{MAX_EXPANDED_POWER}",
+            f"d({x}) expands into {k} terms; matdiff expands matrix powers up to "
+            f"the {MAX_EXPANDED_POWER}th",
             hint="use a smaller power",
         )
     return add(*(matmul_chain([mpower(X, i), dX, mpower(X, k - 1 - i)]) for i in range(k)))
