@@ -32,6 +32,7 @@ from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..ir.ops import Op
+from ..ir.walk import topological
 from ..parse import parse_with_env
 from ..rewrite.driver import simplify
 from .differs import Fix, ratio, term_combination, transpose_fix, where_it_differs
@@ -204,13 +205,7 @@ def _occurrences(f: Node, name: str) -> int:
 
 
 def _has_op(f: Node, ops: set[str]) -> bool:
-    stack = [f]
-    while stack:
-        n = stack.pop()
-        if n.op in ops:
-            return True
-        stack.extend(n.children)
-    return False
+    return any(n.op in ops for n in topological([f]))
 
 
 def _symmetric_condition(nodes: list[Node], env: Mapping[str, Node], ans: Node,
@@ -233,7 +228,7 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
                trials: int, seed: int, base: dict,
                fixed: Callable[[], Verdict | None] = lambda: None) -> Verdict:
     """Compare the answer with the derivative at random inputs; a wrong one is tested
-    against the pitfalls in turn (`_PITFALL_TESTS`), the first that explains it wins."""
+    against the pitfalls in turn (`_PITFALL_TESTS`); the first that explains it wins."""
     nodes = [f, expected, ans, *d.wrt]
     if ans.shape != expected.shape:
         return _wrong_shape(d, nodes, ans, expected, what, layout, trials, seed, base, fixed)
@@ -247,20 +242,26 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
         return Verdict(True, "numerical", f"your answer equals the {what} "
                        f"({to_text(expected)}) at {len(A)} random inputs", **base)
     sym = _symmetric_condition(nodes, env, ans, expected, trials, seed)
-    case = _Case(d, f, ans, expected, what, layout, trials, seed, base, fixed, nodes, s, A, E,
-                 sym, sym[0] if sym else None, _has_op(f, {"logdet", "det"}))
+    case = _Case(d=d, f=f, ans=ans, expected=expected, what=what, layout=layout,
+                 trials=trials, seed=seed, base=base, fixed=fixed, nodes=nodes, s=s, A=A,
+                 E=E, sym=sym, cond=sym[0] if sym else None,
+                 has_logdet=_has_op(f, {"logdet", "det"}))
     for test in _PITFALL_TESTS:
         verdict = test(case)
         if verdict is not None:
             return verdict
-    return _unexplained(case)
+    # no known pitfall: say where the answer differs, naming the derivative's terms
+    example, terms_words = where_it_differs(ans, expected, [f, *d.wrt], seed)
+    return Verdict(False, "numerical",
+                   f"your answer differs from the {what} at random inputs (no known pitfall "
+                   "explains the difference)" + (f"; {example}" if example else ""), None,
+                   case.cond, detail=terms_words, **base)
 
 
 def _wrong_shape(d, nodes: list[Node], ans: Node, expected: Node, what: str, layout: str,
                  trials: int, seed: int, base: dict,
                  fixed: Callable[[], Verdict | None]) -> Verdict:
-    """An answer of another shape: the transpose (layout or trace), one transpose off,
-    or factors in the wrong order."""
+    """Another shape: the transpose, one transpose off, or factors in the wrong order."""
     es, as_ = expected.shape, ans.shape
     shape_msg = f"your answer is {_shape_text(as_)}; the {what} is {_shape_text(es)}"
     if as_ == (es[1], es[0]):
@@ -304,10 +305,6 @@ class _Case:
     cond: str | None  # the condition under which the answer is right, if any
     has_logdet: bool
 
-    @property
-    def X(self) -> Node:
-        return self.d.wrt[0]
-
     def verdict(self, message: str, pitfall: str | None,
                 condition: str | None = None) -> Verdict:
         return Verdict(False, "numerical", message, pitfall, condition, **self.base)
@@ -323,8 +320,9 @@ def _transposed(c: _Case) -> Verdict | None:
         return c.verdict(f"your answer is the transpose of the {c.what}. "
                          + _layout_note(c.d, c.layout), "layout-transposed", c.cond)
     if c.has_logdet:
-        return c.verdict(_logdet_message(c.ans, c.expected, c.X), "logdet-inverse",
-                         c.cond or f"equal when {c.X.arg.name} is symmetric")
+        X = c.d.wrt[0]
+        return c.verdict(_logdet_message(c.ans, c.expected, X), "logdet-inverse",
+                         c.cond or f"equal when {X.arg.name} is symmetric")
     return c.verdict(f"your answer is the transpose of the gradient {to_text(c.expected)}. "
                      + _TRACE_NOTE, "trace-transpose", c.cond)
 
@@ -332,12 +330,11 @@ def _transposed(c: _Case) -> Verdict | None:
 def _structured_mixup(c: _Case) -> Verdict | None:
     """2. the derivative on symmetric matrices (log det's 2*inv(X) - diag(diag(inv(X))))
     given for the unconstrained one, or the other way round."""
-    X = c.X
+    X = c.d.wrt[0]
     if c.d.form != "gradient" or X.shape[0] != X.shape[1] or is_scalar(X.shape):
         return None
     if c.d.structured:
-        got = _unconstrained_for_structured(c.d, c.nodes, c.s, c.A, c.X, c.has_logdet,
-                                            c.what)
+        got = _unconstrained_for_structured(c.d, c.nodes, c.s, c.A, X, c.has_logdet, c.what)
         return None if got is None else c.verdict(*got)
     expected = c.expected
     structured = b.sub(b.add(expected, b.transpose(expected)), b.diag(b.diag(expected)))
@@ -377,9 +374,9 @@ def _symmetric_only(c: _Case) -> Verdict | None:
     """4. right only for symmetric matrices (the quadratic form's missing transpose)."""
     if c.sym is None:
         return None
-    names = c.sym[1]
-    if c.has_logdet and names == [c.X.arg.name]:
-        return c.verdict(_logdet_message(c.ans, c.expected, c.X), "logdet-inverse", c.cond)
+    names, X = c.sym[1], c.d.wrt[0]
+    if c.has_logdet and names == [X.arg.name]:
+        return c.verdict(_logdet_message(c.ans, c.expected, X), "logdet-inverse", c.cond)
     quad = any(_occurrences(c.f, v.arg.name) >= 2 for v in c.d.wrt)
     pit = "quadratic-form-transpose" if quad else "symmetric-only"
     msg = (f"your answer agrees with the {c.what} {to_text(c.expected)} only when "
@@ -419,15 +416,6 @@ _PITFALL_TESTS: tuple[Callable[[_Case], Verdict | None], ...] = (
     _transposed, _structured_mixup, _one_transpose_off, _symmetric_only,
     _constant_multiple, _missing_terms,
 )
-
-
-def _unexplained(c: _Case) -> Verdict:
-    """No known pitfall: say where the answer differs, naming the derivative's terms."""
-    example, terms_words = where_it_differs(c.ans, c.expected, [c.f, *c.d.wrt], c.seed)
-    return Verdict(False, "numerical",
-                   f"your answer differs from the {c.what} at random inputs (no known pitfall "
-                   "explains the difference)" + (f"; {example}" if example else ""), None,
-                   c.cond, detail=terms_words, **c.base)
 
 
 def _is_symmetric(X: Node) -> bool:

@@ -110,16 +110,9 @@ def check_derivative(
     try:
         reference = _reference(d, space, h)
     except MatdiffError as e:
-        return CheckResult(
-            False,
-            0,
-            float("nan"),
-            float("nan"),
-            {},
-            f"numerical check failed: no reference derivative of order {d.order - 1} "
-            f"to difference ({_one_line(e)})",
-            space,
-        )
+        return CheckResult(False, 0, float("nan"), float("nan"), {},
+                           f"numerical check failed: no reference derivative of order "
+                           f"{d.order - 1} to difference ({_one_line(e)})", space)
 
     sizes: dict[str, int] | None = None
     tally = _Tally()
@@ -131,7 +124,7 @@ def check_derivative(
                 trial,
                 tally.max_abs if trial > 1 else float("nan"),
                 tally.max_rel if trial > 1 else float("nan"),
-                sizes or {},
+                sizes,
                 f"numerical check failed: trial {trial} could not be evaluated at "
                 f"{MAX_DRAWS} random inputs{_sizes_text(sizes)}: {last_error}",
                 space,
@@ -167,7 +160,7 @@ class _Tally:
 
 def _draw(
     d: Any, reference: Reference, rng: np.random.Generator, sizes: dict[str, int] | None
-) -> tuple[dict[str, int] | None, tuple[dict, np.ndarray, np.ndarray] | None, str]:
+) -> tuple[dict[str, int], tuple[dict, np.ndarray, np.ndarray] | None, str]:
     """Random inputs until both sides can be evaluated, at most MAX_DRAWS of them:
     (the sizes, fixed by the first draw; (values, symbolic, numeric), or None when no
     draw could be evaluated; the last draw's error)."""
@@ -186,7 +179,7 @@ def _draw(
             last_error = _one_line(e)
             continue
         return sizes, (values, symbolic, numeric), ""
-    return sizes, None, last_error
+    return sizes or {}, None, last_error
 
 
 def _compare(
