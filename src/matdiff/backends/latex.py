@@ -18,6 +18,7 @@ before `^{...}` is added.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..ir.build import const_value
 from ..ir.dims import is_column, is_row, is_scalar
@@ -168,81 +169,117 @@ def _call(name: str, args: str) -> Printed:
 
 
 def _p(e: Node) -> Printed:
-    op = e.op
-    if op == Op.CONST:
-        return _number(e.arg)
-    if op == Op.SUM and (count := ones_count(e)) is not None:  # sum(ones(n, 1)) is n
+    """Print one node: the per-op printer of `_PRINTERS`, else a function call."""
+    if e.op == Op.SUM and (count := ones_count(e)) is not None:  # sum(ones(n, 1)) is n
         return " ".join(count), (ATOM if len(count) == 1 else MUL), False
-    if op == Op.VAR:
-        return latex_name(e.arg.name), ATOM, False
-    if op == Op.DVAR:
-        name, k = e.arg
-        d = r"\mathrm{d}" if k == 1 else f"\\mathrm{{d}}_{{{k}}}"
-        return f"{d}{latex_name(name)}", ATOM, False
-    if op == Op.EYE:
-        return "I", ATOM, False
-    if op == Op.COMMUTATION:
-        m, n = e.arg
-        return f"K_{{{m},{n}}}", ATOM, False
-    if op == Op.FILL:
-        return _fill(e)
-    if op == Op.ADD:
-        return _add(e)
-    if op == Op.MUL:
-        return _mul(e)
-    if op == Op.MATMUL:
-        parts = [_wrap(_p(c), MUL) for c in e.children]
-        return _juxtapose(parts), MUL, False
-    if op == Op.HADAMARD:
-        return _hadamard(e)
-    if op == Op.KRON:
-        a, c = (_wrap(_p(x), NEG) for x in e.children)
-        return f"{a} \\otimes {c}", CIRC, False
-    if op == Op.POW:
-        base, ex = e.children
-        v = const_value(ex) if is_scalar(ex.shape) else None
-        exp_text = _exponent_number(v) if v is not None else _p(ex)[0]
-        if not is_scalar(base.shape):
-            exp_text = f"\\circ {exp_text}"  # the Hadamard power
-        if v == 0.5 and is_scalar(base.shape):
-            return f"\\sqrt{{{_p(base)[0]}}}", ATOM, False
-        return f"{_base(_p(base))}^{{{exp_text}}}", POW, True
-    if op == Op.MPOW:
-        return f"{_base(_p(e.children[0]))}^{{{e.arg}}}", POW, True
-    if op == Op.INV:
-        return f"{_base(_p(e.children[0]))}^{{-1}}", POW, True
-    if op == Op.TRANSPOSE:
-        child = e.children[0]
-        if child.op == Op.INV:
-            return f"{_base(_p(child.children[0]))}^{{-\\top}}", ATOM, True
-        return f"{_base(_p(child))}^{{\\top}}", ATOM, True
-    if op == Op.BLOCK:
-        lines = [" & ".join(_p(c)[0] for c in row) for row in block_cells(e)]
-        return "\\begin{bmatrix} " + " \\\\ ".join(lines) + " \\end{bmatrix}", ATOM, False
-    if op in (Op.SUMDIM, Op.SOFTMAXDIM, Op.LOGSUMEXPDIM):  # softmax(Z, 1): MATLAB's dim
-        args = f"{_p(e.children[0])[0]}, {e.arg}"
-        return f"\\operatorname{{{op[:-3]}}}{_paren(args)}", ATOM, False
-    if op == Op.RESHAPE:
-        nr, nc = e.shape
-        args = f"{_p(e.children[0])[0]}, {nr}, {nc}"
-        return f"\\operatorname{{reshape}}{_paren(args)}", ATOM, False
-    if op == Op.NORM2:
-        x = e.children[0]
-        sub = "2" if (is_column(x.shape) or is_row(x.shape)) else "F"
-        return f"\\left\\|{_p(x)[0]}\\right\\|_{sub}", ATOM, False
-    if op == Op.NORM1:
-        x = e.children[0]
-        inner = _p(x)[0]
-        if not (is_column(x.shape) or is_row(x.shape)):
-            inner = f"\\operatorname{{vec}}{_paren(inner)}"
-        return f"\\left\\|{inner}\\right\\|_1", ATOM, False
-    if op == Op.SQRT:
-        return f"\\sqrt{{{_p(e.children[0])[0]}}}", ATOM, False
-    if op == Op.ABS:
-        return f"\\left|{_p(e.children[0])[0]}\\right|", ATOM, False
+    printer = _PRINTERS.get(e.op)
+    if printer is not None:
+        return printer(e)
     if e.children:
-        return _call(op, ", ".join(_p(c)[0] for c in e.children))
-    return f"\\operatorname{{{op}}}", ATOM, False
+        return _call(e.op, ", ".join(_p(c)[0] for c in e.children))
+    return f"\\operatorname{{{e.op}}}", ATOM, False
+
+
+# ------------------------------------------------------------------ leaves
+
+
+def _var(e: Node) -> Printed:
+    return latex_name(e.arg.name), ATOM, False
+
+
+def _dvar(e: Node) -> Printed:
+    name, k = e.arg
+    d = r"\mathrm{d}" if k == 1 else f"\\mathrm{{d}}_{{{k}}}"
+    return f"{d}{latex_name(name)}", ATOM, False
+
+
+def _commutation(e: Node) -> Printed:
+    m, n = e.arg
+    return f"K_{{{m},{n}}}", ATOM, False
+
+
+# ------------------------------------------------------------------ products
+
+
+def _matmul(e: Node) -> Printed:
+    parts = [_wrap(_p(c), MUL) for c in e.children]
+    return _juxtapose(parts), MUL, False
+
+
+def _kron(e: Node) -> Printed:
+    a, c = (_wrap(_p(x), NEG) for x in e.children)
+    return f"{a} \\otimes {c}", CIRC, False
+
+
+# ------------------------------------------------------------------ superscripts
+
+
+def _pow(e: Node) -> Printed:
+    base, ex = e.children
+    v = const_value(ex) if is_scalar(ex.shape) else None
+    exp_text = _exponent_number(v) if v is not None else _p(ex)[0]
+    if not is_scalar(base.shape):
+        exp_text = f"\\circ {exp_text}"  # the Hadamard power
+    if v == 0.5 and is_scalar(base.shape):
+        return f"\\sqrt{{{_p(base)[0]}}}", ATOM, False
+    return f"{_base(_p(base))}^{{{exp_text}}}", POW, True
+
+
+def _mpow(e: Node) -> Printed:
+    return f"{_base(_p(e.children[0]))}^{{{e.arg}}}", POW, True
+
+
+def _inv(e: Node) -> Printed:
+    return f"{_base(_p(e.children[0]))}^{{-1}}", POW, True
+
+
+def _transpose(e: Node) -> Printed:
+    child = e.children[0]
+    if child.op == Op.INV:
+        return f"{_base(_p(child.children[0]))}^{{-\\top}}", ATOM, True
+    return f"{_base(_p(child))}^{{\\top}}", ATOM, True
+
+
+# ------------------------------------------------------------------ functions by their form
+
+
+def _block(e: Node) -> Printed:
+    lines = [" & ".join(_p(c)[0] for c in row) for row in block_cells(e)]
+    return "\\begin{bmatrix} " + " \\\\ ".join(lines) + " \\end{bmatrix}", ATOM, False
+
+
+def _by_dim(e: Node) -> Printed:
+    """softmax(Z, 1): the batched forms with MATLAB's dim (`softmaxdim` prints `softmax`)."""
+    args = f"{_p(e.children[0])[0]}, {e.arg}"
+    return f"\\operatorname{{{e.op[:-3]}}}{_paren(args)}", ATOM, False
+
+
+def _reshape(e: Node) -> Printed:
+    nr, nc = e.shape
+    args = f"{_p(e.children[0])[0]}, {nr}, {nc}"
+    return f"\\operatorname{{reshape}}{_paren(args)}", ATOM, False
+
+
+def _norm2(e: Node) -> Printed:
+    x = e.children[0]
+    sub = "2" if (is_column(x.shape) or is_row(x.shape)) else "F"
+    return f"\\left\\|{_p(x)[0]}\\right\\|_{sub}", ATOM, False
+
+
+def _norm1(e: Node) -> Printed:
+    x = e.children[0]
+    inner = _p(x)[0]
+    if not (is_column(x.shape) or is_row(x.shape)):
+        inner = f"\\operatorname{{vec}}{_paren(inner)}"
+    return f"\\left\\|{inner}\\right\\|_1", ATOM, False
+
+
+def _sqrt(e: Node) -> Printed:
+    return f"\\sqrt{{{_p(e.children[0])[0]}}}", ATOM, False
+
+
+def _abs(e: Node) -> Printed:
+    return f"\\left|{_p(e.children[0])[0]}\\right|", ATOM, False
 
 
 def _fill(e: Node) -> Printed:
@@ -338,6 +375,36 @@ def _hadamard(e: Node) -> Printed:
     num, den = split_fraction(e.children, elementwise=True)
     num_text, den_text = [_show(c, NEG) for c in num], [_show(d, NEG) for d in den]
     return spell_quotient(num_text, den_text, " \\odot ", " \\oslash ", r"\mathbf{1}"), CIRC, False
+
+
+# One printer per op (functions not here print by MACROS or OPERATORNAMES through
+# `_call`; sum(ones(n, 1)) is handled in `_p`).
+_PRINTERS: dict[Op, Callable[[Node], Printed]] = {
+    Op.CONST: lambda e: _number(e.arg),
+    Op.VAR: _var,
+    Op.DVAR: _dvar,
+    Op.EYE: lambda e: ("I", ATOM, False),
+    Op.COMMUTATION: _commutation,
+    Op.FILL: _fill,
+    Op.ADD: _add,
+    Op.MUL: _mul,
+    Op.MATMUL: _matmul,
+    Op.HADAMARD: _hadamard,
+    Op.KRON: _kron,
+    Op.POW: _pow,
+    Op.MPOW: _mpow,
+    Op.INV: _inv,
+    Op.TRANSPOSE: _transpose,
+    Op.BLOCK: _block,
+    Op.SUMDIM: _by_dim,
+    Op.SOFTMAXDIM: _by_dim,
+    Op.LOGSUMEXPDIM: _by_dim,
+    Op.RESHAPE: _reshape,
+    Op.NORM2: _norm2,
+    Op.NORM1: _norm1,
+    Op.SQRT: _sqrt,
+    Op.ABS: _abs,
+}
 
 
 # ------------------------------------------------------------------ derivative equations

@@ -15,6 +15,7 @@ superscript is parenthesised before another is added: `(Aᵀ)²`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..errors import MatdiffError
 from ..ir.build import const_value
@@ -131,82 +132,124 @@ def juxtapose(parts: list[str]) -> str:
 
 
 def _p(e: Node) -> Printed:
-    op = e.op
-    if op == Op.CONST:
-        return number(e.arg)
-    if op == Op.SUM and (count := ones_count(e)) is not None:  # sum(𝟙ₙ) is n
+    """Print one node: the per-op printer of `_PRINTERS`, else `name(args)`."""
+    if e.op == Op.SUM and (count := ones_count(e)) is not None:  # sum(𝟙ₙ) is n
         return "·".join(count), (ATOM if len(count) == 1 else MUL), False
-    if op == Op.VAR:
-        return e.arg.name, ATOM, False
-    if op == Op.DVAR:
-        name, k = e.arg
-        return (f"d{name}" if k == 1 else f"d{name}{subscript(str(k))}"), ATOM, False
-    if op == Op.EYE:
-        return "I", ATOM, False
-    if op == Op.COMMUTATION:
-        m, n = e.arg
-        return f"K({m},{n})", ATOM, False
-    if op == Op.FILL:
-        return _fill(e)
-    if op == Op.ADD:
-        return _add(e)
-    if op == Op.MUL:
-        return _mul(e)
-    if op == Op.MATMUL:
-        return juxtapose([_wrap(_p(c), MUL) for c in e.children]), MUL, False
-    if op == Op.HADAMARD:
-        num, den = split_fraction(e.children, elementwise=True)
-        num_text, den_text = [_show(c, NEG) for c in num], [_show(d, NEG) for d in den]
-        return spell_quotient(num_text, den_text, " ⊙ ", " ⊘ ", "𝟙"), CIRC, False
-    if op == Op.KRON:
-        a, c = (_wrap(_p(x), NEG) for x in e.children)
-        return f"{a} ⊗ {c}", CIRC, False
-    if op == Op.POW:
-        base, ex = e.children
-        v = const_value(ex) if is_scalar(ex.shape) else None
-        exp_text = _exponent_text(v) if v is not None else _p(ex)[0]
-        if v == 0.5 and is_scalar(base.shape):
-            return f"√{_base(_p(base))}", ATOM, False
-        if not is_scalar(base.shape):
-            s = superscript(exp_text)
-            return f"{_base(_p(base))}∘{s if s else '^(' + exp_text + ')'}", POW, True
-        return _sup(_p(base), exp_text), POW, True
-    if op == Op.MPOW:
-        return _sup(_p(e.children[0]), str(e.arg)), POW, True
-    if op == Op.INV:
-        return f"{_base(_p(e.children[0]))}⁻¹", POW, True
-    if op == Op.TRANSPOSE:
-        child = e.children[0]
-        if child.op == Op.INV:
-            return f"{_base(_p(child.children[0]))}⁻ᵀ", ATOM, True
-        return f"{_base(_p(child))}ᵀ", ATOM, True
-    if op == Op.BLOCK:
-        lines = [", ".join(_p(c)[0] for c in row) for row in block_cells(e)]
-        return "[" + "; ".join(lines) + "]", ATOM, False
-    if op in (Op.SUMDIM, Op.SOFTMAXDIM, Op.LOGSUMEXPDIM):  # softmax(Z, 1): MATLAB's dim
-        return f"{op[:-3]}({_p(e.children[0])[0]}, {e.arg})", ATOM, False
-    if op == Op.RESHAPE:
-        nr, nc = e.shape
-        return f"reshape({_p(e.children[0])[0]}, {nr}, {nc})", ATOM, False
-    if op == Op.NORM2:
-        x = e.children[0]
-        sub = "₂" if (is_column(x.shape) or is_row(x.shape)) else "_F"
-        return f"‖{_p(x)[0]}‖{sub}", ATOM, False
-    if op == Op.NORM1:
-        x = e.children[0]
-        inner = _p(x)[0]
-        if not (is_column(x.shape) or is_row(x.shape)):
-            inner = f"vec({inner})"
-        return f"‖{inner}‖₁", ATOM, False
-    if op == Op.SQRT:
-        return f"√{_base(_p(e.children[0]))}", ATOM, False
-    if op == Op.ABS:
-        return f"|{_p(e.children[0])[0]}|", ATOM, False
-    if op == Op.LOGDET:
-        return f"log det({_p(e.children[0])[0]})", ATOM, False
+    printer = _PRINTERS.get(e.op)
+    if printer is not None:
+        return printer(e)
     if e.children:
-        return f"{op}({', '.join(_p(c)[0] for c in e.children)})", ATOM, False
-    return op, ATOM, False
+        return f"{e.op}({', '.join(_p(c)[0] for c in e.children)})", ATOM, False
+    return e.op, ATOM, False
+
+
+# ------------------------------------------------------------------ leaves
+
+
+def _var(e: Node) -> Printed:
+    return e.arg.name, ATOM, False
+
+
+def _dvar(e: Node) -> Printed:
+    name, k = e.arg
+    return (f"d{name}" if k == 1 else f"d{name}{subscript(str(k))}"), ATOM, False
+
+
+def _commutation(e: Node) -> Printed:
+    m, n = e.arg
+    return f"K({m},{n})", ATOM, False
+
+
+# ------------------------------------------------------------------ products
+
+
+def _matmul(e: Node) -> Printed:
+    return juxtapose([_wrap(_p(c), MUL) for c in e.children]), MUL, False
+
+
+def _hadamard(e: Node) -> Printed:
+    num, den = split_fraction(e.children, elementwise=True)
+    num_text, den_text = [_show(c, NEG) for c in num], [_show(d, NEG) for d in den]
+    return spell_quotient(num_text, den_text, " ⊙ ", " ⊘ ", "𝟙"), CIRC, False
+
+
+def _kron(e: Node) -> Printed:
+    a, c = (_wrap(_p(x), NEG) for x in e.children)
+    return f"{a} ⊗ {c}", CIRC, False
+
+
+# ------------------------------------------------------------------ superscripts
+
+
+def _pow(e: Node) -> Printed:
+    base, ex = e.children
+    v = const_value(ex) if is_scalar(ex.shape) else None
+    exp_text = _exponent_text(v) if v is not None else _p(ex)[0]
+    if v == 0.5 and is_scalar(base.shape):
+        return f"√{_base(_p(base))}", ATOM, False
+    if not is_scalar(base.shape):
+        s = superscript(exp_text)
+        return f"{_base(_p(base))}∘{s if s else '^(' + exp_text + ')'}", POW, True
+    return _sup(_p(base), exp_text), POW, True
+
+
+def _mpow(e: Node) -> Printed:
+    return _sup(_p(e.children[0]), str(e.arg)), POW, True
+
+
+def _inv(e: Node) -> Printed:
+    return f"{_base(_p(e.children[0]))}⁻¹", POW, True
+
+
+def _transpose(e: Node) -> Printed:
+    child = e.children[0]
+    if child.op == Op.INV:
+        return f"{_base(_p(child.children[0]))}⁻ᵀ", ATOM, True
+    return f"{_base(_p(child))}ᵀ", ATOM, True
+
+
+# ------------------------------------------------------------------ functions by their form
+
+
+def _block(e: Node) -> Printed:
+    lines = [", ".join(_p(c)[0] for c in row) for row in block_cells(e)]
+    return "[" + "; ".join(lines) + "]", ATOM, False
+
+
+def _by_dim(e: Node) -> Printed:
+    """softmax(Z, 1): the batched forms with MATLAB's dim (`softmaxdim` prints `softmax`)."""
+    return f"{e.op[:-3]}({_p(e.children[0])[0]}, {e.arg})", ATOM, False
+
+
+def _reshape(e: Node) -> Printed:
+    nr, nc = e.shape
+    return f"reshape({_p(e.children[0])[0]}, {nr}, {nc})", ATOM, False
+
+
+def _norm2(e: Node) -> Printed:
+    x = e.children[0]
+    sub = "₂" if (is_column(x.shape) or is_row(x.shape)) else "_F"
+    return f"‖{_p(x)[0]}‖{sub}", ATOM, False
+
+
+def _norm1(e: Node) -> Printed:
+    x = e.children[0]
+    inner = _p(x)[0]
+    if not (is_column(x.shape) or is_row(x.shape)):
+        inner = f"vec({inner})"
+    return f"‖{inner}‖₁", ATOM, False
+
+
+def _sqrt(e: Node) -> Printed:
+    return f"√{_base(_p(e.children[0]))}", ATOM, False
+
+
+def _abs(e: Node) -> Printed:
+    return f"|{_p(e.children[0])[0]}|", ATOM, False
+
+
+def _logdet(e: Node) -> Printed:
+    return f"log det({_p(e.children[0])[0]})", ATOM, False
 
 
 _SIZE_SUB = str.maketrans("0123456789+aehijklmnoprstuvx",
@@ -267,6 +310,36 @@ def _mul(e: Node) -> Printed:
         dens = [_show(d, POW if len(den) == 1 else NEG) for d in den]
         text += "/" + (dens[0] if len(dens) == 1 else "(" + juxtapose(dens) + ")")
     return ("-" + text if coef < 0 else text), level, False
+
+
+# One printer per op (ops not here print as `name(args)`; sum(𝟙ₙ) is handled in `_p`).
+_PRINTERS: dict[Op, Callable[[Node], Printed]] = {
+    Op.CONST: lambda e: number(e.arg),
+    Op.VAR: _var,
+    Op.DVAR: _dvar,
+    Op.EYE: lambda e: ("I", ATOM, False),
+    Op.COMMUTATION: _commutation,
+    Op.FILL: _fill,
+    Op.ADD: _add,
+    Op.MUL: _mul,
+    Op.MATMUL: _matmul,
+    Op.HADAMARD: _hadamard,
+    Op.KRON: _kron,
+    Op.POW: _pow,
+    Op.MPOW: _mpow,
+    Op.INV: _inv,
+    Op.TRANSPOSE: _transpose,
+    Op.BLOCK: _block,
+    Op.SUMDIM: _by_dim,
+    Op.SOFTMAXDIM: _by_dim,
+    Op.LOGSUMEXPDIM: _by_dim,
+    Op.RESHAPE: _reshape,
+    Op.NORM2: _norm2,
+    Op.NORM1: _norm1,
+    Op.SQRT: _sqrt,
+    Op.ABS: _abs,
+    Op.LOGDET: _logdet,
+}
 
 
 # ------------------------------------------------------------------ derivative equations

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import DeclarationError
@@ -30,6 +31,7 @@ VECTOR_PROPS = frozenset({"onehot", "simplex"})
 # Names the expression language reserves; a variable cannot take them.
 RESERVED = frozenset(FUNCTION_ARITY) | {"eye", "vector", "matrix", "commutation", "mean"}
 _MAX_DECLARATION = 1_000
+_MOST_DIMS = {"scalar": 0, "vector": 1, "matrix": 2}  # sizes a kind takes at most
 
 _WORD = re.compile(r"[A-Za-z0-9_]+|\S")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -54,12 +56,17 @@ class Declaration:
         return " ".join([self.kind, *map(str, dims), *sorted(self.props)])
 
 
+# Makes the DeclarationError for a message and a span of the declaration text.
+_Fail = Callable[..., DeclarationError]
+_Span = tuple[int, int]
+
+
 def parse_declaration(text: str, *, context: str = "", offset: int = 0) -> Declaration:
     """Read `kind dims... props...`. `context`/`offset`: the full text shown in errors
     (for example `x: vector n`) and where `text` starts in it."""
     shown = context or text
 
-    def fail(message: str, span: tuple[int, int], hint: str | None = None) -> DeclarationError:
+    def fail(message: str, span: _Span, hint: str | None = None) -> DeclarationError:
         return DeclarationError(message, text=shown,
                                 span=(span[0] + offset, span[1] + offset), hint=hint)
 
@@ -70,16 +77,36 @@ def parse_declaration(text: str, *, context: str = "", offset: int = 0) -> Decla
     if not words:
         raise fail("the declaration is empty", (0, max(1, len(text))),
                    hint="write scalar, vector n or matrix n m, then properties")
-    kind, ks, ke = words[0]
+    kind = _kind(words[0], fail)
+    dims, props = _dims_and_props(kind, words[1:], fail)
+    _check_count(kind, dims, fail)
+    values = tuple(d for d, _ in dims)
+    if kind == "matrix" and len(values) == 1:
+        values = (values[0], values[0])
+    _check_props(kind, values, props, fail)
+    return Declaration(kind, values, frozenset(props))
+
+
+def _kind(word: tuple[str, int, int], fail: _Fail) -> str:
+    """The first word: scalar, vector or matrix (a near miss gets a suggestion)."""
+    kind, ks, ke = word
     if kind not in KINDS:
         close = difflib.get_close_matches(kind.lower(), KINDS, n=1, cutoff=0.5)
         raise fail(f"unknown kind '{kind}'", (ks, ke),
                    hint=f"did you mean {close[0]}?" if close
                    else "a declaration starts with scalar, vector or matrix")
-    dims: list[tuple[Dim, tuple[int, int]]] = []
-    props: dict[str, tuple[int, int]] = {}
-    most = {"scalar": 0, "vector": 1, "matrix": 2}[kind]
-    for word, s, e in words[1:]:
+    return kind
+
+
+def _dims_and_props(
+    kind: str, words: list[tuple[str, int, int]], fail: _Fail
+) -> tuple[list[tuple[Dim, _Span]], dict[str, _Span]]:
+    """The words after the kind: sizes (names or positive integers), then properties;
+    each with its span for the errors."""
+    dims: list[tuple[Dim, _Span]] = []
+    props: dict[str, _Span] = {}
+    most = _MOST_DIMS[kind]
+    for word, s, e in words:
         if word in PROPERTIES:
             props[word] = (s, e)
         elif word.isdigit():
@@ -103,15 +130,23 @@ def parse_declaration(text: str, *, context: str = "", offset: int = 0) -> Decla
             raise fail(f"unexpected '{word}' in a declaration", (s, e),
                        hint="sizes are names or positive integers separated by spaces, "
                             "such as matrix n m")
+    return dims, props
+
+
+def _check_count(kind: str, dims: list[tuple[Dim, _Span]], fail: _Fail) -> None:
+    """At most the kind's number of sizes; the caret covers the extra ones."""
+    most = _MOST_DIMS[kind]
     if len(dims) > most:
         extra = dims[most][1]
         have = {0: "no size", 1: "one size", 2: "two sizes"}[most]
         raise fail(f"a {kind} has {have}, got {len(dims)}", (extra[0], dims[-1][1][1]),
                    hint={"scalar": "write just scalar", "vector": "write vector n",
                          "matrix": "write matrix n m"}[kind])
-    values = tuple(d for d, _ in dims)
-    if kind == "matrix" and len(values) == 1:
-        values = (values[0], values[0])
+
+
+def _check_props(kind: str, values: tuple[Dim, ...], props: dict[str, _Span],
+                 fail: _Fail) -> None:
+    """Structural properties only where they make sense (see the module docstring)."""
     for prop, span in props.items():
         if prop in SQUARE_PROPS:
             if kind != "matrix":
@@ -123,7 +158,6 @@ def parse_declaration(text: str, *, context: str = "", offset: int = 0) -> Decla
             # on a matrix they hold per column: a batch of one-hot labels (issue 11, 6)
             raise fail(f"'{prop}' needs a vector or a matrix (per column), not a scalar",
                        span)
-    return Declaration(kind, values, frozenset(props))
 
 
 def parse_declaration_line(line: str) -> tuple[str, Declaration]:
@@ -152,8 +186,6 @@ def declared(variables: object) -> dict[str, tuple[Declaration, str]]:
     """Read a `variables` mapping of name -> declaration text (or Declaration).
 
     Returns name -> (declaration, the text shown in errors about it)."""
-    from collections.abc import Mapping
-
     if variables is None:
         return {}
     if not isinstance(variables, Mapping):

@@ -32,6 +32,7 @@ from ..ir import build as b
 from ..ir.dims import is_column, is_row, is_scalar
 from ..ir.node import Node
 from ..ir.ops import Op
+from ..ir.walk import topological
 from ..parse import parse_with_env
 from ..rewrite.driver import simplify
 from .differs import Fix, ratio, term_combination, transpose_fix, where_it_differs
@@ -204,13 +205,7 @@ def _occurrences(f: Node, name: str) -> int:
 
 
 def _has_op(f: Node, ops: set[str]) -> bool:
-    stack = [f]
-    while stack:
-        n = stack.pop()
-        if n.op in ops:
-            return True
-        stack.extend(n.children)
-    return False
+    return any(n.op in ops for n in topological([f]))
 
 
 def _symmetric_condition(nodes: list[Node], env: Mapping[str, Node], ans: Node,
@@ -232,29 +227,11 @@ def _symmetric_condition(nodes: list[Node], env: Mapping[str, Node], ans: Node,
 def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: str,
                trials: int, seed: int, base: dict,
                fixed: Callable[[], Verdict | None] = lambda: None) -> Verdict:
+    """Compare the answer with the derivative at random inputs; a wrong one is tested
+    against the pitfalls in turn (`_PITFALL_TESTS`); the first that explains it wins."""
     nodes = [f, expected, ans, *d.wrt]
-    es, as_ = expected.shape, ans.shape
-    wrt_names = ",".join(v.arg.name for v in d.wrt)
-    if as_ != es:
-        shape_msg = (f"your answer is {_shape_text(as_)}; the {what} is "
-                     f"{_shape_text(es)}")
-        if as_ == (es[1], es[0]):
-            s = _Samples(nodes, trials, seed)
-            if _close(s.values(ans), s.values(b.transpose(expected))):
-                X0 = d.wrt[0]
-                if d.form == "gradient" and layout != "strict" and not (
-                        is_column(X0.shape) or is_row(X0.shape) or is_scalar(X0.shape)):
-                    return Verdict(False, "numerical", shape_msg + ": your answer is the "
-                                   "transpose of the gradient. " + _TRACE_NOTE,
-                                   "trace-transpose", **base)
-                return Verdict(False, "numerical", shape_msg + ": your answer is its "
-                               "transpose. " + _layout_note(d, layout), "layout-transposed",
-                               **base)
-        one_off = fixed()
-        if one_off is not None:
-            return one_off
-        return Verdict(False, "numerical", shape_msg + ". Check the order of the factors "
-                       "(dimensions must align) and the layout", "chain-rule-order", **base)
+    if ans.shape != expected.shape:
+        return _wrong_shape(d, nodes, ans, expected, what, layout, trials, seed, base, fixed)
     s = _Samples(nodes, trials, seed)
     A = s.values(ans)
     if A is None:
@@ -265,97 +242,180 @@ def _numerical(d, f: Node, env, ans: Node, expected: Node, what: str, layout: st
         return Verdict(True, "numerical", f"your answer equals the {what} "
                        f"({to_text(expected)}) at {len(A)} random inputs", **base)
     sym = _symmetric_condition(nodes, env, ans, expected, trials, seed)
-    cond = sym[0] if sym else None
-    square = es[0] == es[1] and not is_scalar(es)
-    X = d.wrt[0]
-    has_logdet = _has_op(f, {"logdet", "det"})
-    # 1. the transpose of the right answer
-    if square and _close(A, s.values(b.transpose(expected))):
-        if d.form in ("jacobian", "by_scalar", "kronecker") or layout == "strict":
-            return Verdict(False, "numerical", "your answer is the transpose of the "
-                           f"{what}. " + _layout_note(d, layout), "layout-transposed",
-                           cond, **base)
-        if has_logdet:
-            return Verdict(False, "numerical", _logdet_message(ans, expected, X),
-                           "logdet-inverse", cond or f"equal when {X.arg.name} is symmetric",
-                           **base)
-        return Verdict(False, "numerical",
-                       f"your answer is the transpose of the gradient {to_text(expected)}. "
-                       + _TRACE_NOTE,
-                       "trace-transpose", cond, **base)
-    # 2. the derivative on symmetric matrices (log det's 2*inv(X) - diag(diag(inv(X))))
-    #    given for the unconstrained one, or the other way round
-    square_X = X.shape[0] == X.shape[1] and not is_scalar(X.shape)
-    if d.form == "gradient" and square_X and d.structured:
-        got = _unconstrained_for_structured(d, nodes, s, A, X, has_logdet, what)
-        if got is not None:
-            return Verdict(False, "numerical", got[0], got[1], got[2], **base)
-    if d.form == "gradient" and square_X and not d.structured:
-        structured = b.sub(b.add(expected, b.transpose(expected)),
-                           b.diag(b.diag(expected)))
-        ssym = _Samples(nodes, trials, seed + 5, frozenset({X.arg.name}))
-        if _close(ssym.values(ans), ssym.values(structured)):
-            pit = "logdet-inverse" if has_logdet else "symmetric-structured"
-            n, g = X.arg.name, to_text(expected)
-            msg = ("your answer is the derivative on symmetric matrices, G + G' - "
-                   f"diag(diag(G)) with G = {g} (each {n}_ij = {n}_ji counted once, "
-                   "Cookbook 138). ")
-            if _is_symmetric(X):
-                plain = _unconstrained_text(d)
-                same = f" (= {plain} for symmetric {n})" if plain and plain != g else ""
-                msg += (f"{n} is declared symmetric, so that is the structured derivative: "
-                        "ask for it with --structured. Without it the derivative is the "
-                        f"unconstrained one (all entries independent): {g}{same}")
-                cond = "right with --structured (the derivative on symmetric matrices)"
-            else:
-                msg += (f"For a general {n} (all entries independent) the gradient is {g}; "
-                        f"declare {n} symmetric and ask for the structured derivative "
-                        "(--structured) to get yours")
-                cond = (f"right when {n} is symmetric and the derivative is taken on "
-                        "symmetric matrices (--structured)")
-            return Verdict(False, "numerical", msg, pit, cond, **base)
-    # 3. one transpose missing or too many (2*X*(X*w - y) for 2*X'*(X*w - y))
-    one_off = fixed()
-    if one_off is not None:
-        one_off.condition = cond
-        return one_off
-    # 4. right only for symmetric matrices
-    if sym is not None:
-        names = sym[1]
-        if has_logdet and names == [X.arg.name]:
-            return Verdict(False, "numerical", _logdet_message(ans, expected, X),
-                           "logdet-inverse", cond, **base)
-        quad = any(_occurrences(f, v.arg.name) >= 2 for v in d.wrt)
-        pit = "quadratic-form-transpose" if quad else "symmetric-only"
-        msg = (f"your answer agrees with the {what} {to_text(expected)} only when "
-               f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} symmetric")
-        if quad:
-            msg += (f": {wrt_names} appears twice, and the product rule gives a term for "
-                    "each occurrence; the second brings a transpose")
-        return Verdict(False, "numerical", msg, pit, cond, **base)
-    # 5. a constant multiple
-    c = ratio(A, E) if E is not None else None
-    if c is not None:
-        if abs(c - 0.5) < 1e-6 or abs(c - 2.0) < 1e-6:
-            msg = ("your answer is half the " if c < 1 else "your answer is twice the ") + \
-                f"{what}: a factor 2 {'dropped' if c < 1 else 'too many'}"
-            return Verdict(False, "numerical", msg, "factor-2", cond, **base)
-        if abs(c + 1.0) < 1e-6:
-            return Verdict(False, "numerical", f"your answer is minus the {what}",
-                           "sign-error", cond, **base)
-        if abs(c) > 1e-9:
-            return Verdict(False, "numerical",
-                           f"your answer is {c:.6g} times the {what}", "constant-factor",
-                           cond, **base)
-    # 6. product-rule terms missing or with the wrong sign
-    terms = term_combination(d, s, A)
-    if terms is not None:
-        return Verdict(False, "numerical", terms[0], terms[1], cond, **base)
+    case = _Case(d=d, f=f, ans=ans, expected=expected, what=what, layout=layout,
+                 trials=trials, seed=seed, base=base, fixed=fixed, nodes=nodes, s=s, A=A,
+                 E=E, sym=sym, cond=sym[0] if sym else None,
+                 has_logdet=_has_op(f, {"logdet", "det"}))
+    for test in _PITFALL_TESTS:
+        verdict = test(case)
+        if verdict is not None:
+            return verdict
+    # no known pitfall: say where the answer differs, naming the derivative's terms
     example, terms_words = where_it_differs(ans, expected, [f, *d.wrt], seed)
     return Verdict(False, "numerical",
                    f"your answer differs from the {what} at random inputs (no known pitfall "
                    "explains the difference)" + (f"; {example}" if example else ""), None,
-                   cond, detail=terms_words, **base)
+                   case.cond, detail=terms_words, **base)
+
+
+def _wrong_shape(d, nodes: list[Node], ans: Node, expected: Node, what: str, layout: str,
+                 trials: int, seed: int, base: dict,
+                 fixed: Callable[[], Verdict | None]) -> Verdict:
+    """Another shape: the transpose, one transpose off, or factors in the wrong order."""
+    es, as_ = expected.shape, ans.shape
+    shape_msg = f"your answer is {_shape_text(as_)}; the {what} is {_shape_text(es)}"
+    if as_ == (es[1], es[0]):
+        s = _Samples(nodes, trials, seed)
+        if _close(s.values(ans), s.values(b.transpose(expected))):
+            X0 = d.wrt[0]
+            if d.form == "gradient" and layout != "strict" and not (
+                    is_column(X0.shape) or is_row(X0.shape) or is_scalar(X0.shape)):
+                return Verdict(False, "numerical", shape_msg + ": your answer is the "
+                               "transpose of the gradient. " + _TRACE_NOTE,
+                               "trace-transpose", **base)
+            return Verdict(False, "numerical", shape_msg + ": your answer is its "
+                           "transpose. " + _layout_note(d, layout), "layout-transposed",
+                           **base)
+    one_off = fixed()
+    if one_off is not None:
+        return one_off
+    return Verdict(False, "numerical", shape_msg + ". Check the order of the factors "
+                   "(dimensions must align) and the layout", "chain-rule-order", **base)
+
+
+@dataclass
+class _Case:
+    """A wrong answer of the right shape, with what the pitfall tests look at."""
+
+    d: Derivative
+    f: Node
+    ans: Node
+    expected: Node
+    what: str
+    layout: str
+    trials: int
+    seed: int
+    base: dict
+    fixed: Callable[[], Verdict | None]
+    nodes: list[Node]
+    s: _Samples  # the sample inputs
+    A: list[np.ndarray]  # the answer's values at them
+    E: list[np.ndarray] | None  # the derivative's
+    sym: tuple[str, list[str]] | None  # symmetric matrices that make the answer right
+    cond: str | None  # the condition under which the answer is right, if any
+    has_logdet: bool
+
+    def verdict(self, message: str, pitfall: str | None,
+                condition: str | None = None) -> Verdict:
+        return Verdict(False, "numerical", message, pitfall, condition, **self.base)
+
+
+def _transposed(c: _Case) -> Verdict | None:
+    """1. the transpose of the right answer (layout, tr(A*X)'s A', or log det's inv(X))."""
+    es = c.expected.shape
+    square = es[0] == es[1] and not is_scalar(es)
+    if not (square and _close(c.A, c.s.values(b.transpose(c.expected)))):
+        return None
+    if c.d.form in ("jacobian", "by_scalar", "kronecker") or c.layout == "strict":
+        return c.verdict(f"your answer is the transpose of the {c.what}. "
+                         + _layout_note(c.d, c.layout), "layout-transposed", c.cond)
+    if c.has_logdet:
+        X = c.d.wrt[0]
+        return c.verdict(_logdet_message(c.ans, c.expected, X), "logdet-inverse",
+                         c.cond or f"equal when {X.arg.name} is symmetric")
+    return c.verdict(f"your answer is the transpose of the gradient {to_text(c.expected)}. "
+                     + _TRACE_NOTE, "trace-transpose", c.cond)
+
+
+def _structured_mixup(c: _Case) -> Verdict | None:
+    """2. the derivative on symmetric matrices (log det's 2*inv(X) - diag(diag(inv(X))))
+    given for the unconstrained one, or the other way round."""
+    X = c.d.wrt[0]
+    if c.d.form != "gradient" or X.shape[0] != X.shape[1] or is_scalar(X.shape):
+        return None
+    if c.d.structured:
+        got = _unconstrained_for_structured(c.d, c.nodes, c.s, c.A, X, c.has_logdet, c.what)
+        return None if got is None else c.verdict(*got)
+    expected = c.expected
+    structured = b.sub(b.add(expected, b.transpose(expected)), b.diag(b.diag(expected)))
+    ssym = _Samples(c.nodes, c.trials, c.seed + 5, frozenset({X.arg.name}))
+    if not _close(ssym.values(c.ans), ssym.values(structured)):
+        return None
+    pit = "logdet-inverse" if c.has_logdet else "symmetric-structured"
+    n, g = X.arg.name, to_text(expected)
+    msg = ("your answer is the derivative on symmetric matrices, G + G' - "
+           f"diag(diag(G)) with G = {g} (each {n}_ij = {n}_ji counted once, "
+           "Cookbook 138). ")
+    if _is_symmetric(X):
+        plain = _unconstrained_text(c.d)
+        same = f" (= {plain} for symmetric {n})" if plain and plain != g else ""
+        msg += (f"{n} is declared symmetric, so that is the structured derivative: "
+                "ask for it with --structured. Without it the derivative is the "
+                f"unconstrained one (all entries independent): {g}{same}")
+        cond = "right with --structured (the derivative on symmetric matrices)"
+    else:
+        msg += (f"For a general {n} (all entries independent) the gradient is {g}; "
+                f"declare {n} symmetric and ask for the structured derivative "
+                "(--structured) to get yours")
+        cond = (f"right when {n} is symmetric and the derivative is taken on "
+                "symmetric matrices (--structured)")
+    return c.verdict(msg, pit, cond)
+
+
+def _one_transpose_off(c: _Case) -> Verdict | None:
+    """3. one transpose missing or too many (2*X*(X*w - y) for 2*X'*(X*w - y))."""
+    one_off = c.fixed()
+    if one_off is not None:
+        one_off.condition = c.cond
+    return one_off
+
+
+def _symmetric_only(c: _Case) -> Verdict | None:
+    """4. right only for symmetric matrices (the quadratic form's missing transpose)."""
+    if c.sym is None:
+        return None
+    names, X = c.sym[1], c.d.wrt[0]
+    if c.has_logdet and names == [X.arg.name]:
+        return c.verdict(_logdet_message(c.ans, c.expected, X), "logdet-inverse", c.cond)
+    quad = any(_occurrences(c.f, v.arg.name) >= 2 for v in c.d.wrt)
+    pit = "quadratic-form-transpose" if quad else "symmetric-only"
+    msg = (f"your answer agrees with the {c.what} {to_text(c.expected)} only when "
+           f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} symmetric")
+    if quad:
+        wrt_names = ",".join(v.arg.name for v in c.d.wrt)
+        msg += (f": {wrt_names} appears twice, and the product rule gives a term for "
+                "each occurrence; the second brings a transpose")
+    return c.verdict(msg, pit, c.cond)
+
+
+def _constant_multiple(c: _Case) -> Verdict | None:
+    """5. a constant multiple: a factor 2, a sign, another constant."""
+    k = ratio(c.A, c.E) if c.E is not None else None
+    if k is None:
+        return None
+    if abs(k - 0.5) < 1e-6 or abs(k - 2.0) < 1e-6:
+        msg = ("your answer is half the " if k < 1 else "your answer is twice the ") + \
+            f"{c.what}: a factor 2 {'dropped' if k < 1 else 'too many'}"
+        return c.verdict(msg, "factor-2", c.cond)
+    if abs(k + 1.0) < 1e-6:
+        return c.verdict(f"your answer is minus the {c.what}", "sign-error", c.cond)
+    if abs(k) > 1e-9:
+        return c.verdict(f"your answer is {k:.6g} times the {c.what}", "constant-factor",
+                         c.cond)
+    return None
+
+
+def _missing_terms(c: _Case) -> Verdict | None:
+    """6. product-rule terms missing or with the wrong sign."""
+    terms = term_combination(c.d, c.s, c.A)
+    return None if terms is None else c.verdict(terms[0], terms[1], c.cond)
+
+
+# The pitfalls a wrong answer of the right shape is tested for, in this order.
+_PITFALL_TESTS: tuple[Callable[[_Case], Verdict | None], ...] = (
+    _transposed, _structured_mixup, _one_transpose_off, _symmetric_only,
+    _constant_multiple, _missing_terms,
+)
 
 
 def _is_symmetric(X: Node) -> bool:

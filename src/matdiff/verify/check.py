@@ -110,90 +110,123 @@ def check_derivative(
     try:
         reference = _reference(d, space, h)
     except MatdiffError as e:
-        return CheckResult(
-            False,
-            0,
-            float("nan"),
-            float("nan"),
-            {},
-            f"numerical check failed: no reference derivative of order {d.order - 1} "
-            f"to difference ({_one_line(e)})",
-            space,
-        )
+        return CheckResult(False, 0, float("nan"), float("nan"), {},
+                           f"numerical check failed: no reference derivative of order "
+                           f"{d.order - 1} to difference ({_one_line(e)})", space)
 
     sizes: dict[str, int] | None = None
-    max_abs = 0.0
-    max_rel = 0.0
+    tally = _Tally()
     for trial in range(1, trials + 1):
-        last_error = ""
-        for _draw in range(MAX_DRAWS):
-            # every variable the derivative was declared with: one that simplification
-            # removed may still carry a size ((A - A)*x)
-            roots = [d.function, *d.wrt, *getattr(d, "variables", ())]
-            values, drawn = sample_values(roots, rng, sizes=sizes)
-            if sizes is None:
-                sizes = {k: int(v) for k, v in sorted(drawn.items())}
-            try:
-                symbolic = _finite(np.asarray(d.evaluate(values), dtype=float))
-                numeric = _finite(reference(values, sizes))
-            except (_Unevaluable, *_EVAL_ERRORS) as e:
-                last_error = _one_line(e)
-                continue
-            break
-        else:
+        sizes, drawn, last_error = _draw(d, reference, rng, sizes)
+        if drawn is None:
             return CheckResult(
                 False,
                 trial,
-                max_abs if trial > 1 else float("nan"),
-                max_rel if trial > 1 else float("nan"),
-                sizes or {},
+                tally.max_abs if trial > 1 else float("nan"),
+                tally.max_rel if trial > 1 else float("nan"),
+                sizes,
                 f"numerical check failed: trial {trial} could not be evaluated at "
                 f"{MAX_DRAWS} random inputs{_sizes_text(sizes)}: {last_error}",
                 space,
             )
+        values, symbolic, numeric = drawn
         symbolic = _to_numerator(symbolic, d, values, sizes)
-        if symbolic.shape != numeric.shape:
-            return CheckResult(
-                False,
-                trial,
-                float("nan"),
-                float("nan"),
-                sizes,
-                f"numerical check failed: the derivative has shape {symbolic.shape}, "
-                f"finite differences give {numeric.shape}{_sizes_text(sizes)}",
-                space,
-            )
-        abs_err, rel_err = errors(symbolic, numeric)
-        max_abs = max(max_abs, abs_err)
-        max_rel = max(max_rel, rel_err)
-        scale = scale_of(numeric)
-        if not close(symbolic, numeric, rtol, atol, scale):
-            where = worst_entry(symbolic, numeric, rtol, atol, scale)
-            return CheckResult(
-                False,
-                trial,
-                max_abs,
-                max_rel,
-                sizes,
-                f"numerical check failed: trial {trial} of {trials}{_sizes_text(sizes)}, "
-                f"max relative error {rel_err:.1e} against central differences; worst "
-                f"entry {where}: {float(symbolic[where]):.6g} symbolic vs "
-                f"{float(numeric[where]):.6g} numeric",
-                space,
-                {"symbolic": symbolic, "numeric": numeric, "values": values},
-            )
+        failed = _compare(symbolic, numeric, values, sizes, tally, rtol=rtol, atol=atol,
+                          trial=trial, trials=trials, space=space)
+        if failed is not None:
+            return failed
     what = {"symmetric": " (on symmetric matrices)", "diagonal": " (on diagonal matrices)"}
     return CheckResult(
         True,
         trials,
-        max_abs,
-        max_rel,
+        tally.max_abs,
+        tally.max_rel,
         sizes or {},
         f"numerical check passed: {trials} random input{'s' if trials != 1 else ''}"
-        f"{_sizes_text(sizes)}, max relative error {max_rel:.1e} against central "
+        f"{_sizes_text(sizes)}, max relative error {tally.max_rel:.1e} against central "
         f"differences{what.get(space, '')}",
         space,
         {"symbolic": symbolic, "numeric": numeric, "values": values},  # the last trial
+    )
+
+
+@dataclass
+class _Tally:
+    """The largest errors over the trials so far."""
+
+    max_abs: float = 0.0
+    max_rel: float = 0.0
+
+
+def _draw(
+    d: Any, reference: Reference, rng: np.random.Generator, sizes: dict[str, int] | None
+) -> tuple[dict[str, int], tuple[dict, np.ndarray, np.ndarray] | None, str]:
+    """Random inputs until both sides can be evaluated, at most MAX_DRAWS of them:
+    (the sizes, fixed by the first draw; (values, symbolic, numeric), or None when no
+    draw could be evaluated; the last draw's error)."""
+    last_error = ""
+    for _draw_number in range(MAX_DRAWS):
+        # every variable the derivative was declared with: one that simplification
+        # removed may still carry a size ((A - A)*x)
+        roots = [d.function, *d.wrt, *getattr(d, "variables", ())]
+        values, drawn = sample_values(roots, rng, sizes=sizes)
+        if sizes is None:
+            sizes = {k: int(v) for k, v in sorted(drawn.items())}
+        try:
+            symbolic = _finite(np.asarray(d.evaluate(values), dtype=float))
+            numeric = _finite(reference(values, sizes))
+        except (_Unevaluable, *_EVAL_ERRORS) as e:
+            last_error = _one_line(e)
+            continue
+        return sizes, (values, symbolic, numeric), ""
+    return sizes or {}, None, last_error
+
+
+def _compare(
+    symbolic: np.ndarray,
+    numeric: np.ndarray,
+    values: dict,
+    sizes: dict[str, int],
+    tally: _Tally,
+    *,
+    rtol: float,
+    atol: float,
+    trial: int,
+    trials: int,
+    space: str,
+) -> CheckResult | None:
+    """One trial's comparison: None when the two sides agree (the tally updated), else
+    the failure (a shape mismatch, or the worst entry)."""
+    if symbolic.shape != numeric.shape:
+        return CheckResult(
+            False,
+            trial,
+            float("nan"),
+            float("nan"),
+            sizes,
+            f"numerical check failed: the derivative has shape {symbolic.shape}, "
+            f"finite differences give {numeric.shape}{_sizes_text(sizes)}",
+            space,
+        )
+    abs_err, rel_err = errors(symbolic, numeric)
+    tally.max_abs = max(tally.max_abs, abs_err)
+    tally.max_rel = max(tally.max_rel, rel_err)
+    scale = scale_of(numeric)
+    if close(symbolic, numeric, rtol, atol, scale):
+        return None
+    where = worst_entry(symbolic, numeric, rtol, atol, scale)
+    return CheckResult(
+        False,
+        trial,
+        tally.max_abs,
+        tally.max_rel,
+        sizes,
+        f"numerical check failed: trial {trial} of {trials}{_sizes_text(sizes)}, "
+        f"max relative error {rel_err:.1e} against central differences; worst "
+        f"entry {where}: {float(symbolic[where]):.6g} symbolic vs "
+        f"{float(numeric[where]):.6g} numeric",
+        space,
+        {"symbolic": symbolic, "numeric": numeric, "values": values},
     )
 
 

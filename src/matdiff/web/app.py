@@ -22,7 +22,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -226,21 +227,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue_limit=settings.queue_limit,
         memory_limit_mb=settings.memory_limit_mb,
     )
-    cache: OrderedDict[str, tuple] = OrderedDict()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        await pool.start()
-        try:
-            yield
-        finally:
-            pool.close()
-
+    jobs = _Jobs(settings, pool)
     app = FastAPI(
         title="matdiff",
         summary="Symbolic matrix calculus: derivatives of matrix expressions",
         version=_version(),
-        lifespan=lifespan,
+        lifespan=_lifespan(pool),
         # Swagger UI and ReDoc load from a CDN and show a blank page offline: /docs is
         # the page's own API page (static/docs.html), reading /openapi.json.
         docs_url=None,
@@ -248,7 +240,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = pool
-    app.state.cache = cache
+    app.state.cache = jobs.cache
+    _add_middleware(app, settings)
+    _add_error_handlers(app)
+    _add_api_routes(app, jobs, pool)
+    _add_page_routes(app)
+    return app
+
+
+def _lifespan(pool: WorkerPool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The workers start with the app and are closed with it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await pool.start()
+        try:
+            yield
+        finally:
+            pool.close()
+
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """The security headers on every response, and the body limit (added last, so it
+    runs first: a body over the limit is refused before anything reads it)."""
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any):
@@ -258,6 +274,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     app.add_middleware(BodyLimit, limit=settings.max_body)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as JSON `{"error": ...}` (see the module docstring)."""
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -288,71 +308,94 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=500,
         )
 
-    async def run(job: str, req: BaseModel) -> JSONResponse:
+
+class _Jobs:
+    """Runs a request's job in the worker pool, through an LRU cache of outcomes
+    (derivations are deterministic; only successes and user errors are kept)."""
+
+    def __init__(self, settings: Settings, pool: WorkerPool) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.cache: OrderedDict[str, tuple] = OrderedDict()
+
+    async def run(self, job: str, req: BaseModel) -> JSONResponse:
         if isinstance(req, VariablesRequest):
-            _check_limits(req, settings)
+            _check_limits(req, self.settings)
         data = req.model_dump()
         key = job + "\0" + json.dumps(data, sort_keys=True)
-        outcome = cache.get(key)
+        outcome = self.cache.get(key)
         if outcome is not None:
-            cache.move_to_end(key)
+            self.cache.move_to_end(key)
         else:
-            try:
-                outcome = await pool.run(job, data)
-            except JobTimeout:
-                raise ApiError(
-                    504,
-                    error_body(
-                        f"the derivation took longer than {settings.time_limit:g} s "
-                        "and was stopped",
-                        hint="try a lower order, a smaller expression or fewer variables",
-                        kind="LimitError",
-                    ),
-                ) from None
-            except Busy:
-                raise ApiError(
-                    503, error_body("the server is busy; try again in a moment")
-                ) from None
+            outcome = await self._in_pool(job, data)
             if outcome[0] in ("ok", "user"):
-                cache[key] = outcome
-                while len(cache) > settings.cache_size:
-                    cache.popitem(last=False)
-        status, *rest = outcome
-        if status == "ok":
-            return JSONResponse(rest[0])
-        if status == "user":
-            return JSONResponse(rest[0], status_code=422)
-        if status == "limit":
-            return JSONResponse(error_body(rest[0], kind="LimitError"), status_code=422)
-        return JSONResponse(
-            error_body(f"internal error ({rest[0]}); this is a bug in matdiff",
-                       kind="InternalError"),
-            status_code=500,
-        )
+                self.cache[key] = outcome
+                while len(self.cache) > self.settings.cache_size:
+                    self.cache.popitem(last=False)
+        return _response(outcome)
+
+    async def _in_pool(self, job: str, data: dict[str, Any]) -> tuple:
+        try:
+            return await self.pool.run(job, data)
+        except JobTimeout:
+            raise ApiError(
+                504,
+                error_body(
+                    f"the derivation took longer than {self.settings.time_limit:g} s "
+                    "and was stopped",
+                    hint="try a lower order, a smaller expression or fewer variables",
+                    kind="LimitError",
+                ),
+            ) from None
+        except Busy:
+            raise ApiError(
+                503, error_body("the server is busy; try again in a moment")
+            ) from None
+
+
+def _response(outcome: tuple) -> JSONResponse:
+    """A worker's outcome ("ok" | "user" | "limit" | anything else, then its data) as
+    the HTTP response."""
+    status, *rest = outcome
+    if status == "ok":
+        return JSONResponse(rest[0])
+    if status == "user":
+        return JSONResponse(rest[0], status_code=422)
+    if status == "limit":
+        return JSONResponse(error_body(rest[0], kind="LimitError"), status_code=422)
+    return JSONResponse(
+        error_body(f"internal error ({rest[0]}); this is a bug in matdiff",
+                   kind="InternalError"),
+        status_code=500,
+    )
+
+
+def _add_api_routes(app: FastAPI, jobs: _Jobs, pool: WorkerPool) -> None:
+    """The JSON API (the function names are the OpenAPI operation ids' stems)."""
 
     @app.post("/api/derivative", summary="The derivative, typeset and as text")
     async def derivative(req: DerivativeRequest) -> JSONResponse:
-        return await run("derivative", req)
+        return await jobs.run("derivative", req)
 
     @app.post("/api/variables", summary="The variables with inferred kinds and sizes")
     async def variables(req: VariablesRequest) -> JSONResponse:
-        return await run("variables", req)
+        return await jobs.run("variables", req)
 
     @app.post("/api/steps", summary="The derivation step by step")
     async def steps(req: DerivativeRequest) -> JSONResponse:
-        return await run("steps", req)
+        return await jobs.run("steps", req)
 
     @app.post("/api/code", summary="A Python function computing the value and derivative")
     async def code(req: CodeRequest) -> JSONResponse:
-        return await run("code", req)
+        return await jobs.run("code", req)
 
     @app.post("/api/check", summary="Numerical check against finite differences")
     async def check(req: CheckRequest) -> JSONResponse:
-        return await run("check", req)
+        return await jobs.run("check", req)
 
     @app.post("/api/check-answer", summary="Check your own derivative")
     async def check_answer(req: CheckAnswerRequest) -> JSONResponse:
-        return await run("check-answer", req)
+        return await jobs.run("check-answer", req)
 
     @app.get("/api/examples", summary="The lesson's examples")
     async def examples() -> dict:
@@ -363,6 +406,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"ok": True, "version": _version(), "workers": pool.size,
                 "timeouts": pool.timeouts, "restarts": pool.restarts}
 
+
+def _add_page_routes(app: FastAPI) -> None:
+    """The page, the API page and their static files (no CDN: they work offline)."""
+
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
@@ -372,7 +419,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    return app
 
 
 def _version() -> str:
