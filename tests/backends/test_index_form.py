@@ -9,6 +9,7 @@ own `Derivative.evaluate` and the differential evaluated on every basis directio
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -66,6 +67,9 @@ CASES = [
     ("t^3*x", "t", {"t": "scalar"}, 2, "∂²f[i]/∂t∂t = 6*t*x[i]"),
     ("X^3", "X", {"X": "matrix n n"}, 1, None),
     ("expm(t*A)", "t", {"t": "scalar", "A": "matrix n n"}, 1, None),
+    # a matrix atom with one index summed alone: Y[s,t] is sum(Y, 1)'[t] (QA finding)
+    ("-sum(Y .* log(softmax(W*X, 1)))", "W", {"Y": "matrix m p", "W": "matrix m n",
+                                              "X": "matrix n p"}, 2, None),
 ]
 
 
@@ -133,6 +137,23 @@ def test_index_form_equals_derivative_evaluate(f, wrt, decls, order, printed) ->
 def test_printed(f, wrt, decls, order, printed) -> None:
     d = derive(f, wrt, decls, order)
     assert index_form(d).split("  (")[0] == printed
+
+
+@pytest.mark.parametrize("f, wrt, decls, order, printed", CASES, ids=[c[0] for c in CASES])
+def test_summation_indices_are_repeated(f, wrt, decls, order, printed) -> None:
+    """An index on the right that is not on the left appears at least twice in its term
+    (issue 11 item 1: sums only over repeated indices)."""
+    try:
+        text = index_form(derive(f, wrt, decls, order))
+    except MatdiffError:
+        return  # no index form for this one (tested elsewhere)
+    lhs, rhs = text.split("  (")[0].split(" = ", 1)
+    free = set(re.findall(r"[a-z]\w*", " ".join(re.findall(r"\[([^\]]*)\]", lhs))))
+    for term in re.split(r" [+-] ", rhs):
+        indices = [i for group in re.findall(r"\[([^\]]*)\]", term)
+                   for i in re.findall(r"[a-z]\w*", group)]
+        lone = [i for i in set(indices) if indices.count(i) == 1 and i not in free]
+        assert lone == [], f"{term} sums over {lone} appearing once"
 
 
 def test_summation_is_announced() -> None:

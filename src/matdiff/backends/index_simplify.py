@@ -6,9 +6,9 @@ which are never renamed.
 
 - `eliminate(term, free)` removes every delta that renames a bound index (and splits a
   delta between two composites of matching dimensions into one delta per component);
-- `sum_lone_indices(term, free)` writes a vector atom whose bound index appears nowhere
-  else as its sum (`y[p]` alone is `sum(y)`), so that indices are summed only where
-  repeated;
+- `sum_lone_indices(term, free)` writes an atom's bound index that appears nowhere else
+  as a sum (`y[p]` alone is `sum(y)`, `Y[p,t]` with p alone is `sum(Y, 1)'[t]`), so that
+  indices are summed only where repeated;
 - `canonical(term, free, names)` renames the bound indices in order of appearance, with
   `names` (from `summation_names(used)`: p, q, r, ... then p1, p2, ...);
 - `combine(terms)` adds the coefficients of terms with the same factors (as printed) and
@@ -64,20 +64,26 @@ def eliminate(term: Term, free: set[str]) -> Term:
 
 
 def sum_lone_indices(term: Term, free: set[str]) -> Term:
-    """A vector atom whose summation index appears nowhere else is its sum: `y[p]` alone
-    in a term is written `sum(y)`, so that indices are summed only where repeated."""
+    """An atom's summation index that appears nowhere else is summed out: `y[p]` alone in a
+    term is written `sum(y)`, a matrix `Y[p,t]` with p alone `sum(Y, 1)'[t]` (its column
+    sums), with t alone `sum(Y, 2)[p]`; so indices are summed only where repeated."""
     counts: dict[str, int] = {}
     for f in term.factors:
         for nm in f.names():
             counts[nm] = counts.get(nm, 0) + 1
     out = []
     for f in term.factors:
-        names = f.names()
-        if (
-            f.kind == "atom" and f.node is not None and len(f.slots) == 1 and len(names) == 1
-            and names[0] not in free and counts[names[0]] == 1
-        ):
+        lone = [i for i, s in enumerate(f.slots)
+                if len(s) == 1 and s[0].name not in free and counts[s[0].name] == 1]
+        if f.kind != "atom" or f.node is None or not lone:
+            out.append(f)
+        elif len(lone) == len(f.slots):  # y[p], M[p,q] alone: the whole sum
             out.append(Factor("atom", (), b.sum_(f.node)))
+        elif len(f.slots) == 2:  # M[s,t] with s alone: sum(M, 1)'[t]; with t: sum(M, 2)[s]
+            kept = f.slots[1 - lone[0]]
+            summed = b.sum_dim(f.node, lone[0] + 1)
+            column = b.transpose(summed) if lone[0] == 0 else summed
+            out.append(Factor("atom", (kept,), column))
         else:
             out.append(f)
     return Term(term.coef, out)
