@@ -8,7 +8,11 @@
 Contract:
 
 - One module importing only its backend (`numpy as np`, `jax.numpy as jnp`, `torch`),
-  with one public function taking the variables as keyword arguments by name. On entry
+  with one public function taking the variables as keyword arguments by name: by their
+  own names, or where a name cannot be a parameter (a keyword: `lambda`) or would hide
+  a name the code uses (`np`, `float`, `_array`), by a Python name made from it (`lambda_`,
+  names.py), which the docstring states; `compile_function`'s function takes the
+  variables' own names either way (`f(**{"lambda": 0.1})`). On entry
   every input is converted to a float array of its kind (a vector 1-D, an (n, 1) or
   (1, n) array accepted), symbolic sizes are bound from the first input that has them,
   and every other input is checked against them: a ValueError names the input, the
@@ -30,11 +34,12 @@ Contract:
   outermost loop level it depends on; its cost grows as size(X)**k.
 
 This module assembles the pieces, each with its own contract: inputs.py (which inputs,
-their conversion and checks, the sizes), emit.py (the body, one node at a time, with
-chain.py's cost model and syntax.py's parentheses), outputs.py (the layout of each
-order's value), basis.py (orders computed on basis directions), module.py (the module
-text and compiling it); spelling.py holds each backend's spellings. expression.py
-generates a function of one expression (H·v) from the same pieces.
+their conversion and checks, the sizes), names.py (the variables' Python names), emit.py
+(the body, one node at a time, with chain.py's cost model and syntax.py's parentheses),
+outputs.py (the layout of each order's value), basis.py (orders computed on basis
+directions), module.py (the module text and compiling it); spelling.py holds each
+backend's spellings. expression.py generates a function of one expression (H·v) from the
+same pieces.
 """
 
 from __future__ import annotations
@@ -50,16 +55,15 @@ from ...ir.walk import CODEGEN_DEPTH, check_depth
 from .basis import by_basis
 from .emit import Emitter, kind
 from .inputs import (
-    ARRAY_API_NAMES,
     Sizes,
     backend_named,
     code_inputs,
     constants,
     entry_lines,
-    no_clash,
     optional_entry_lines,
 )
-from .module import compile_source, helpers_used, module_source
+from .module import Source, compile_source, helpers_used, module_source
+from .names import ARRAY_API_NAMES, body_names, parameter_names
 from .outputs import numerator_form, orders, output, scalar_out
 from .spelling import BACKENDS
 
@@ -67,10 +71,11 @@ __all__ = ["generate", "compile_function", "helpers_used", "BACKENDS"]
 
 
 def generate(d: Derivative, backend: str = "numpy", name: str | None = None,
-             check: bool = True) -> str:
+             check: bool = True) -> Source:
     """The source of a module defining `name` (default `f_and_grad`), see the contract;
     check=False leaves out the entry conversions and shape checks (inner loops: the
-    inputs must already be float arrays of their kinds and shapes)."""
+    inputs must already be float arrays of their kinds and shapes). A str whose
+    `renamed` maps each variable passed under another name to that name."""
     be = backend_named(backend)
     name = name or "f_and_grad"
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
@@ -82,15 +87,15 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None,
     check_depth(roots, CODEGEN_DEPTH, "code generation")  # the emitter recurses
     vars_ = code_inputs(roots, d)
     optional = [v for v in d.variables if v.arg.name not in {u.arg.name for u in vars_}]
-    reserved = {v.arg.name for v in [*vars_, *optional]} | {name, be.module, "jax", "float"}
-    reserved |= set(be.helpers) | ARRAY_API_NAMES
-    no_clash(be, [*vars_, *optional])
+    names = parameter_names([v.arg.name for v in [*vars_, *optional]], body_names(be))
+    # temporaries and sizes keep clear of every variable's names and of what the code uses
+    reserved = {*names, *names.values(), name, "jax", *body_names(be), *ARRAY_API_NAMES}
     sizes = Sizes(reserved)
-    lines = (entry_lines(vars_, sizes, be, check)
-             + optional_entry_lines(optional, sizes, be, check))
+    lines = (entry_lines(vars_, names, sizes, be, check)
+             + optional_entry_lines(optional, names, sizes, be, check))
     em = Emitter(be, sizes.code, reserved | set(sizes.names.values()), roots)
     for v in vars_:
-        em.bind(v, v.arg.name)
+        em.bind(v, names[v.arg.name])
     outs = [scalar_out(em.code(d.function), kind(d.function.shape), be)]
     for k, (der, form) in enumerate(zip(ders, forms, strict=True), start=1):
         if form is None:
@@ -100,7 +105,7 @@ def generate(d: Derivative, backend: str = "numpy", name: str | None = None,
                           forms[k - 2] if k > 1 else None)
         outs.append(scalar_out(code, "scalar" if _scalar_result(d, der, form) else "", be))
     return module_source(be, name, d, ders, forms, vars_, optional,
-                         lines + constants(be, vars_, em), em, outs)
+                         lines + constants(be, vars_, names, em), em, outs, names)
 
 
 def _scalar_result(d: Derivative, der: Derivative, form: Node | None) -> bool:
@@ -114,5 +119,7 @@ def _scalar_result(d: Derivative, der: Derivative, form: Node | None) -> bool:
 
 def compile_function(d: Derivative, backend: str = "numpy", name: str | None = None,
                      check: bool = True) -> Callable[..., Any]:
-    """The generated function, compiled; its source is in `fn.__matdiff_source__`."""
+    """The generated function, compiled; its source is in `fn.__matdiff_source__`. It
+    takes the variables' own names as keywords, also those passed under a Python name
+    (`lambda` as `lambda_`, see the contract)."""
     return compile_source(generate(d, backend, name, check), name or "f_and_grad", backend)

@@ -8,17 +8,21 @@ Contract:
   code, the variable(s), and a declared variable that alone carries a size the code needs.
 - `Sizes(reserved)` names the symbolic sizes in code (`n`, or `size_n` / `_n` where the
   name is taken) and spells a dimension (`m + n`, `2 * n`) with them.
-- `entry_lines(vars_, sizes, backend, check)` are the first lines of the body: the backend's
-  prologue, each input converted to a float array of its kind, each size bound from the
-  first input that has it (a compound size such as m+n solved for its one unknown), each
-  input's shape checked (`_expect`); check=False leaves out conversions and checks.
-  `optional_entry_lines` does the same for inputs the code does not use (checked when given).
-- `constants(be, vars_, em)` binds the dtype and device of constants (array API).
+- `entry_lines(vars_, names, sizes, backend, check)` are the first lines of the body: the
+  backend's prologue, each input converted to a float array of its kind, each size bound
+  from the first input that has it (a compound size such as m+n solved for its one
+  unknown), each input's shape checked (`_expect`); check=False leaves out conversions
+  and checks. `optional_entry_lines` does the same for inputs the code does not use
+  (checked when given). `names` maps each variable to its Python name in the code
+  (names.py); the error messages the code raises name the variable as the user does.
+- `constants(be, vars_, names, em)` binds the dtype and device of constants (array API).
 """
 
 from __future__ import annotations
 
+import json
 import keyword
+from collections.abc import Mapping
 
 from ...diff.derivative import Derivative
 from ...errors import MatdiffError
@@ -28,9 +32,6 @@ from ...ir.ops import Op
 from ..evaluate import walk
 from .emit import Emitter, kind
 from .spelling import BACKENDS, Backend
-
-# Names the array API backend's code binds or imports.
-ARRAY_API_NAMES = {"xp", "_device", "_dtype", "array_api_compat", "array_namespace"}
 
 
 def backend_named(name: str) -> Backend:
@@ -98,32 +99,33 @@ class Sizes:
         return " + ".join(parts)
 
 
-def entry_lines(vars_: list[Node], sizes: Sizes, backend: Backend, check: bool = True
-          ) -> list[str]:
+def entry_lines(vars_: list[Node], names: Mapping[str, str], sizes: Sizes, backend: Backend,
+                check: bool = True) -> list[str]:
     """Lines converting and checking the inputs (check=False: neither), binding the
     sizes: a size of its own from the first input that has it, a compound one (z of m+n
     rows) solved for its one unknown once the others are bound, whatever the inputs'
     order."""
-    args = ", ".join(v.arg.name for v in vars_)
+    args = ", ".join(names[v.arg.name] for v in vars_)
     lines = [line.format(args=args)
              for line in (backend.prologue if check else backend.prologue_unchecked)]
     for v in vars_ if check else ():
-        lines.append(backend.convert.format(name=v.arg.name, word=_word(v)))
+        lines.append(_convert(backend, v, names))
     pending = [v for v in vars_ if user_shape(v.shape)]
     while pending:
         progress = False
         for v in list(pending):
             shape = user_shape(v.shape)
+            code = names[v.arg.name]
             for axis, d in enumerate(shape):
                 if isinstance(d, str) and d.isidentifier() and d not in sizes.bound:
-                    lines.append(f"{sizes.name(d)} = {v.arg.name}.shape[{axis}]")
+                    lines.append(f"{sizes.name(d)} = {code}.shape[{axis}]")
                     sizes.bound.add(d)
             for axis, d in enumerate(shape):
-                solved = _solve_size(d, f"{v.arg.name}.shape[{axis}]", sizes)
+                solved = _solve_size(d, f"{code}.shape[{axis}]", sizes)
                 if solved:
                     lines.append(solved)
             if all(not (dim_names(d) - sizes.bound) for d in shape):
-                line = _expect(v.arg.name, shape, sizes)
+                line = _expect(v.arg.name, code, shape, sizes)
                 if check:
                     lines.append(line)
                 pending.remove(v)
@@ -135,11 +137,25 @@ def entry_lines(vars_: list[Node], sizes: Sizes, backend: Backend, check: bool =
     return lines
 
 
-def _expect(name: str, shape: tuple[Dim, ...], sizes: Sizes) -> str:
-    """The line checking an input's shape, every size of it bound."""
+def _expect(name: str, code: str, shape: tuple[Dim, ...], sizes: Sizes) -> str:
+    """The line checking an input's shape (variable `name`, `code` in the code), every
+    size of it bound."""
     codes = ", ".join(sizes.code(d) for d in shape)
     tup = f"({codes},)" if len(shape) == 1 else f"({codes})"
-    return f'_expect("{name}", {name}, {tup}, "{_spelled(shape)}")'
+    return f'_expect({_literal(name)}, {code}, {tup}, "{_spelled(shape)}")'
+
+
+def _literal(name: str) -> str:
+    """A variable's name as a string literal in the code: `"lambda"` (JSON's double
+    quotes and escapes are Python's too; non-ASCII kept as it is)."""
+    return json.dumps(name, ensure_ascii=False)
+
+
+def _convert(backend: Backend, v: Node, names: Mapping[str, str]) -> str:
+    """The line converting input v: bound to its Python name, errors naming the
+    variable."""
+    return backend.convert.format(name=names[v.arg.name], label=_literal(v.arg.name),
+                                  word=_word(v))
 
 
 def _word(v: Node) -> str:
@@ -147,17 +163,17 @@ def _word(v: Node) -> str:
         kind(v.shape)]
 
 
-def optional_entry_lines(optional: list[Node], sizes: Sizes, backend: Backend,
-                   check: bool = True) -> list[str]:
+def optional_entry_lines(optional: list[Node], names: Mapping[str, str], sizes: Sizes,
+                         backend: Backend, check: bool = True) -> list[str]:
     """Variables of the function as typed that the code does not use ((u - u) in
     a + sum(u - u)): accepted, so a call with every variable works, and checked when
     given (check=False: accepted only); a size only they carry is bound inside their
     check."""
     lines: list[str] = []
     for v in optional if check else ():
-        name = v.arg.name
+        name = names[v.arg.name]
         lines += [f"if {name} is not None:  # not used by the result; checked when given",
-                  "    " + backend.convert.format(name=name, word=_word(v))]
+                  "    " + _convert(backend, v, names)]
         shape = user_shape(v.shape)
         if not shape:
             continue
@@ -167,7 +183,7 @@ def optional_entry_lines(optional: list[Node], sizes: Sizes, backend: Backend,
                 lines.append(f"    {sizes.name(d)} = {name}.shape[{axis}]")
                 sizes.bound.add(d)
         if all(not (dim_names(d) - sizes.bound) for d in shape):
-            lines.append("    " + _expect(name, shape, sizes))
+            lines.append("    " + _expect(v.arg.name, name, shape, sizes))
         sizes.bound = bound  # bound in this branch only
     return lines
 
@@ -192,19 +208,10 @@ def _solve_size(d: Dim, actual: str, sizes: Sizes) -> str | None:
     return f"{sizes.name(u)} = ({actual}{rest}) // ({factor[0]})"
 
 
-def no_clash(be: Backend, vars_: list[Node]) -> None:
-    if be.name != "array_api":
-        return
-    for v in vars_:
-        if v.arg.name in ARRAY_API_NAMES:
-            raise MatdiffError(
-                f"the variable {v.arg.name} clashes with a name the array API code uses",
-                hint=f"rename {v.arg.name}, or use another backend")
-
-
-def constants(be: Backend, vars_: list[Node], em: Emitter) -> list[str]:
+def constants(be: Backend, vars_: list[Node], names: Mapping[str, str], em: Emitter
+              ) -> list[str]:
     """The lines binding the dtype and device of constants, when the body has any."""
     if not be.constants or not any("_dtype" in x or "_device" in x for x in em.lines):
         return []
-    args = ", ".join(v.arg.name for v in vars_)
-    return [x.format(args=args, first=vars_[0].arg.name) for x in be.constants]
+    args = ", ".join(names[v.arg.name] for v in vars_)
+    return [x.format(args=args, first=names[vars_[0].arg.name]) for x in be.constants]

@@ -3,28 +3,37 @@ compiling it.
 
 Contract:
 
-- `module_source(be, name, d, ders, forms, vars_, optional, entry, em, outs)` is the
-  text of the derivative module: a docstring saying what each order is (`describe`),
+- `module_source(be, name, d, ders, forms, vars_, optional, entry, em, outs, names)` is
+  the text of the derivative module: a docstring saying what each order is (`describe`),
   the backend's imports, the helper functions the body calls (`helpers_used`: entry
   helpers first, then the others sorted), and `def name(*, inputs...)` whose body is
-  the entry lines, the emitted lines and `return value, order_1, ...`.
+  the entry lines, the emitted lines and `return value, order_1, ...`. The inputs are
+  spelled by their Python names (`names`, names.py); the docstring says which differ.
+- `Source` is a module's text (a str) carrying `renamed`: variable name -> Python name
+  for the parameters not called as their variables are (`lambda_` for `lambda`).
 - `compile_source(source, name, tag)` executes a generated module (its source
   registered with linecache, so tracebacks show it) and returns its function `name`,
-  with the source in `fn.__matdiff_source__`.
+  with the source in `fn.__matdiff_source__`. When `source.renamed` is not empty the
+  function returned takes the variables' own names as keywords (its Python names
+  work too) and calls the generated one; `fn.__matdiff_renamed__` is that mapping.
+  Any other error of the call (a missing or unknown keyword) is Python's TypeError, as
+  for the generated function itself.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import linecache
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...diff.derivative import Derivative
 from ...ir.node import Node
 from ..text import to_text
 from .emit import Emitter, kind
+from .names import body_names, renamed, renaming_note
 from .spelling import Backend
 
 _ORDINAL = {1: "first", 2: "second", 3: "third"}
@@ -63,9 +72,22 @@ def describe(d: Derivative, ders: list[Derivative], forms: list[Node | None]) ->
     return lines
 
 
+class Source(str):
+    """A generated module's text; `renamed` maps each variable whose parameter has
+    another name to that name (empty when every parameter is its variable's name)."""
+
+    renamed: dict[str, str]
+
+    def __new__(cls, text: str, renamed: Mapping[str, str] | None = None) -> Source:
+        self = super().__new__(cls, text)
+        self.renamed = dict(renamed or {})
+        return self
+
+
 def module_source(be: Backend, name: str, d: Derivative, ders: list[Derivative],
                   forms: list[Node | None], vars_: list[Node], optional: list[Node],
-                  entry: list[str], em: Emitter, outs: list[str]) -> str:
+                  entry: list[str], em: Emitter, outs: list[str],
+                  names: Mapping[str, str]) -> Source:
     imports = list(be.imports)
     if be.name == "jax" and "expm" in em.used_ops:
         imports.append("import jax.scipy.linalg")
@@ -76,16 +98,19 @@ def module_source(be: Backend, name: str, d: Derivative, ders: list[Derivative],
     for h in helpers:
         parts += ["", "", be.helpers[h].strip("\n")]
     parts.append("")
-    args = ", ".join([v.arg.name for v in vars_] + [f"{v.arg.name}=None" for v in optional])
+    args = ", ".join([names[v.arg.name] for v in vars_]
+                     + [f"{names[v.arg.name]}=None" for v in optional])
     returns = "(value, " + ", ".join(
         "derivative" if len(ders) == 1 else f"order_{k}" for k in range(1, len(ders) + 1)
     ) + ")"
-    body = [f'"""{doc[0]}', "", *doc[1:], f"Returns {returns}.", '"""']
+    renames = renamed(names)
+    body = [f'"""{doc[0]}', "", *doc[1:], f"Returns {returns}.",
+            *renaming_note(renames, body_names(be)), '"""']
     body += entry + em.lines + [f"return {', '.join(outs)}"]
     parts.append("")
     parts.append(f"def {name}(*, {args}):")
     parts += ["    " + line if line else "" for line in body]
-    return "\n".join(parts) + "\n"
+    return Source("\n".join(parts) + "\n", renames)
 
 
 def helpers_used(be: Backend, em: Emitter, lines: list[str]) -> list[str]:
@@ -111,4 +136,24 @@ def compile_source(source: str, name: str, tag: str) -> Callable[..., Any]:
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
     fn = namespace[name]
     fn.__matdiff_source__ = source
-    return fn
+    renames = getattr(source, "renamed", None)
+    return _by_variable_names(fn, renames) if renames else fn
+
+
+def _by_variable_names(fn: Callable[..., Any], renames: Mapping[str, str]
+                       ) -> Callable[..., Any]:
+    """fn taking the variables' own names as keywords (`lambda` for `lambda_`)."""
+    renames = dict(renames)
+
+    @functools.wraps(fn)
+    def by_variable_names(**values: Any) -> Any:
+        args = {renames.get(key, key): value for key, value in values.items()}
+        if len(args) != len(values):
+            twice = sorted(u for u, p in renames.items() if u in values and p in values)
+            raise TypeError(f"{fn.__name__}() got {twice[0]} and {renames[twice[0]]}, "
+                            "one variable under two names")
+        return fn(**args)
+
+    by_variable_names.__matdiff_source__ = fn.__matdiff_source__  # type: ignore[attr-defined]
+    by_variable_names.__matdiff_renamed__ = renames  # type: ignore[attr-defined]
+    return by_variable_names

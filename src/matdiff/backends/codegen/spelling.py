@@ -47,10 +47,11 @@ class Backend:
     multi_dot: str = "np.linalg.multi_dot([{0}])"  # {0}: the factors' code, comma-separated
     commutation: str = "_commutation({0}, {1})"
     # entry: the lines before the conversions ({args}: the inputs, comma-separated), with
-    # and without the checks, and one input's conversion ({name}, {word}: its kind)
+    # and without the checks, and one input's conversion ({name}: its Python name,
+    # {label}: the variable's name as a string literal, for errors; {word}: its kind)
     prologue: tuple[str, ...] = ()
     prologue_unchecked: tuple[str, ...] = ()
-    convert: str = '{name} = _array("{name}", {name}, "{word}")'
+    convert: str = '{name} = _array({label}, {name}, "{word}")'
     # lines binding the dtype and device of constants (eye, ones) from the inputs
     constants: tuple[str, ...] = ()
     # A' * v spelled v @ A (JAX: XLA on CPU copies A to run A.T @ v)
@@ -264,7 +265,7 @@ def _array_api() -> Backend:
         commutation="_commutation({0}, {1}, xp, _dtype, _device)",
         prologue=("xp, _device = _namespace({args})",),
         prologue_unchecked=("xp = array_namespace({args})",),
-        convert='{name} = _array(xp, _device, "{name}", {name}, "{word}")',
+        convert='{name} = _array(xp, _device, {label}, {name}, "{word}")',
         vector_matrix=True,
         constants=("_dtype = xp.result_type({args})",
                    "_device = array_api_compat.device({first})"),
