@@ -2,11 +2,14 @@
 
 Contract: each op's record holds its builder (folds: det(X^k) = det(X)^k, det(A*B) =
 det(A)*det(B), inv(inv(X)) = X, inv of an orthogonal X is X', expm(0) = eye, scalar
-factors move out of kron), its differential citing the Matrix Cookbook (Petersen &
-Pedersen, 2012), and its NumPy value (slogdet, a conditioned solve, Padé expm).
+factors move out of kron, kron of a row and a column is their outer product y*x'), its
+differential citing the Matrix Cookbook (Petersen & Pedersen, 2012), and its NumPy
+value (slogdet, a conditioned solve, Padé expm).
 `FUSED` holds the rules for an op applied directly to another that replace the inner
 op's own: d(tr(expm(X))) has a closed form though d(expm(X)) has none.
-kron is bilinear: its transpose rule says that its adjoint has no matrix form.
+kron is bilinear: for vector arguments its transpose and Kronecker rules use
+kron(u, v) = kron(eye(n), v)*u = kron(u, eye(m))*v (the Jacobians kron(eye(n), b) and
+kron(a, eye(m))); of matrices they say that there is no matrix form (index form).
 """
 
 from __future__ import annotations
@@ -17,8 +20,21 @@ import numpy as np
 
 from ..errors import NoMatrixForm
 from .chains import matmul, matmul_chain, transpose
-from .core import ONE, ZERO, _split_scalars, const, eye, fill, is_zero, mul, neg, power, zeros
-from .dims import SCALAR, is_scalar, is_square
+from .core import (
+    ONE,
+    ZERO,
+    _split_scalars,
+    add,
+    const,
+    eye,
+    fill,
+    is_zero,
+    mul,
+    neg,
+    power,
+    zeros,
+)
+from .dims import SCALAR, is_column, is_row, is_scalar, is_square
 from .node import Node, make
 from .numeric import Array, OutsideDomain, inverse, scalar
 from .numeric import expm as expm_value
@@ -35,8 +51,8 @@ from .ops import (
     square_to_scalar,
 )
 from .ops_elementwise import func
-from .ops_linear import tr
-from .rulekit import total
+from .ops_linear import reshape, tr, vec
+from .rulekit import VJ, total
 
 Sizes = Mapping[str, int]
 
@@ -198,7 +214,12 @@ def kron(a: Node, b: Node) -> Node:
     shape = shape_of(Op.KRON, ca.shape, cb.shape)
     if ca.op is Op.FILL and cb.op is Op.FILL:  # ones ⊗ ones is ones
         return mul(*sa, *sb, fill(ONE, shape))
-    core = make(Op.KRON, (ca, cb), None, shape)
+    if is_row(ca.shape) and is_column(cb.shape):
+        core = matmul(cb, ca)  # kron(x', y) = y*x': a row and a column, an outer product
+    elif is_column(ca.shape) and is_row(cb.shape):
+        core = matmul(ca, cb)  # kron(y, x') = y*x'
+    else:
+        core = make(Op.KRON, (ca, cb), None, shape)
     return mul(*sa, *sb, core) if sa or sb else core
 
 
@@ -212,8 +233,34 @@ def _d_kron(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
     return total(terms)
 
 
+def _vectors(x: Node) -> bool:
+    """Both arguments vectors (of one orientation: the builder makes a row and a column an
+    outer product), where vec(kron(u, v)) = kron(vec(u), vec(v)) is linear in each through
+    a matrix: kron(u, v) = kron(eye(n), v)*u = kron(u, eye(m))*v for columns u, v."""
+    return all(is_column(c.shape) or is_row(c.shape) for c in x.children)
+
+
+def _kron_factor(x: Node, i: int) -> Node:
+    """The matrix M_i with vec(kron(u, v)) = M_i*vec(child i), for vector children."""
+    u, v = (vec(c) for c in x.children)
+    if i == 0:
+        return kron(eye(u.shape[0]), v)
+    return kron(u, eye(v.shape[0]))
+
+
 def _t_kron(x: Node, c: Node, linear: Sequence[int]) -> list[Node]:
-    raise NoMatrixForm("no matrix form for the adjoint of kron (index form only)")
+    if not _vectors(x):
+        raise NoMatrixForm("no matrix form for the adjoint of kron of matrices "
+                           "(index form only)")
+    # the cotangent of child i: M_i'*vec(c), back in the child's shape
+    return [reshape(matmul(transpose(_kron_factor(x, i)), vec(c)), x.children[i].shape)
+            for i in linear]
+
+
+def _vj_kron(L: Node, linear: Sequence[int], vj: VJ) -> Node | None:
+    if not _vectors(L):
+        return None  # a Kronecker product of matrices holding dX: index form
+    return add(*(matmul(_kron_factor(L, i), vj(L.children[i])) for i in linear))
 
 
 define(OpRecord(
@@ -221,5 +268,6 @@ define(OpRecord(
     differential=differential(Op.KRON, "d(kron(X, Y)) = kron(dX, Y) + kron(X, dY)", _d_kron,
                               "Cookbook (39)"),
     transpose=_t_kron,
+    vec_jacobian=_vj_kron,
     numpy=lambda n, k, s: np.kron(k[0], k[1]),
 ))
