@@ -180,3 +180,55 @@ def test_identification_retried_on_the_simplified_differential():
     np.testing.assert_allclose(d.evaluate(A=A, U=U, V=V, X=X), U.T @ A @ V)
     f = matdiff.evaluate("vec(U)'*kron(X, A)*vec(V)", A=A, U=U, V=V, X=X, variables=decls)
     assert np.isclose(f, U.ravel(order="F") @ np.kron(X, A) @ V.ravel(order="F"))
+
+
+# ---------------------------------- kron of a matrix and a vector: a matrix product
+
+def _vec(M):
+    return M.reshape(-1, order="F")
+
+
+@pytest.mark.parametrize("text, printed, product", [
+    # kron(A, b) = kron(eye(n), b)*A, so vec(kron(dA, b)) = kron(eye(n*q), b)*vec(dA)
+    ("kron(A, b)", "kron(eye(n*q), b)", lambda dA, bv: np.kron(dA, bv[:, None])),
+    # kron(b, A) = kron(b, eye(n))*A
+    ("kron(b, A)", "kron(eye(q), kron(b, eye(n)))", lambda dA, bv: np.kron(bv[:, None], dA)),
+    # kron(A, b') = A*kron(eye(q), b')
+    ("kron(A, b')", "kron(kron(eye(q), b), eye(n))", lambda dA, bv: np.kron(dA, bv[None, :])),
+])
+def test_kron_with_a_vector_has_a_kronecker_form(text, printed, product):
+    decls = {"A": "matrix n q", "b": "vector m"}
+    d = matdiff.derivative(text, "A", variables=decls)
+    assert d.form == "kronecker"
+    assert str(d) == printed
+    A, bv, dA = RNG.normal(size=(2, 3)), RNG.normal(size=4), RNG.normal(size=(2, 3))
+    M = matdiff.evaluate(d.expr, A=A, b=bv, sizes={"n": 2, "q": 3, "m": 4})
+    np.testing.assert_allclose(M @ _vec(dA), _vec(product(dA, bv)), atol=1e-12)
+
+
+@pytest.mark.parametrize("text, printed, reference", [
+    # sum(kron(A, b) .* C): G[i, j] = sum_k C[i*m + k, j]*b[k]
+    ("sum(kron(A, b) .* C)", "kron(eye(n), b')*C",
+     lambda C, bv: np.einsum("ikj,k->ij", C.reshape(2, 4, 3), bv)),
+    # tr(C*kron(b', A)): the gradient by kron(b', A) is C', G[i, j] = sum_k C'[i, k*q + j]*b[k]
+    ("tr(C*kron(b', A))", "C'*kron(b, eye(q))",
+     lambda C, bv: np.einsum("ikj,k->ij", C.T.reshape(2, 4, 3), bv)),
+])
+def test_gradients_through_kron_with_a_vector(text, printed, reference):
+    decls = {"A": "matrix n q", "b": "vector m"}
+    d = matdiff.derivative(text, "A", variables=decls)
+    assert d.form == "gradient"
+    assert str(d) == printed
+    A, bv = RNG.normal(size=(2, 3)), RNG.normal(size=4)
+    C = RNG.normal(size=(8, 3) if text.startswith("sum") else (12, 2))
+    np.testing.assert_allclose(d.evaluate(A=A, b=bv, C=C), reference(C, bv), atol=1e-12)
+
+
+def test_kron_of_eyes_associates():
+    C = b.var("C", ("p", "q"))
+    n, m = b.eye("n"), b.eye("m")
+    assert str(b.kron(n, b.kron(m, C))) == "kron(eye(m*n), C)"
+    assert str(b.kron(b.kron(C, n), m)) == "kron(C, eye(m*n))"
+    Cv = RNG.normal(size=(2, 3))
+    got = matdiff.evaluate(b.kron(n, b.kron(m, C)), C=Cv, sizes={"n": 2, "m": 3})
+    np.testing.assert_allclose(got, np.kron(np.eye(2), np.kron(np.eye(3), Cv)))

@@ -45,10 +45,13 @@ INSTANCES = {
     Op.SUMDIM: [(b.sum_dim(dR, 1), dR), (b.sum_dim(dR, 2), dR)],
     Op.FILL: [(b.fill(b.tr(dX), (2, 3)), dX)],
     Op.BLOCK: [(b.block([[dR], [b.matmul(P, dR)]]), dR)],
-    # of vectors: kron(u, v) = kron(eye(n), v)*u = kron(u, eye(m))*v; of matrices no
-    # matrix form (test_kron_says_so)
+    # the other argument a vector: kron(U, v) = kron(eye(n), v)*U, kron(u, V) =
+    # kron(u, eye(p))*V, kron(U, v') = U*kron(eye(m), v'), kron(u', V) = V*kron(u', eye(q));
+    # the other a matrix: no matrix form (test_kron_says_so)
     Op.KRON: [(b.kron(dx, y), dx), (b.kron(y, dx), dx), (b.kron(b.matmul(A, dx), y), dx),
-              (b.kron(dr, b.transpose(y)), dr), (b.kron(b.transpose(y), dr), dr)],
+              (b.kron(dr, b.transpose(y)), dr), (b.kron(b.transpose(y), dr), dr),
+              (b.kron(dR, y), dR), (b.kron(y, dR), dR), (b.kron(dR, b.transpose(y)), dR),
+              (b.kron(b.transpose(y), b.matmul(P, dX)), dX)],
 }
 
 
@@ -106,11 +109,11 @@ def test_kronecker_form(op, index):
     np.testing.assert_allclose(evaluate(M, vals) @ vec_d, vec_l, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("L, dvar", [(b.kron(A, dX), dX), (b.kron(dX, y), dX),
-                                     (b.kron(P, dx), dx)])
+@pytest.mark.parametrize("L, dvar", [(b.kron(A, dX), dX), (b.kron(P, dx), dx),
+                                     (b.kron(dx, P), dx)])
 def test_kron_says_so(L, dvar):
-    """kron is bilinear, but with a matrix argument its adjoint and Kronecker form are
-    not written in matrix form: index form is the fallback."""
+    """kron is bilinear, but with dX in one argument and a matrix in the other its adjoint
+    and Kronecker form are not written in matrix form: index form is the fallback."""
     with pytest.raises(NoMatrixForm):
         adjoint(L, dvar, b.var("C", L.shape))
     with pytest.raises(NoMatrixForm):
