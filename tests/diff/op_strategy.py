@@ -130,7 +130,8 @@ BUILDERS: dict[str, list[Builder]] = {
              ("M", ("M",), lambda m: b.mpower(_bounded(m), 3)),
              ("M", ("M",), lambda m: b.mpower(GUARDS["invertible"](m), -2))],
     "kron": [("M", ("V", "V"), _kron_matrix),
-             ("S", ("M", "V"), lambda m, v: b.sum_(b.kron(m, v)))],
+             # sum(kron(A, B)) folds to sum(A)*sum(B): a smooth scalar that keeps the kron
+             ("S", ("M", "V"), lambda m, v: b.logsumexp(b.vec(b.kron(m, v))))],
     "tr": [("S", ("M",), b.tr)],
     "sum": [("S", ("V",), b.sum_), ("S", ("M",), b.sum_)],
     "diag": [("M", ("V",), b.diag), ("V", ("M",), b.diag)],

@@ -26,6 +26,9 @@ A = b.var("A", (3, 3))
 B = b.var("B", (3, 3))
 P = b.var("P", (2, 3))
 s = b.var("s", (1, 1))
+dx = b.dvar("x", (3, 1))
+dr = b.dvar("r", (1, 3))  # a row
+y = b.var("y", (2, 1))
 
 # op -> instances (L, the dvar it is linear in)
 INSTANCES = {
@@ -42,7 +45,13 @@ INSTANCES = {
     Op.SUMDIM: [(b.sum_dim(dR, 1), dR), (b.sum_dim(dR, 2), dR)],
     Op.FILL: [(b.fill(b.tr(dX), (2, 3)), dX)],
     Op.BLOCK: [(b.block([[dR], [b.matmul(P, dR)]]), dR)],
-    Op.KRON: [],  # its adjoint has no matrix form: test_kron_says_so
+    # the other argument a vector: kron(U, v) = kron(eye(n), v)*U, kron(u, V) =
+    # kron(u, eye(p))*V, kron(U, v') = U*kron(eye(m), v'), kron(u', V) = V*kron(u', eye(q));
+    # the other a matrix: no matrix form (test_kron_says_so)
+    Op.KRON: [(b.kron(dx, y), dx), (b.kron(y, dx), dx), (b.kron(b.matmul(A, dx), y), dx),
+              (b.kron(dr, b.transpose(y)), dr), (b.kron(b.transpose(y), dr), dr),
+              (b.kron(dR, y), dR), (b.kron(y, dR), dR), (b.kron(dR, b.transpose(y)), dR),
+              (b.kron(b.transpose(y), b.matmul(P, dX)), dX)],
 }
 
 
@@ -56,7 +65,7 @@ CASES = [pytest.param(op, i, id=f"{op.value}-{i}")
 
 def _values(rng, L, dvar):
     vals = {"A": rng.normal(size=(3, 3)), "B": rng.normal(size=(3, 3)),
-            "P": rng.normal(size=(2, 3)), "s": float(rng.normal())}
+            "P": rng.normal(size=(2, 3)), "s": float(rng.normal()), "y": rng.normal(size=2)}
     vals[f"d:{dvar.arg[0]}:1"] = rng.normal(size=dvar.shape)
     return vals
 
@@ -100,11 +109,15 @@ def test_kronecker_form(op, index):
     np.testing.assert_allclose(evaluate(M, vals) @ vec_d, vec_l, rtol=1e-10, atol=1e-10)
 
 
-def test_kron_says_so():
-    """kron is bilinear, but its adjoint has no matrix form: index form is the fallback."""
-    L = b.kron(A, dX)
+@pytest.mark.parametrize("L, dvar", [(b.kron(A, dX), dX), (b.kron(P, dx), dx),
+                                     (b.kron(dx, P), dx)])
+def test_kron_says_so(L, dvar):
+    """kron is bilinear, but with dX in one argument and a matrix in the other its adjoint
+    and Kronecker form are not written in matrix form: index form is the fallback."""
     with pytest.raises(NoMatrixForm):
-        adjoint(L, dX, b.var("C", L.shape))
+        adjoint(L, dvar, b.var("C", L.shape))
+    with pytest.raises(NoMatrixForm):
+        vec_jacobian(L, dvar)
 
 
 def _cotangent(L):

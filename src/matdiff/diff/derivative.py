@@ -107,15 +107,32 @@ def _first_order(f: Node, X: Node, dX: Node, trace: list[Step] | None) -> tuple[
         zero_form = _zero_form(f, X)
         return None, zero_form[0], zero_form[1]
     try:
-        if is_scalar(f.shape):
-            return df, "gradient", adjoint(df, dX, b.ONE)
-        if is_scalar(X.shape):
-            return df, "by_scalar", _substitute(df, dX, b.ONE)
-        M = vec_jacobian(df, dX)
-        vector_f = is_column(f.shape) or is_row(f.shape)
-        return df, ("jacobian" if vector_f and is_column(X.shape) else "kronecker"), M
+        form, M = _identify(f, X, df, dX)
+        return df, form, M
     except NoMatrixForm:
-        return df, "index", None
+        pass
+    # The differential as built may hold a structure with no matrix form that the
+    # rewrite rules remove (vec(U)'*kron(dX, A)*vec(V) is tr(U'*A*V*dX')): the printed
+    # differential is the simplified one, so "no closed matrix form" must be its verdict.
+    simpler = simplify(df)
+    if simpler is not df:
+        try:
+            form, M = _identify(f, X, simpler, dX)
+            return df, form, M
+        except NoMatrixForm:
+            pass
+    return df, "index", None
+
+
+def _identify(f: Node, X: Node, df: Node, dX: Node) -> tuple[str, Node]:
+    """(form, matrix form) read off the differential df; NoMatrixForm where it has none."""
+    if is_scalar(f.shape):
+        return "gradient", adjoint(df, dX, b.ONE)
+    if is_scalar(X.shape):
+        return "by_scalar", _substitute(df, dX, b.ONE)
+    M = vec_jacobian(df, dX)
+    vector_f = is_column(f.shape) or is_row(f.shape)
+    return ("jacobian" if vector_f and is_column(X.shape) else "kronecker"), M
 
 
 def _zero_form(f: Node, X: Node) -> tuple[str, Node]:

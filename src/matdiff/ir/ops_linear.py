@@ -1,8 +1,9 @@
 """The linear functions: tr, sum, diag, vec, reshape and sum(X, dim).
 
 Contract: each op's record holds its builder (folds: tr(s) = s, tr(a*b') cycles to
-b'*a, tr(kron(A, B)) = tr(A)*tr(B), diag(a*b') = a .* b, scalar factors move out, fills
-of known size are numbers), its differential d(f(X)) = f(dX), its transpose (the adjoint
+b'*a, tr(kron(A, B)) = tr(A)*tr(B), sum(kron(A, B)) = sum(A)*sum(B), sum(softmax(z)) = 1,
+sum(softmax(Z, k), k) = ones, diag(a*b') = a .* b, scalar factors move out, fills of
+known size are numbers), its differential d(f(X)) = f(dX), its transpose (the adjoint
 map: tr -> c*eye, sum -> a fill of c, diag -> diag, vec <-> reshape, sum(·, dim) -> the
 sums repeated back) and its Kronecker form, and its NumPy value. `inner` and
 `broadcast_back`, which rules of other families use, are here.
@@ -98,6 +99,12 @@ def sum_(x: Node) -> Node:
         return sum_(x.children[0])
     if x.op is Op.FILL and all(isinstance(d, int) for d in x.shape):
         return mul(const(int(x.shape[0]) * int(x.shape[1])), x.children[0])
+    if x.op is Op.KRON:
+        return mul(sum_(x.children[0]), sum_(x.children[1]))  # sum(kron(A, B)) = sum(A)*sum(B)
+    if x.op is Op.SOFTMAX:
+        return ONE  # the entries of softmax(z) add up to 1
+    if x.op is Op.SOFTMAXDIM:
+        return sum_(sum_dim(x, x.arg))  # each column (row) adds up to 1: a count
     return make(Op.SUM, (x,), None, SCALAR)
 
 
@@ -251,6 +258,8 @@ def sum_dim(x: Node, dim: int) -> Node:
         return transpose(sum_dim(x.children[0], 3 - dim))
     if x.op is Op.MUL:
         return mul(*x.children[:-1], sum_dim(x.children[-1], dim))
+    if x.op is Op.SOFTMAXDIM and x.arg == dim:
+        return fill(ONE, out)  # sum(softmax(Z, 1), 1) = vector(1)': each column adds up to 1
     size = along(x.shape, dim)
     if x.op is Op.FILL and isinstance(size, int):
         return fill(mul(const(size), x.children[0]), out)

@@ -2,11 +2,17 @@
 
 Contract: each op's record holds its builder (folds: det(X^k) = det(X)^k, det(A*B) =
 det(A)*det(B), inv(inv(X)) = X, inv of an orthogonal X is X', expm(0) = eye, scalar
-factors move out of kron), its differential citing the Matrix Cookbook (Petersen &
-Pedersen, 2012), and its NumPy value (slogdet, a conditioned solve, Padé expm).
+factors move out of kron, kron of a row and a column is their outer product y*x',
+kron(eye(n), kron(eye(m), C)) = kron(eye(n*m), C) and its mirror), its
+differential citing the Matrix Cookbook (Petersen & Pedersen, 2012), and its NumPy
+value (slogdet, a conditioned solve, Padé expm).
 `FUSED` holds the rules for an op applied directly to another that replace the inner
 op's own: d(tr(expm(X))) has a closed form though d(expm(X)) has none.
-kron is bilinear: its transpose rule says that its adjoint has no matrix form.
+kron is bilinear: where the argument without dX is a vector, its transpose and Kronecker
+rules write kron as a matrix product (kron(U, v) = kron(eye(n), v)*U, kron(u, V) =
+kron(u, eye(p))*V, likewise for rows), so the Jacobians of kron(a, b) are kron(eye(n), b)
+and kron(a, eye(m)); with a matrix on the other side they say that there is no matrix
+form (index form).
 """
 
 from __future__ import annotations
@@ -17,8 +23,21 @@ import numpy as np
 
 from ..errors import NoMatrixForm
 from .chains import matmul, matmul_chain, transpose
-from .core import ONE, ZERO, _split_scalars, const, eye, fill, is_zero, mul, neg, power, zeros
-from .dims import SCALAR, is_scalar, is_square
+from .core import (
+    ONE,
+    ZERO,
+    _split_scalars,
+    add,
+    const,
+    eye,
+    fill,
+    is_zero,
+    mul,
+    neg,
+    power,
+    zeros,
+)
+from .dims import SCALAR, dim_mul, is_column, is_row, is_scalar, is_square
 from .node import Node, make
 from .numeric import Array, OutsideDomain, inverse, scalar
 from .numeric import expm as expm_value
@@ -36,7 +55,7 @@ from .ops import (
 )
 from .ops_elementwise import func
 from .ops_linear import tr
-from .rulekit import total
+from .rulekit import VJ, total
 
 Sizes = Mapping[str, int]
 
@@ -198,7 +217,17 @@ def kron(a: Node, b: Node) -> Node:
     shape = shape_of(Op.KRON, ca.shape, cb.shape)
     if ca.op is Op.FILL and cb.op is Op.FILL:  # ones ⊗ ones is ones
         return mul(*sa, *sb, fill(ONE, shape))
-    core = make(Op.KRON, (ca, cb), None, shape)
+    if ca.op is Op.EYE and cb.op is Op.KRON and cb.children[0].op is Op.EYE:
+        # kron(eye(n), kron(eye(m), C)) = kron(eye(n*m), C) (kron is associative)
+        core = kron(eye(dim_mul(ca.shape[0], cb.children[0].shape[0])), cb.children[1])
+    elif cb.op is Op.EYE and ca.op is Op.KRON and ca.children[1].op is Op.EYE:
+        core = kron(ca.children[0], eye(dim_mul(ca.children[1].shape[0], cb.shape[0])))
+    elif is_row(ca.shape) and is_column(cb.shape):
+        core = matmul(cb, ca)  # kron(x', y) = y*x': a row and a column, an outer product
+    elif is_column(ca.shape) and is_row(cb.shape):
+        core = matmul(ca, cb)  # kron(y, x') = y*x'
+    else:
+        core = make(Op.KRON, (ca, cb), None, shape)
     return mul(*sa, *sb, core) if sa or sb else core
 
 
@@ -212,8 +241,46 @@ def _d_kron(x: Node, xs: Sequence[Node], ds: Diffs) -> Node | None:
     return total(terms)
 
 
+def _as_product(x: Node, i: int) -> tuple[Node | None, Node | None] | None:
+    """(left, right) with kron(U, V) = left*child_i*right where the other argument is a
+    vector (the mixed product with kron(1, C)): kron(U, v) = kron(eye(n), v)*U,
+    kron(U, v') = U*kron(eye(m), v'), kron(u, V) = kron(u, eye(p))*V, kron(u', V) =
+    V*kron(u', eye(q)). None (no matrix form written) when the other is a matrix."""
+    U, V = x.children
+    other = V if i == 0 else U
+    if is_column(other.shape):
+        child = U if i == 0 else V
+        return (kron(eye(child.shape[0]), V) if i == 0 else kron(U, eye(child.shape[0]))), None
+    if is_row(other.shape):
+        child = U if i == 0 else V
+        return None, (kron(eye(child.shape[1]), V) if i == 0 else kron(U, eye(child.shape[1])))
+    return None
+
+
 def _t_kron(x: Node, c: Node, linear: Sequence[int]) -> list[Node]:
-    raise NoMatrixForm("no matrix form for the adjoint of kron (index form only)")
+    cots = []
+    for i in linear:
+        sides = _as_product(x, i)
+        if sides is None:
+            raise NoMatrixForm("no matrix form for the adjoint of kron with the variable in "
+                               "one matrix and the other a matrix (index form only)")
+        left, right = sides
+        # the adjoint of D -> left*D*right is C -> left'*C*right'
+        cots.append(matmul_chain([*([transpose(left)] if left is not None else []), c,
+                                  *([transpose(right)] if right is not None else [])]))
+    return cots
+
+
+def _vj_kron(L: Node, linear: Sequence[int], vj: VJ) -> Node | None:
+    terms = []
+    for i in linear:
+        sides = _as_product(L, i)
+        if sides is None:
+            return None  # a Kronecker product of matrices holding dX: index form
+        left, right = sides
+        product = [f for f in (left, L.children[i], right) if f is not None]
+        terms.append(vj(matmul_chain(product)))  # through matmul's own Kronecker rule
+    return add(*terms)
 
 
 define(OpRecord(
@@ -221,5 +288,6 @@ define(OpRecord(
     differential=differential(Op.KRON, "d(kron(X, Y)) = kron(dX, Y) + kron(X, dY)", _d_kron,
                               "Cookbook (39)"),
     transpose=_t_kron,
+    vec_jacobian=_vj_kron,
     numpy=lambda n, k, s: np.kron(k[0], k[1]),
 ))

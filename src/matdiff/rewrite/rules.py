@@ -68,7 +68,6 @@ ORDER = (
     "kron-absorb",
     "column-times-vec-row",
     "kron-common-argument",
-    "sum-of-kron",
     "factor-lowest-power",
     "ones-product-is-sum",
     "column-sums-of-onehot",

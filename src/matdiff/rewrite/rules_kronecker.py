@@ -3,7 +3,8 @@
 Contract: `RULES`, each with a declarative left-hand side (rewrite/pattern.py) except
 `kron-common-argument`, a grouping of a sum's terms that says why. The table in
 rewrite/rules.py fixes the order the driver tries them in. MC numbers cite the Matrix
-Cookbook.
+Cookbook. sum(kron(A, B)) = sum(A)*sum(B) and tr(kron(A, B)) = tr(A)*tr(B) are folds of
+the sum and tr builders (ir/ops_linear.py), so no differential ever holds them.
 """
 
 from __future__ import annotations
@@ -95,12 +96,5 @@ RULES = [
                   ("kron(A, C) + kron(B, C)",
                    {"A": "matrix p p", "B": "matrix p p", "C": "matrix q q"})),
         search="groups the kron terms of a sum by their first, then second, argument",
-    ),
-    rule(
-        "sum-of-kron",
-        "sum(kron(A, B)) = sum(A)*sum(B)",
-        (op("sum", op("kron", any_("A"), any_("B"))),
-         lambda A, B: b.mul(b.sum_(A), b.sum_(B))),
-        examples=(("sum(kron(A, B))", {"A": "matrix p q", "B": "matrix m n"}),),
     ),
 ]
