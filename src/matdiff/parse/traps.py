@@ -151,6 +151,9 @@ def _broadcasts(tree: s.Ast, typing: Typing) -> _Sides:
     its length times its number of distinct names, not its length squared."""
     out = _Sides()
     for chain in _chains(tree):
+        parts = [chain.first, *(step.operand for step in chain.steps)]
+        if any(id(p) not in typing.shapes for p in parts):
+            continue  # a size written as an expression (`ones(n*m, 1)`), not a value
         acc = typing.shape(chain.first)
         left = set(_variables([chain.first], typing))
         for step in chain.steps:
