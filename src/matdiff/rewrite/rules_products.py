@@ -39,6 +39,22 @@ ONES = op("fill", exactly_one())
 DISTRIBUTE_MAX_SIZE = 120  # nodes (as rewrite/explore.py's search)
 
 
+def _may_fold(factor: Node, total: Node, left: bool) -> bool:
+    """Whether multiplying `factor` into the sum `total` can fold anything: a term that
+    is the identity, or whose factor next to it is a fill, an inverse or a power (the
+    builders fold eye, ones beside a diagonal, X*inv(X)). A cheap test before the
+    printed forms are compared."""
+    for t in total.children:
+        core = t.children[-1] if t.op is Op.MUL else t
+        if core.op is Op.EYE:
+            return True
+        if core.op is Op.MATMUL:
+            near = core.children[0] if left else core.children[-1]
+            if near.op in (Op.FILL, Op.INV, Op.MPOW) or factor.op in (Op.INV, Op.MPOW):
+                return True
+    return False
+
+
 def distribute_where_it_folds(n: Node) -> Node | None:
     """The chain with one neighbour of a sum multiplied into it, A*(B + C) = A*B + A*C
     (or (B + C)*A), when the builders fold the products (eye, ones, a diagonal times
@@ -51,7 +67,7 @@ def distribute_where_it_folds(n: Node) -> Node | None:
         if f.op is not Op.ADD:
             continue
         for j in (i - 1, i + 1):
-            if not 0 <= j < len(fs):
+            if not 0 <= j < len(fs) or not _may_fold(fs[j], f, left=j < i):
                 continue
             left = j < i
             terms = [b.matmul(fs[j], t) if left else b.matmul(t, fs[j]) for t in f.children]
