@@ -25,6 +25,8 @@ log|diag(R)| of a QR factorisation there, and det raises a TypeError saying so.
 
 from __future__ import annotations
 
+from .pade import PADE13, pade_body
+
 IMPORTS = ("import array_api_compat",
            "from array_api_compat import array_namespace")
 
@@ -188,7 +190,7 @@ def _multi_dot(arrays):
     return out
 '''
 
-EXPM = '''
+EXPM = f'''
 def _expm(a):
     """Matrix exponential: scaling and squaring with a [13/13] Pade approximant (the
     number of squarings is read from the data, so not under jax.jit)."""
@@ -198,22 +200,9 @@ def _expm(a):
     while norm > 5.371920351148152 * 2.0**s:
         s += 1
     a = a / 2.0**s
-    b = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
-         1187353796428800.0, 129060195264000.0, 10559470521600.0, 670442572800.0,
-         33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+    b = {PADE13}
     ident = xp.eye(a.shape[0], dtype=a.dtype, device=array_api_compat.device(a))
-    a2 = a @ a
-    a4 = a2 @ a2
-    a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2)
-             + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
-    v = (a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2)
-         + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident)
-    r = xp.linalg.solve(v - u, v + u)
-    for _ in range(s):
-        r = r @ r
-    return r
-'''
+{pade_body("xp")}'''
 
 DET = '''
 def _det(a):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ...ir.ops import Op, as_op
 from . import array_api
+from .pade import PADE13, pade_body
 
 # The ops the emitter (emit.py) writes from their structure, not from a template:
 # leaves, the operators, fills, blocks, reshapes. Every other op has a template in each
@@ -150,33 +151,16 @@ def _expect(name, value, shape, spelled):
         )
 '''
 
-_EXPM_NUMPY = '''
-_PADE13 = (
-    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-    129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-    40840800.0, 960960.0, 16380.0, 182.0, 1.0,
-)
-
+_EXPM_NUMPY = f'''
 
 def _expm(a):
     """Matrix exponential: scaling and squaring with a [13/13] Pade approximant."""
     norm = np.linalg.norm(a, 1)
     s = max(0, int(np.ceil(np.log2(norm / 5.371920351148152)))) if norm > 5.371920351148152 else 0
     a = a / 2.0**s
-    b = _PADE13
+    b = {PADE13}
     ident = np.eye(a.shape[0])
-    a2 = a @ a
-    a4 = a2 @ a2
-    a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2)
-             + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
-    v = (a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2)
-         + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident)
-    r = np.linalg.solve(v - u, v + u)
-    for _ in range(s):
-        r = r @ r
-    return r
-'''
+{pade_body("np")}'''
 
 
 def _helpers(m: str, asarray: str, eye: str, block_body: str, extra: dict[str, str]) -> dict:
